@@ -1,0 +1,66 @@
+"""Records that leave the answering pipeline: citations and answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified quote: `quote == normalise(source(doc)[start:end])` always holds."""
+
+    passage_id: str
+    doc: str
+    speaker: str | None
+    role: str
+    start: int
+    end: int
+    quote: str
+
+    @property
+    def speaker_label(self) -> str:
+        """Return who said the quote, as shown to people (a question is never Ushakov's)."""
+        if self.role == "question":
+            return "Journalist (question)"
+        if self.role == "title":
+            return "Title"
+        return self.speaker or "Unknown speaker"
+
+
+@dataclass
+class Answer:
+    """A cited answer, or an abstention (`abstained`, no citations)."""
+
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    confidence: float = 0.0
+    retrieved: list[tuple[str, float]] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    language: str = "en"
+    notice: str | None = None
+    rejected_quotes: int = 0
+    query: str = ""
+
+    def to_json(self) -> dict:
+        """Return the `ask --json` contract for this answer."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "citations": [asdict(c) for c in self.citations],
+            "retrieved": [{"passage_id": p, "score": round(s, 4)} for p, s in self.retrieved],
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "language": self.language,
+            "notice": self.notice,
+            "rejected_quotes": self.rejected_quotes,
+            "query": self.query,
+        }
+
+    @property
+    def full_text(self) -> str:
+        """Return the lead-in followed by the quotes, as plain text (what EM/F1 score)."""
+        quotes = " ".join(f"\u201c{c.quote}\u201d" for c in self.citations)
+        return f"{self.text} {quotes}".strip()

@@ -1,0 +1,56 @@
+"""Records that cross stage boundaries: a loaded document and its passages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ROLES = ("title", "statement", "question", "answer")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One statement file: `text` is the original file content, decoded, unchanged."""
+
+    doc: str
+    path: str
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A few sentences of one speaker turn; `start`/`end` index the original `Document.text`.
+
+    `text == normalise(source[start:end])` holds, and so does it for every sentence span.
+    """
+
+    id: str
+    doc: str
+    speaker: str | None
+    role: str
+    turn: int
+    question_id: str | None
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict:
+        """Return a JSON-ready dict of this passage."""
+        data = asdict(self)
+        data["sentences"] = [list(s) for s in self.sentences]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Passage:
+        """Return the passage that `to_json` produced `data` from."""
+        return cls(**{**data, "sentences": tuple(tuple(s) for s in data["sentences"])})
+
+    @property
+    def speaker_label(self) -> str:
+        """Return who says this passage, as shown to people."""
+        if self.role == "question":
+            return "Journalist (question)"
+        if self.role == "title":
+            return "Title"
+        return self.speaker or "Unknown speaker"

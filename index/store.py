@@ -1,0 +1,313 @@
+"""The persisted index: passages, sources and FAISS vectors in a directory, written atomically.
+
+Layout of an index directory (no pickle anywhere):
+  manifest.json    format version, corpus hash, embedders (name, dim), counts
+  documents.json   doc name, original path, sha256 and the original text of every document
+  passages.json    the passages, with sentence spans
+  <embedder>.passages.faiss / <embedder>.sentences.faiss   inner-product indexes of unit vectors
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .corpus import load_corpus
+from .embedder import ArrayEmbeddings, get_embedder
+from .records import Document, Passage
+from .segment import SEGMENTATION_VERSION, segment
+from .settings import Settings
+
+FORMAT_VERSION = 1
+PROGRESS_MIN_TEXTS = 500
+_BATCH = 256
+
+
+class IndexCorrupt(RuntimeError):
+    """An index file is unreadable or inconsistent; the message names it and says what to run."""
+
+
+class IndexStale(RuntimeError):
+    """An index was built for another corpus, embedder or format version."""
+
+
+@dataclass
+class VectorSet:
+    """The passage and sentence vectors of one embedder, as FAISS indexes."""
+
+    name: str
+    dim: int
+    passages: object
+    sentences: object
+
+
+@dataclass
+class CorpusIndex:
+    """Everything answering needs: documents (with original text), passages, vectors."""
+
+    corpus_hash: str
+    documents: dict[str, Document]
+    passages: list[Passage]
+    vectors: dict[str, VectorSet]
+    path: Path | None = None
+    by_id: dict[str, int] = field(init=False, repr=False)
+    sentence_refs: list[tuple[int, int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.sentence_refs = [
+            (i, j) for i, p in enumerate(self.passages) for j in range(len(p.sentences))
+        ]
+
+    def passage(self, passage_id: str) -> Passage:
+        """Return the passage with id `passage_id`."""
+        return self.passages[self.by_id[passage_id]]
+
+    def source(self, doc: str) -> str:
+        """Return the original text of document `doc`."""
+        return self.documents[doc].text
+
+
+def corpus_hash(documents: Sequence[Document], settings: Settings) -> str:
+    """Return a hash of the documents and of every setting that changes the passages."""
+    h = hashlib.sha256()
+    h.update(f"v{FORMAT_VERSION}.{SEGMENTATION_VERSION}".encode())
+    h.update(f"{settings.max_passage_sentences}/{settings.max_passage_chars}".encode())
+    for d in sorted(documents, key=lambda d: d.doc):
+        h.update(f"\0{d.doc}\0{d.sha256}".encode())
+    return h.hexdigest()
+
+
+def default_index_dir(settings: Settings, chash: str) -> Path:
+    """Return the per-user cache directory for this corpus hash and embedder set."""
+    if settings.index_dir is not None:
+        return Path(settings.index_dir)
+    return Path(settings.cache_dir) / "indexes" / f"{chash[:16]}-{'+'.join(settings.embedders)}"
+
+
+def build(
+    documents: Sequence[Document],
+    embedders: Sequence[ArrayEmbeddings],
+    settings: Settings,
+    progress: bool | None = None,
+) -> CorpusIndex:
+    """Return a new in-memory index of `documents`: segmented, embedded, in FAISS."""
+    passages = [
+        p for d in documents
+        for p in segment(d, settings.max_passage_sentences, settings.max_passage_chars)
+    ]
+    if not passages:
+        raise IndexCorrupt("the corpus has no text to index after dropping page chrome")
+    docs = {d.doc: d for d in documents}
+    sentence_texts = [
+        docs[p.doc].text[s:e] for p in passages for s, e in p.sentences
+    ]
+    vectors = {}
+    for emb in embedders:
+        pv = embed_texts(emb, [p.text for p in passages], progress)
+        sv = embed_texts(emb, sentence_texts, progress)
+        vectors[emb.name] = VectorSet(emb.name, emb.dim, faiss_index(pv), faiss_index(sv))
+    return CorpusIndex(corpus_hash(documents, settings), docs, passages, vectors)
+
+
+def embed_texts(emb: ArrayEmbeddings, texts: list[str], progress: bool | None = None) -> np.ndarray:
+    """Return passage vectors for `texts`, embedding each distinct text once, in batches."""
+    from .text import normalise
+
+    keys = [normalise(t) for t in texts]
+    unique = list(dict.fromkeys(keys))
+    show = progress if progress is not None else len(unique) >= PROGRESS_MIN_TEXTS
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(unique), desc=f"embedding ({emb.name})", unit="text", file=sys.stderr)
+    parts = []
+    for i in range(0, len(unique), _BATCH):
+        parts.append(emb.embed_passages(unique[i : i + _BATCH]))
+        if bar:
+            bar.update(len(parts[-1]))
+    if bar:
+        bar.close()
+    table = np.concatenate(parts) if parts else np.zeros((0, emb.dim), np.float32)
+    row = {k: i for i, k in enumerate(unique)}
+    return table[[row[k] for k in keys]]
+
+
+def faiss_index(vectors: np.ndarray):
+    """Return an exact inner-product FAISS index over `vectors` (unit rows)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def save(index: CorpusIndex, directory: Path) -> Path:
+    """Write `index` to `directory` atomically (temporary directory, then rename)."""
+    import faiss
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    try:
+        _write_json(tmp / "documents.json", [
+            {"doc": d.doc, "path": d.path, "sha256": d.sha256, "text": d.text}
+            for d in index.documents.values()
+        ])
+        _write_json(tmp / "passages.json", [p.to_json() for p in index.passages])
+        for vs in index.vectors.values():
+            faiss.write_index(vs.passages, str(tmp / f"{vs.name}.passages.faiss"))
+            faiss.write_index(vs.sentences, str(tmp / f"{vs.name}.sentences.faiss"))
+        # the manifest goes last: a directory without it is never taken for an index
+        _write_json(tmp / "manifest.json", {
+            "format_version": FORMAT_VERSION,
+            "corpus_hash": index.corpus_hash,
+            "embedders": [{"name": v.name, "dim": v.dim} for v in index.vectors.values()],
+            "passages": len(index.passages),
+            "sentences": len(index.sentence_refs),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        })
+        old = None
+        if directory.exists():
+            old = directory.with_name(f".{directory.name}.old-{os.getpid()}-{time.time_ns()}")
+            os.rename(directory, old)
+        os.rename(tmp, directory)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    index.path = directory
+    return directory
+
+
+def _write_json(path: Path, data) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def load(
+    directory: Path, expected_hash: str | None = None, embedders: Sequence[str] | None = None
+) -> CorpusIndex:
+    """Return the index in `directory`.
+
+    Raises FileNotFoundError if there is none, IndexStale if it was built for another corpus,
+    embedder set or format, and IndexCorrupt if a file is unreadable or inconsistent.
+    """
+    import faiss
+
+    directory = Path(directory)
+    manifest_path = directory / "manifest.json"
+    if not manifest_path.exists():
+        raise FileNotFoundError(f"no index at {directory}")
+    manifest = _read_json(manifest_path)
+    try:
+        version = manifest["format_version"]
+        chash = manifest["corpus_hash"]
+        dims = {e["name"]: int(e["dim"]) for e in manifest["embedders"]}
+    except (KeyError, TypeError) as exc:
+        raise _corrupt(manifest_path, f"missing field {exc}") from exc
+    if version != FORMAT_VERSION:
+        raise IndexStale(f"index format {version}, this quotebot reads {FORMAT_VERSION}")
+    if expected_hash is not None and chash != expected_hash:
+        raise IndexStale("the corpus changed since the index was built")
+    if embedders is not None and list(embedders) != list(dims):
+        raise IndexStale(f"index embedders {list(dims)}, wanted {list(embedders)}")
+    documents = {}
+    for item in _read_json(directory / "documents.json"):
+        try:
+            doc = Document(item["doc"], item["path"], item["text"], item["sha256"])
+        except (KeyError, TypeError) as exc:
+            raise _corrupt(directory / "documents.json", f"bad record {exc}") from exc
+        if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
+            raise _corrupt(directory / "documents.json", f"text of {doc.doc} fails its sha256")
+        documents[doc.doc] = doc
+    try:
+        passages = [Passage.from_json(p) for p in _read_json(directory / "passages.json")]
+    except (KeyError, TypeError) as exc:
+        raise _corrupt(directory / "passages.json", f"bad record {exc}") from exc
+    n_sentences = sum(len(p.sentences) for p in passages)
+    vectors = {}
+    for name, dim in dims.items():
+        sets = []
+        for level, count in (("passages", len(passages)), ("sentences", n_sentences)):
+            path = directory / f"{name}.{level}.faiss"
+            try:
+                fi = faiss.read_index(str(path))
+            except Exception as exc:  # faiss raises RuntimeError with C++ text
+                raise _corrupt(path, str(exc).splitlines()[0] if str(exc) else "unreadable") from exc
+            if fi.ntotal != count or fi.d != dim:
+                raise _corrupt(path, f"{fi.ntotal} vectors of dim {fi.d}, expected {count} x {dim}")
+            sets.append(fi)
+        vectors[name] = VectorSet(name, dim, *sets)
+    index = CorpusIndex(chash, documents, passages, vectors, path=directory)
+    return index
+
+
+def _read_json(path: Path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError as exc:
+        raise _corrupt(path, "file missing") from exc
+    except (OSError, ValueError) as exc:
+        raise _corrupt(path, f"unreadable ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _corrupt(path: Path, why: str) -> IndexCorrupt:
+    return IndexCorrupt(f"{path}: {why}; run `quotebot index --rebuild` to rebuild the index")
+
+
+def ensure_index(
+    settings: Settings, rebuild: bool = False, log: Callable[[str], None] | None = None
+) -> CorpusIndex:
+    """Return the index of `settings.corpus`, loading it from the cache or building it.
+
+    A stale index is rebuilt with a one-line message, and so is a corrupt one in the cache.
+    When the index cannot be written (a read-only cache) it is built in memory with a warning.
+    """
+    from filelock import FileLock, Timeout
+
+    log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
+    documents = load_corpus(settings.corpus)
+    chash = corpus_hash(documents, settings)
+    directory = default_index_dir(settings, chash)
+    if not rebuild:
+        try:
+            return load(directory, chash, settings.embedders)
+        except FileNotFoundError:
+            pass
+        except (IndexStale, IndexCorrupt) as exc:
+            log(f"rebuilding the index at {directory}: {exc}")
+    embedders = [get_embedder(n, settings.threads) for n in settings.embedders]
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(directory) + ".lock", timeout=900)
+        with lock:
+            if not rebuild:  # another process may have built it while we waited
+                try:
+                    return load(directory, chash, settings.embedders)
+                except (FileNotFoundError, IndexStale, IndexCorrupt):
+                    pass
+            index = build(documents, embedders, settings)
+            save(index, directory)
+            return index
+    except (PermissionError, OSError, Timeout) as exc:
+        if isinstance(exc, Timeout) or getattr(exc, "errno", None) in (13, 30, 1):
+            log(f"cannot write the index to {directory} ({exc}); using it in memory only. "
+                "Set QUOTEBOT_CACHE_DIR or --index-dir to a writable folder to keep it.")
+            return build(documents, embedders, settings)
+        raise
