@@ -43,6 +43,10 @@ class Settings:
     top_k: int = 8
     max_quotes: int = 3
     max_question_chars: int = 2000
+    # answer only when the best sentence scores at least this (tuned on the dev split of
+    # evals/statement.jsonl with bench/tune.py); quote others within `quote_margin` of the best
+    abstain_threshold: float = 0.35
+    quote_margin: float = 0.05
     llm: str = "none"
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -62,12 +62,15 @@ class CorpusIndex:
     path: Path | None = None
     by_id: dict[str, int] = field(init=False, repr=False)
     sentence_refs: list[tuple[int, int]] = field(init=False, repr=False)
+    first_sentence: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
         self.sentence_refs = [
             (i, j) for i, p in enumerate(self.passages) for j in range(len(p.sentences))
         ]
+        # row of each passage's first sentence in the sentence vectors
+        self.first_sentence = [int(n) for n in np.cumsum([0] + [len(p.sentences) for p in self.passages])]
 
     def passage(self, passage_id: str) -> Passage:
         """Return the passage with id `passage_id`."""

@@ -24,7 +24,9 @@ STOPWORDS = frozenset(
     of off on once only or other our ours out over own same she should so some such than that
     the their them then there these they this those through to too under until up very was we
     were what when where which while who whom why will with would you your yours yury ushakov
-    s t don didn won isn wasn""".split()
+    s t don didn won isn wasn
+    say says said tell told talk talked speak spoke spoken mention mentioned state stated
+    statement think thought""".split()
 )
 
 

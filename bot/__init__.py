@@ -1,0 +1,9 @@
+"""quotebot's answering core: a question (and history) becomes a cited Answer.
+
+Importing this package is cheap: the Bot loads its index and models on first use.
+"""
+
+from .errors import QuestionError
+from .records import Answer, Citation
+
+__all__ = ["Answer", "Citation", "QuestionError"]

@@ -1,0 +1,145 @@
+"""Hybrid retrieval: dense FAISS search and BM25, fused by reciprocal rank, with routing from a
+matched journalist's question to the answer that follows it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from index.embedder import ArrayEmbeddings
+from index.store import CorpusIndex
+from index.text import content_tokens
+
+from .question import Query
+
+RRF_K = 60
+FOLLOW_UP_WEIGHT = 0.5  # weight of the earlier turn in a follow-up's query vector
+CARRY_BONUS = 0.1  # dense-score bonus for passages the earlier answer cited
+
+
+@dataclass
+class Evidence:
+    """What retrieval found for one query: fused ranking and the scores selection needs."""
+
+    embedder: str
+    query_vector: np.ndarray
+    query_weights: dict[str, float]  # content token -> weight (earlier turn's tokens count less)
+    ranked: list[tuple[int, float]]  # (passage row, fused score), best first, top-k
+    dense: dict[int, float] = field(default_factory=dict)  # passage row -> cosine
+    routed: dict[int, float] = field(default_factory=dict)  # answer row -> its question's cosine
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over a `CorpusIndex`; `evidence()` is the scored form."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: CorpusIndex
+    embedders: dict[str, ArrayEmbeddings]
+    primary: str
+    multilingual: str | None = None
+    top_k: int = 8
+    bm25: object = None
+    answers_of: dict = {}
+
+    def model_post_init(self, __context) -> None:
+        from rank_bm25 import BM25Okapi
+
+        corpus = [content_tokens(p.text) or ["\0"] for p in self.index.passages]
+        self.bm25 = BM25Okapi(corpus)
+        answers = defaultdict(list)
+        for row, p in enumerate(self.index.passages):
+            if p.question_id:
+                answers[self.index.by_id[p.question_id]].append(row)
+        self.answers_of = dict(answers)
+
+    def embedder_for(self, query: Query) -> str:
+        """Return the embedder name to use: the multilingual one for a non-English question."""
+        if query.language != "en" and self.multilingual:
+            return self.multilingual
+        return self.primary
+
+    def evidence(self, query: Query) -> Evidence:
+        """Return the fused ranking of passages for `query` and the scores behind it."""
+        name = self.embedder_for(query)
+        vector = self._query_vector(name, query)
+        n = len(self.index.passages)
+        k = min(n, max(self.top_k * 6, 64))
+        scores, rows = self.index.vectors[name].passages.search(vector[None, :], k)
+        dense = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
+        for pid in query.carried_ids:
+            if pid in self.index.by_id:
+                row = self.index.by_id[pid]
+                dense[row] = dense.get(row, 0.0) + CARRY_BONUS
+        weights = self._token_weights(query)
+        rankings = [sorted(dense, key=dense.get, reverse=True), self._by_sentence(name, vector, k)]
+        lexical = self._bm25(weights)
+        if lexical:
+            rankings.append(sorted(lexical, key=lexical.get, reverse=True)[:k])
+        routed = self._routes(dense)
+        if routed:
+            rankings.append(sorted(routed, key=routed.get, reverse=True))
+        fused: dict[int, float] = defaultdict(float)
+        for ranking in rankings:
+            for rank, row in enumerate(ranking):
+                fused[row] += 1.0 / (RRF_K + rank + 1)
+        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: self.top_k]
+        return Evidence(name, vector, weights, ranked, dense, routed)
+
+    def _by_sentence(self, name: str, vector: np.ndarray, k: int) -> list[int]:
+        """Return passage rows ordered by their best-matching sentence."""
+        sentences = self.index.vectors[name].sentences
+        _, rows = sentences.search(vector[None, :], min(sentences.ntotal, k * 3))
+        order = [self.index.sentence_refs[r][0] for r in rows[0] if r >= 0]
+        return list(dict.fromkeys(order))
+
+    def _query_vector(self, name: str, query: Query) -> np.ndarray:
+        emb = self.embedders[name]
+        if not query.previous:
+            return emb.embed_queries([query.question])[0]
+        cur, prev = emb.embed_queries([query.question, query.previous])
+        vec = cur + FOLLOW_UP_WEIGHT * prev
+        return (vec / np.linalg.norm(vec)).astype(np.float32)
+
+    @staticmethod
+    def _token_weights(query: Query) -> dict[str, float]:
+        weights = dict.fromkeys(content_tokens(query.previous), FOLLOW_UP_WEIGHT)
+        weights.update(dict.fromkeys(content_tokens(query.question), 1.0))
+        return weights
+
+    def _bm25(self, weights: dict[str, float]) -> dict[int, float]:
+        known = {t: w for t, w in weights.items() if t in self.bm25.idf}
+        if not known:
+            return {}
+        scores = np.zeros(len(self.index.passages))
+        for token, w in known.items():
+            scores += w * self.bm25.get_scores([token])
+        return {int(r): float(s) for r, s in enumerate(scores) if s > 0}
+
+    def _routes(self, dense: dict[int, float]) -> dict[int, float]:
+        """Return answer rows scored by how well their journalist's question matches."""
+        routed: dict[int, float] = {}
+        for row, score in dense.items():
+            for answer_row in self.answers_of.get(row, ()):
+                routed[answer_row] = max(routed.get(answer_row, 0.0), score)
+        return routed
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        from .question import prepare
+
+        evidence = self.evidence(prepare(query, (), 10**6))
+        docs = []
+        for row, score in evidence.ranked:
+            p = self.index.passages[row]
+            meta = {"id": p.id, "doc": p.doc, "speaker": p.speaker, "role": p.role,
+                    "start": p.start, "end": p.end, "score": score}
+            docs.append(LCDocument(page_content=p.text, metadata=meta))
+        return docs

@@ -1,0 +1,145 @@
+"""Quote selection: score the sentences of retrieved passages and keep the smallest spans that
+answer, or decide that the statement does not answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store import CorpusIndex
+from index.text import content_tokens
+
+from .question import Query
+from .retriever import Evidence
+
+# Weights of a sentence's score: its own similarity to the question, the similarity of its
+# passage (or of the journalist's question it answers), and the share of the question's
+# content words (idf-weighted) that it contains.
+WEIGHTS = {"lexical": (0.5, 0.25, 0.25), "dense_only": (0.6, 0.4, 0.0)}
+TITLE_PENALTY = 0.05
+SHORT_SENTENCE_WORDS = 5  # a shorter sentence is quoted with the one before it
+# Cosine similarities are mapped to [0, 1] per embedder: (unrelated, strongly related).
+COSINE_RANGE = {"minilm": (0.05, 0.75), "e5": (0.73, 0.86)}
+_ASKS_ABOUT_QUESTION = re.compile(
+    r"\b(journalists?|reporters?|asked|ask|asking|questions?|premise|who (said|mentioned|raised|"
+    r"brought up|referenced|cited)|media)\b|журналист|спросил|вопрос",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A run of sentences `first..last` (inclusive) of one passage, with its score."""
+
+    row: int
+    first: int
+    last: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chosen quotes, best first; the best quotable sentence score (the evidence strength);
+    and the retrieved passages re-ranked by their best sentence."""
+
+    quotes: list[Quote]
+    best: float
+    ranking: list[tuple[int, float]]
+
+
+def select(
+    query: Query, evidence: Evidence, index: CorpusIndex, idf: dict[str, float], max_quotes: int,
+    threshold: float, margin: float,
+) -> Selection:
+    """Return up to `max_quotes` quotes scoring at least `threshold` and within `margin` of the
+    best; none when the best sentence is under `threshold` or the question is a request."""
+    scored = score_sentences(query, evidence, index, idf)
+    ranking: dict[int, tuple[bool, float]] = {}
+    for row, _, score, ok in scored:
+        ranking.setdefault(row, (ok, score))
+    # quotable passages first: a journalist's question is context, not the answer
+    ranked = [(row, score) for row, (_, score) in sorted(
+        ranking.items(), key=lambda kv: kv[1], reverse=True)]
+    quotable = [(row, j, s) for row, j, s, ok in scored if ok]
+    best = quotable[0][2] if quotable else 0.0
+    if query.is_request or best < threshold:
+        return Selection([], best, ranked)
+    cutoff = max(threshold, best - margin)
+    keep = [(row, j, s) for row, j, s in quotable if s >= cutoff]
+    return Selection(_merge(keep, index, max_quotes), best, ranked)
+
+
+def score_sentences(
+    query: Query, evidence: Evidence, index: CorpusIndex, idf: dict[str, float]
+) -> list[tuple[int, int, float, bool]]:
+    """Return `(passage row, sentence index, score, quotable)` for the sentences of the
+    retrieved passages, best first."""
+    lo, hi = COSINE_RANGE.get(evidence.embedder, (0.0, 1.0))
+
+    def scale(cosine: float) -> float:
+        return min(1.0, max(0.0, (cosine - lo) / (hi - lo)))
+
+    # a journalist's words are quoted only when the question is about what was asked
+    asks_about_question = bool(_ASKS_ABOUT_QUESTION.search(query.question))
+    # an English corpus offers no lexical evidence for a question in another language
+    w_sentence, w_context, w_lexical = WEIGHTS["lexical" if query.language == "en" else "dense_only"]
+    weights = evidence.query_weights
+    total = sum(w * idf.get(t, _unknown_idf(idf)) for t, w in weights.items()) or 1.0
+    sentence_vectors = index.vectors[evidence.embedder].sentences
+    out = []
+    for row, _ in evidence.ranked:
+        passage = index.passages[row]
+        quotable = passage.role != "question" or asks_about_question
+        context = scale(max(evidence.dense.get(row, 0.0), evidence.routed.get(row, 0.0)))
+        first = index.first_sentence[row]
+        vectors = sentence_vectors.reconstruct_n(first, len(passage.sentences))
+        cosines = vectors @ evidence.query_vector
+        source = index.source(passage.doc)
+        for j, (s, e) in enumerate(passage.sentences):
+            words = set(content_tokens(source[s:e]))
+            lexical = sum(w * idf.get(t, 0.0) for t, w in weights.items() if t in words) / total
+            score = (w_sentence * scale(float(cosines[j])) + w_context * context
+                     + w_lexical * lexical)
+            if passage.role == "title":
+                score -= TITLE_PENALTY
+            out.append((row, j, score, quotable))
+    out.sort(key=lambda t: t[2], reverse=True)
+    return out
+
+
+def _unknown_idf(idf: dict[str, float]) -> float:
+    # a question word the corpus never uses weighs like the rarest word it does use
+    return max(idf.values(), default=1.0)
+
+
+def _merge(keep: list[tuple[int, int, float]], index: CorpusIndex, max_quotes: int) -> list[Quote]:
+    """Return quotes from kept sentences: adjacent sentences of one passage form one run, and a
+    very short sentence takes the one before it along."""
+    chosen: dict[int, set[int]] = {}
+    order: list[tuple[int, int, float]] = []
+    for row, j, score in keep:
+        if row not in chosen and len(chosen) >= max_quotes:
+            continue
+        chosen.setdefault(row, set()).add(j)
+        order.append((row, j, score))
+    quotes: list[Quote] = []
+    seen: set[tuple[int, int]] = set()
+    for row, j, score in order:
+        if (row, j) in seen:
+            continue
+        first = last = j
+        while first - 1 in chosen[row]:
+            first -= 1
+        while last + 1 in chosen[row]:
+            last += 1
+        seen.update((row, k) for k in range(first, last + 1))
+        passage = index.passages[row]
+        s, e = passage.sentences[first]
+        if first > 0 and len(index.source(passage.doc)[s:e].split()) < SHORT_SENTENCE_WORDS:
+            first -= 1
+        quotes.append(Quote(row, first, last, score))
+        if len(quotes) == max_quotes:
+            break
+    return quotes
