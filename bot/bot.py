@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from index.embedder import get_embedder
-from index.settings import Settings
+from index.settings import Settings, apply_runtime
 from index.store import CorpusIndex, ensure_index
 from index.text import normalise
 
@@ -62,6 +62,7 @@ class Bot:
         with self._lock:
             if self._chain is not None:
                 return self
+            apply_runtime(self.settings)
             if self._index is None:
                 self._index = ensure_index(self.settings)
             names = list(self._index.vectors)

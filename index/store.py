@@ -308,9 +308,7 @@ def ensure_index(
             index = build(documents, embedders, settings)
             save(index, directory)
             return index
-    except (PermissionError, OSError, Timeout) as exc:
-        if isinstance(exc, Timeout) or getattr(exc, "errno", None) in (13, 30, 1):
-            log(f"cannot write the index to {directory} ({exc}); using it in memory only. "
-                "Set QUOTEBOT_CACHE_DIR or --index-dir to a writable folder to keep it.")
-            return build(documents, embedders, settings)
-        raise
+    except (OSError, Timeout) as exc:  # read-only or full cache, or a lock held too long
+        log(f"cannot write the index to {directory} ({exc}); using it in memory only. "
+            "Set QUOTEBOT_CACHE_DIR or --index-dir to a writable folder to keep it.")
+        return build(documents, embedders, settings)

@@ -1,0 +1,83 @@
+"""Shared fixtures: the seed statement, a deterministic fake embedder, and a real index built
+once per session into a temporary cache (real models, real FAISS)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedder import EMBEDDERS, ArrayEmbeddings, get_embedder
+from index.settings import DEFAULT_CORPUS, Settings, apply_runtime
+from index.text import tokens
+
+SEED = DEFAULT_CORPUS
+
+
+class FakeEmbeddings(ArrayEmbeddings):
+    """A deterministic bag-of-words embedder: each word hashes to a fixed random direction."""
+
+    name = "fake"
+    dim = 64
+
+    def __init__(self, threads: int = 1) -> None:
+        self.calls = 0
+
+    def warm_up(self) -> None:
+        pass
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, np.float32)
+        for word in tokens(text):
+            seed = int.from_bytes(hashlib.sha1(word.encode()).digest()[:4], "little")
+            v += np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+        norm = np.linalg.norm(v)
+        return v / norm if norm else v
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim))
+
+    embed_queries = embed_passages
+
+
+@pytest.fixture
+def fake_embedder(monkeypatch) -> FakeEmbeddings:
+    """Register the fake embedder under the name "fake" and return the shared instance."""
+    monkeypatch.setitem(EMBEDDERS, "fake", FakeEmbeddings)
+    get_embedder.cache_clear()
+    yield get_embedder("fake")
+    get_embedder.cache_clear()
+
+
+@pytest.fixture
+def fake_settings(tmp_path, fake_embedder) -> Settings:
+    """Settings over the seed with the fake embedder and a temporary cache."""
+    return Settings.load(environ={}, cache_dir=tmp_path / "cache", embedders=("fake",))
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory) -> Settings:
+    """Settings over the seed with the real embedders and a session-wide temporary cache."""
+    cache = tmp_path_factory.mktemp("quotebot-cache")
+    os.environ["QUOTEBOT_CACHE_DIR"] = str(cache)
+    settings = Settings.load(environ={}, cache_dir=cache)
+    apply_runtime(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_bot(real_settings):
+    """A warmed-up Bot over the seed with the real models and a real FAISS index."""
+    from bot.bot import Bot
+
+    return Bot(real_settings).warm_up()
+
+
+@pytest.fixture
+def seed_text() -> str:
+    """The original text of the seed statement."""
+    return Path(SEED).read_text(encoding="utf-8")

@@ -1,0 +1,56 @@
+"""Loading statement files: user mistakes get one-line errors that name the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.corpus import CorpusError, load_corpus
+
+
+def test_a_folder_of_statements_loads_sorted_with_relative_names(tmp_path, seed_text):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.md").write_text("Second statement. It is short.", encoding="utf-8")
+    (tmp_path / "one.txt").write_text(seed_text, encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    docs = load_corpus([tmp_path])
+    assert [d.doc for d in docs] == ["b/two", "one"]
+    assert docs[1].text == seed_text
+
+
+def test_duplicate_files_are_indexed_once(tmp_path, capsys):
+    for name in ("a.txt", "copy.txt"):
+        (tmp_path / name).write_text("Same words. Same file.", encoding="utf-8")
+    docs = load_corpus([tmp_path])
+    assert [d.doc for d in docs] == ["a"]
+    assert "skipping" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\n ", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
+        ("Caf\u00e9 au lait.".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_unreadable_files_are_refused_by_name(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(CorpusError, match=message) as err:
+        load_corpus([path])
+    assert str(path) in str(err.value)
+
+
+def test_missing_path_and_empty_folder(tmp_path):
+    with pytest.raises(CorpusError, match="no such file"):
+        load_corpus([tmp_path / "nope.txt"])
+    with pytest.raises(CorpusError, match="no .txt or .md"):
+        load_corpus([tmp_path])
+
+
+def test_other_file_types_are_refused(tmp_path):
+    path = tmp_path / "statement.pdf"
+    path.write_text("text", encoding="utf-8")
+    with pytest.raises(CorpusError, match="only .txt and .md"):
+        load_corpus([path])
