@@ -1,0 +1,259 @@
+"""Grounding a generated paragraph: what an LLM wrote is shown only if it passes these checks.
+
+- Every sentence must cite a passage the model was given, as [n] (n counts from 1).
+- Every span in double quotation marks must be in the source: after the normalisation rule,
+  it must occur in one of the numbered passages, and it is mapped to offsets in the original
+  text. Only typographic quote marks and apostrophes are folded for the match (' for ’); the
+  shown quote is then replaced by the source's own text, so what is shown stays verbatim.
+  Dropping a "not" or changing a digit fails.
+- A sentence that cites nothing, or quotes something that fails, is removed, and the answer's
+  notice says how many were removed and why.
+- The [n] markers are renumbered to the answer's citations, which are listed under the text:
+  the extractive citations stay first, and a passage the text cites without one is appended.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from index.records import Passage
+from index.segment import sentence_spans
+from index.text import normalise
+
+from .records import Answer, Citation
+
+CITE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_CITE_RUN = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+QUOTE = re.compile(r"\u201c([^\u201c\u201d]+)\u201d|\"([^\"]+)\"")
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_TRAILING = ".,;:"
+_ELLIPSIS = ("...", "\u2026")
+
+DROPPED = "The generated answer was dropped ({why}); showing the quoted answer."
+REMOVED = "{n} generated sentence{s} removed ({why})."
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """A quoted span of generated text; when verified, where it is in the source."""
+
+    text: str
+    passage: int | None = None  # 1-based number of the passage it was found in
+    start: int | None = None
+    end: int | None = None
+    quote: str | None = None  # normalise(source[start:end]), the verbatim text
+
+    @property
+    def verified(self) -> bool:
+        """Return True when the quote was found in a numbered passage."""
+        return self.quote is not None
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """One generated sentence, with the passages it cites and its quotes checked."""
+
+    text: str
+    cites: tuple[int, ...]
+    quotes: tuple[QuoteCheck, ...]
+
+    @property
+    def problem(self) -> str | None:
+        """Return why the sentence cannot be shown, or None if it passes."""
+        if not self.cites:
+            return "no citation"
+        if not all(q.verified for q in self.quotes):
+            return "a quote not in the statement"
+        return None
+
+
+def split_sentences(text: str) -> list[str]:
+    """Return the sentences of a generated paragraph.
+
+    A citation written after the full stop ("... hours. [1]") stays with its sentence, and a
+    sentence end inside quotation marks does not split.
+    """
+    text = normalise(text)
+    pieces = [text[s:e] for s, e in sentence_spans(text, 0, len(text))]
+    merged: list[str] = []
+    for piece in pieces:
+        run = _CITE_RUN.match(piece)
+        if merged and run:
+            merged[-1] += " " + run.group().strip()
+            piece = piece[run.end() :].strip()
+        if merged and _open_quote(merged[-1]):
+            merged[-1] = f"{merged[-1]} {piece}".strip()
+        elif piece:
+            merged.append(piece)
+    return merged
+
+
+def _open_quote(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("\u201c") > text.count("\u201d")
+
+
+def cited_numbers(sentence: str, n_passages: int) -> tuple[int, ...]:
+    """Return the passage numbers a sentence cites that exist (1..n_passages), in order."""
+    found = []
+    for marker in CITE.finditer(sentence):
+        for number in re.split(r"\s*[,;]\s*", marker.group(1)):
+            n = int(number)
+            if 1 <= n <= n_passages and n not in found:
+                found.append(n)
+    return tuple(found)
+
+
+def quoted_spans(sentence: str) -> list[str]:
+    """Return the texts inside double quotation marks (curly or straight) in a sentence."""
+    return [m.group(1) or m.group(2) for m in QUOTE.finditer(sentence)]
+
+
+def check_quote(
+    text: str, passages: Sequence[Passage], source: Callable[[str], str], prefer: Sequence[int]
+) -> QuoteCheck:
+    """Return `text` checked against the passages (the cited ones `prefer` first)."""
+    candidates = _quote_candidates(text)
+    order = list(dict.fromkeys([*prefer, *range(1, len(passages) + 1)]))
+    for n in order:
+        passage = passages[n - 1]
+        original = source(passage.doc)
+        for candidate in candidates:
+            span = locate(candidate, original, passage.start, passage.end)
+            if span:
+                return QuoteCheck(text, n, span[0], span[1], normalise(original[span[0] : span[1]]))
+    return QuoteCheck(text)
+
+
+def _quote_candidates(text: str) -> list[str]:
+    """Return the forms of a quote to look for: as written, then without the end punctuation
+    a writer adds inside quotation marks."""
+    core = normalise(text)
+    for mark in _ELLIPSIS:
+        core = core.removeprefix(mark).removesuffix(mark).strip()
+    forms = [core, core.rstrip(_TRAILING).strip()]
+    return [f for f in dict.fromkeys(forms) if f]
+
+
+def locate(quote: str, original: str, start: int, end: int) -> tuple[int, int] | None:
+    """Return the offsets in `original` of the first match of `quote` within `[start, end)`,
+    comparing normalised text with typographic quote marks folded, or None."""
+    flat, offsets = normalised_with_offsets(original[start:end])
+    at = flat.translate(_FOLD).find(normalise(quote).translate(_FOLD))
+    if at < 0:
+        return None
+    first, last = offsets[at], offsets[at + len(normalise(quote)) - 1]
+    span = (start + first, start + last + 1)
+    # the check that every citation must pass, on the original text at those offsets
+    if normalise(original[span[0] : span[1]]).translate(_FOLD) != normalise(quote).translate(_FOLD):
+        return None
+    return span
+
+
+def normalised_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Return `normalise(text)` (whitespace part) and the offset in `text` of each character."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    space_at = -1
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if chars and space_at < 0:
+                space_at = i
+            continue
+        if space_at >= 0:
+            chars.append(" ")
+            offsets.append(space_at)
+            space_at = -1
+        chars.append(ch)
+        offsets.append(i)
+    return "".join(chars), offsets
+
+
+def check(
+    text: str, passages: Sequence[Passage], source: Callable[[str], str]
+) -> list[SentenceCheck]:
+    """Return every sentence of `text` with its citations and quotes checked."""
+    checks = []
+    for sentence in split_sentences(text):
+        cites = cited_numbers(sentence, len(passages))
+        quotes = tuple(check_quote(q, passages, source, cites) for q in quoted_spans(sentence))
+        checks.append(SentenceCheck(sentence, cites, quotes))
+    return checks
+
+
+def ground(
+    text: str, answer: Answer, passages: Sequence[Passage], source: Callable[[str], str]
+) -> Answer:
+    """Return `answer` with `text` as its lead-in if any sentence passes the checks.
+
+    `passages` are the passages the model saw, numbered from 1 in this order; `source` returns
+    the original text of a document. With no passing sentence, the extractive answer comes back
+    unchanged but for a notice.
+    """
+    checks = check(text, passages, source)
+    kept = [c for c in checks if c.problem is None]
+    if not kept:
+        why = _reasons(checks) or "it was empty"
+        return replace(answer, notice=DROPPED.format(why=why))
+    citations = list(answer.citations)
+    numbering = {}
+    for c in kept:
+        for n in c.cites:
+            if n not in numbering:
+                numbering[n] = _citation_number(citations, passages[n - 1], kept, n)
+    sentences = [_rewrite(c, numbering) for c in kept]
+    removed = [c for c in checks if c.problem is not None]
+    notice = None
+    if removed:
+        notice = REMOVED.format(
+            n=len(removed), s="" if len(removed) == 1 else "s", why=_reasons(removed)
+        )
+    return replace(answer, text=" ".join(sentences), citations=citations, notice=notice)
+
+
+def _reasons(checks: Sequence[SentenceCheck]) -> str:
+    return ", ".join(dict.fromkeys(c.problem for c in checks if c.problem))
+
+
+def _citation_number(
+    citations: list[Citation], passage: Passage, kept: Sequence[SentenceCheck], n: int
+) -> int:
+    """Return the 1-based number of the citation for passage `n`, appending one if needed:
+    the first verified quote of that passage, or else the whole passage."""
+    for i, citation in enumerate(citations, 1):
+        if citation.passage_id == passage.id:
+            return i
+    quote = next((q for c in kept for q in c.quotes if q.passage == n), None)
+    if quote is not None:
+        start, end, text = quote.start, quote.end, quote.quote
+    else:
+        start, end, text = passage.start, passage.end, passage.text
+    citations.append(
+        Citation(passage.id, passage.doc, passage.speaker, passage.role, start, end, text)
+    )
+    return len(citations)
+
+
+def _rewrite(check: SentenceCheck, numbering: dict[int, int]) -> str:
+    """Return the sentence with verbatim quotes and its markers renumbered to citations."""
+    text = check.text
+    for q in check.quotes:
+        text = text.replace(q.text, _verbatim(q), 1)
+
+    def renumber(marker: re.Match) -> str:
+        numbers = [int(n) for n in re.split(r"\s*[,;]\s*", marker.group(1))]
+        mapped = sorted({numbering[n] for n in numbers if n in numbering})
+        return "".join(f"[{m}]" for m in mapped)
+
+    text = CITE.sub(renumber, text)
+    return re.sub(r"\s+([.,;:!?])", r"\1", normalise(text))
+
+
+def _verbatim(q: QuoteCheck) -> str:
+    """Return the source's text for the part of `q.text` that matched, keeping the rest."""
+    for candidate in _quote_candidates(q.text):
+        folded = q.quote.translate(_FOLD)
+        if candidate.translate(_FOLD) == folded:
+            return q.text.replace(candidate, q.quote, 1)
+    return q.text

@@ -1,0 +1,142 @@
+"""Grounding checks on generated text, against the real seed statement and its passages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.grounding import check, ground, locate, split_sentences
+from bot.records import Answer, Citation
+from bot.verify import verify
+from index.corpus import read_document
+from index.segment import segment
+from index.settings import DEFAULT_CORPUS
+from index.text import normalise
+
+
+@pytest.fixture(scope="module")
+def seed():
+    document = read_document(Path(DEFAULT_CORPUS), "statement")
+    passages = {p.id: p for p in segment(document, 4, 700)}
+    return document, passages
+
+
+@pytest.fixture
+def source(seed):
+    document, _ = seed
+    return lambda doc: {document.doc: document.text}[doc]
+
+
+@pytest.fixture
+def numbered(seed):
+    """What the model saw: [1] the five-hours passage, [2] the Kushner question's answer."""
+    _, passages = seed
+    return [passages["statement#p04"], passages["statement#p25"]]
+
+
+@pytest.fixture
+def extractive(seed):
+    """The extractive answer: one verified quote from the five-hours passage."""
+    document, passages = seed
+    p = passages["statement#p04"]
+    start, end = p.sentences[0]
+    citation = Citation(
+        p.id, p.doc, p.speaker, p.role, start, end, normalise(document.text[start:end])
+    )
+    assert verify(citation, document.text)
+    return Answer("How long did the meeting last?", "Yury Ushakov said:", [citation])
+
+
+def test_a_cited_sentence_with_a_true_quote_is_kept(extractive, numbered, source):
+    text = 'Ushakov said the talks "did not last five minutes but five hours" [1].'
+    answer = ground(text, extractive, numbered, source)
+    assert answer.text == text
+    assert answer.notice is None
+    assert answer.citations == extractive.citations
+
+
+def test_a_tampered_quote_is_rejected(extractive, numbered, source):
+    dropped_not = 'Ushakov said the talks "did last five minutes" [1].'
+    answer = ground(dropped_not, extractive, numbered, source)
+    assert answer.text == extractive.text  # the extractive answer stands
+    assert "not in the statement" in answer.notice
+    assert answer.citations == extractive.citations
+
+
+def test_uncited_sentences_are_removed_and_the_notice_says_so(extractive, numbered, source):
+    text = 'The meeting lasted five hours [1]. Both sides were very happy. It was "a triumph" [1].'
+    answer = ground(text, extractive, numbered, source)
+    assert answer.text == "The meeting lasted five hours [1]."
+    assert answer.notice == (
+        "2 generated sentences removed (no citation, a quote not in the statement)."
+    )
+
+
+def test_a_citation_to_a_passage_the_model_did_not_see_counts_as_none(extractive, numbered, source):
+    answer = ground("The meeting lasted five hours [7].", extractive, numbered, source)
+    assert answer.text == extractive.text
+    assert answer.notice == (
+        "The generated answer was dropped (no citation); showing the quoted answer."
+    )
+
+
+def test_markers_are_renumbered_to_the_citations_under_the_text(extractive, numbered, source):
+    # [2] is the Kushner passage, which the extractive answer does not cite: its verified
+    # quote becomes citation 2, and the first passage keeps citation 1
+    text = 'Kushner "worked quite productively" [2]. The talks took five hours [1].'
+    answer = ground(text, extractive, numbered, source)
+    assert answer.text == 'Kushner "worked quite productively" [2]. The talks took five hours [1].'
+    assert answer.citations[0] == extractive.citations[0]
+    added = answer.citations[1]
+    assert added.passage_id == "statement#p25"
+    assert added.quote == "worked quite productively"
+    assert verify(added, source("statement"))
+
+    swapped = ground("Five hours [1]. Kushner was new [2].", extractive, numbered[::-1], source)
+    assert swapped.text == "Five hours [2]. Kushner was new [1]."
+    assert swapped.citations[1].quote == numbered[1].text  # a whole passage when nothing quoted
+
+
+def test_locate_maps_a_normalised_quote_to_source_offsets(numbered, source):
+    document = source("statement")
+    span = locate("President's meeting", document, 300, 500)
+    assert document[span[0] : span[1]] == "President\u2019s meeting"
+    assert locate("a b", "x a \n\n b y", 0, 10) == (2, 8)
+    assert locate("a c", "x a \n\n b y", 0, 10) is None
+    # a true quote from a passage the model was not given does not verify
+    [sentence] = check('Ushakov: "We did not discuss the wording" [1].', numbered, source)
+    assert sentence.cites == (1,) and not sentence.quotes[0].verified
+    assert sentence.problem == "a quote not in the statement"
+
+
+def test_straight_apostrophe_quote_is_shown_verbatim(seed, source):
+    _, passages = seed
+    text = 'He opened with "the President\'s meeting with two representatives" [1].'
+    extractive = Answer("q", "Yury Ushakov said:", [])
+    answer = ground(text, extractive, [passages["statement#p03"]], source)
+    assert "\u201cthe President\u2019s meeting" not in answer.text
+    assert '"the President\u2019s meeting with two representatives" [1].' in answer.text
+    assert answer.citations[0].quote == "the President\u2019s meeting with two representatives"
+
+
+def test_sentence_split_keeps_late_citations_and_quoted_full_stops():
+    text = 'It lasted five hours. [1] He said "We talked. It was useful." [1][2] Done [2].'
+    assert split_sentences(text) == [
+        "It lasted five hours. [1]",
+        'He said "We talked. It was useful." [1][2]',
+        "Done [2].",
+    ]
+
+
+def test_quote_with_end_punctuation_inside_the_marks_still_verifies(extractive, numbered, source):
+    text = 'The talks "did not last five minutes but five hours." [1]'
+    answer = ground(text, extractive, numbered, source)
+    assert answer.notice is None and answer.text == text
+
+
+def test_empty_or_code_output_falls_back(extractive, numbered, source):
+    for text in ("", "```python\nprint('five hours')\n```"):
+        answer = ground(text, extractive, numbered, source)
+        assert answer.text == extractive.text
+        assert answer.notice.startswith("The generated answer was dropped")
