@@ -96,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     _common(p)
     _answer_options(p)
     p.set_defaults(run=cmd_chat)
+
+    p = sub.add_parser("ui", help="serve the chat page in a browser (prints its URL)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+    p.add_argument("--auth", type=_auth, metavar="USER:PASS", help="require this login")
+    _common(p)
+    _answer_options(p)
+    p.set_defaults(run=cmd_ui)
     return parser
 
 
@@ -161,6 +170,32 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             continue
         print(render_text(answer))
         history.append(Turn.of(answer))
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from ui.app import serve
+    except ImportError as exc:  # gradio missing: the message says what to install
+        print(f"quotebot: error: {exc}", file=sys.stderr)
+        return 2
+    from .bot import Bot
+
+    bot = Bot(settings).warm_up()
+    try:
+        serve(bot, args.host, args.port, args.auth)
+    except OSError as exc:  # the port is taken or the address is not this machine's
+        reason = str(exc).split(". ")[0]
+        print(f"quotebot: error: cannot serve on {args.host}:{args.port} ({reason}); "
+              "pick another --port or --host", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _auth(value: str) -> tuple[str, str]:
+    user, _, password = value.partition(":")
+    if not user or not password:
+        raise argparse.ArgumentTypeError("expected USER:PASS, both non-empty")
+    return user, password
 
 
 def render_text(answer) -> str:
