@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from index.embedder import get_embedder
 from index.settings import Settings, apply_runtime
@@ -23,6 +24,7 @@ from .selector import Selection, select
 from .verify import verify
 
 CONFIDENCE_SLOPE = 10.0
+GENERATING = "Writing an answer; it is checked against the statement when it is complete."
 
 
 @dataclass
@@ -93,23 +95,64 @@ class Bot:
 
     def answer(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
         """Return the answer to `question`, with `history` as the earlier turns."""
-        self.warm_up()
-        return self._chain.invoke(_Run(question, as_turns(history)))
+        answer = self._extractive(question, history)
+        if self.generator is None:
+            return answer
+        return self.generator.answer(*self._generation_inputs(answer))
 
     def stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[Answer]:
-        """Yield growing snapshots of the answer: the lead-in, then one more quote at a time."""
-        answer = self.answer(question, history)
+        """Yield growing snapshots of the answer: the lead-in, then one more quote at a time;
+        with an LLM, then the generated text token by token, and last the grounded answer."""
+        answer = self._extractive(question, history)
         if not answer.citations:
             yield answer
             return
         for n in range(1, len(answer.citations) + 1):
             yield replace(answer, citations=answer.citations[:n])
+        if self.generator is None:
+            return
+        question, answer, passages, source = self._generation_inputs(answer)
+        generation = self.generator.stream(question, answer, passages)
+        for _ in generation:
+            yield replace(answer, text=generation.text, notice=GENERATING)
+        yield self.generator.finish(generation, answer, passages, source)
+
+    # --- generated answers (settings.llm): see bot/llm.py and bot/grounding.py -------------
+
+    @cached_property
+    def generator(self):
+        """Return the LLM that writes the answer's text (`settings.llm`), or None: quotes only."""
+        from .llm import make_llm
+
+        return make_llm(self.settings)
+
+    def _generation_inputs(self, answer: Answer) -> tuple:
+        """Return (question, answer, retrieved passages, source) for the generator."""
+        passages = [self._index.passage(pid) for pid, _ in answer.retrieved]
+        return answer.query or answer.question, answer, passages, self._index.source
+
+    def _condense_with_llm(self, run: _Run) -> _Run:
+        """With an LLM and earlier turns, search for the follow-up rewritten as a standalone
+        question by the condense prompt (the model's failure keeps the rule-based query)."""
+        if self.generator is None or not run.history:
+            return run
+        t = time.perf_counter()
+        standalone = self.generator.condense(run.query.question, run.history)
+        if standalone != run.query.question:
+            run.query = replace(run.query, text=standalone)
+        run.lap("condense_llm", t)
+        return run
+
+    def _extractive(self, question: str, history: Sequence[Turn | dict]) -> Answer:
+        self.warm_up()
+        return self._chain.invoke(_Run(question, as_turns(history)))
 
     def _build_chain(self):
         from langchain_core.runnables import RunnableLambda
 
         return (
             RunnableLambda(self._prepare, name="condense")
+            | RunnableLambda(self._condense_with_llm, name="condense_llm")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._select, name="select")
             | RunnableLambda(self._verify, name="verify")

@@ -13,8 +13,9 @@ from index.settings import Settings, apply_runtime
 from index.store import IndexCorrupt
 
 from .errors import QuestionError
+from .evaluation import QuestionSetError, parse_min_score
 
-USER_ERRORS = (CorpusError, QuestionError, IndexCorrupt, FileNotFoundError)
+USER_ERRORS = (CorpusError, QuestionError, QuestionSetError, IndexCorrupt, FileNotFoundError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +106,21 @@ def _parser() -> argparse.ArgumentParser:
     _common(p)
     _answer_options(p)
     p.set_defaults(run=cmd_ui)
+
+    p = sub.add_parser("eval", help="run an evaluation question set; write results and a report")
+    p.add_argument("file", type=Path, metavar="FILE", help="question set (JSONL)")
+    p.add_argument("--out", type=Path, help="output folder (default: runs/<FILE name>)")
+    p.add_argument("--compare", action="store_true",
+                   help="also run the langchain-stock and bm25 baselines, side by side")
+    p.add_argument("--min-score", action="append", type=parse_min_score, default=[],
+                   metavar="METRIC=VALUE", help="exit 1 if quotebot scores under VALUE")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the results already in the output folder and run the rest")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                   help="which questions to run (default all)")
+    _common(p)
+    _answer_options(p)
+    p.set_defaults(run=cmd_eval)
     return parser
 
 
@@ -196,6 +212,14 @@ def _auth(value: str) -> tuple[str, str]:
     if not user or not password:
         raise argparse.ArgumentTypeError("expected USER:PASS, both non-empty")
     return user, password
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import evaluate
+
+    out = args.out or Path("runs") / args.file.stem
+    return evaluate(args.file, settings, out, args.compare, args.min_score, args.resume,
+                    args.split)
 
 
 def render_text(answer) -> str:
