@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run an evaluation question set; write results and a report")
     p.add_argument("file", type=Path, metavar="FILE", help="question set (JSONL)")
-    p.add_argument("--out", type=Path, help="output folder (default: runs/<FILE name>)")
+    p.add_argument("--out", type=Path, help="output folder (default: artifacts/eval/<FILE name>)")
     p.add_argument("--compare", action="store_true",
                    help="also run the langchain-stock and bm25 baselines, side by side")
     p.add_argument("--min-score", action="append", type=parse_min_score, default=[],
@@ -217,7 +217,7 @@ def _auth(value: str) -> tuple[str, str]:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation import evaluate
 
-    out = args.out or Path("runs") / args.file.stem
+    out = args.out or Path("artifacts") / "eval" / args.file.stem
     return evaluate(args.file, settings, out, args.compare, args.min_score, args.resume,
                     args.split)
 
