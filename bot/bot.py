@@ -17,7 +17,7 @@ from index.text import normalise
 
 from .composer import lead_in
 from .conversation import Turn, as_turns
-from .question import Query, prepare
+from .question import Query, clean, prepare
 from .records import Answer, Citation
 from .retriever import Evidence, HybridRetriever
 from .selector import Selection, select
@@ -131,16 +131,17 @@ class Bot:
         passages = [self._index.passage(pid) for pid, _ in answer.retrieved]
         return answer.query or answer.question, answer, passages, self._index.source
 
-    def _condense_with_llm(self, run: _Run) -> _Run:
-        """With an LLM and earlier turns, search for the follow-up rewritten as a standalone
-        question by the condense prompt (the model's failure keeps the rule-based query)."""
+    def _prepare_with_llm(self, run: _Run) -> _Run:
+        """With an LLM and earlier turns, prepare the question as the condense prompt rewrote
+        it (standalone), keeping the question as asked; the model's failure changes nothing."""
         if self.generator is None or not run.history:
-            return run
+            return self._prepare(run)
         t = time.perf_counter()
-        standalone = self.generator.condense(run.query.question, run.history)
-        if standalone != run.query.question:
-            run.query = replace(run.query, text=standalone)
+        asked = clean(run.question, self.settings.max_question_chars)
+        run.question = self.generator.condense(asked, run.history)
         run.lap("condense_llm", t)
+        run = self._prepare(run)
+        run.query = replace(run.query, question=asked)
         return run
 
     def _extractive(self, question: str, history: Sequence[Turn | dict]) -> Answer:
@@ -151,8 +152,7 @@ class Bot:
         from langchain_core.runnables import RunnableLambda
 
         return (
-            RunnableLambda(self._prepare, name="condense")
-            | RunnableLambda(self._condense_with_llm, name="condense_llm")
+            RunnableLambda(self._prepare_with_llm, name="condense")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._select, name="select")
             | RunnableLambda(self._verify, name="verify")
