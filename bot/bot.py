@@ -77,6 +77,7 @@ class Bot:
                 primary=names[0],
                 multilingual="e5" if "e5" in names else None,
                 top_k=self.settings.top_k,
+                candidates=self.settings.candidates,
             )
             self._chain = self._build_chain()
         return self
@@ -161,7 +162,8 @@ class Bot:
 
     def _prepare(self, run: _Run) -> _Run:
         t = time.perf_counter()
-        run.query = prepare(run.question, run.history, self.settings.max_question_chars)
+        query = prepare(run.question, run.history, self.settings.max_question_chars)
+        run.query = self._retriever.correct(query)
         run.lap("condense", t)
         return run
 
@@ -174,8 +176,13 @@ class Bot:
     def _select(self, run: _Run) -> _Run:
         t = time.perf_counter()
         run.selection = select(
-            run.query, run.evidence, self._index, self._retriever.bm25.idf,
-            self.settings.max_quotes, self.settings.abstain_threshold, self.settings.quote_margin,
+            run.query,
+            run.evidence,
+            self._index,
+            self._retriever.bm25.idf,
+            self.settings.max_quotes,
+            self.settings.abstain_threshold,
+            self.settings.quote_margin,
         )
         run.lap("select", t)
         return run
@@ -191,7 +198,12 @@ class Bot:
             end = passage.sentences[quote.last][1]
             source = self._index.source(passage.doc)
             citation = Citation(
-                passage.id, passage.doc, passage.speaker, passage.role, start, end,
+                passage.id,
+                passage.doc,
+                passage.speaker,
+                passage.role,
+                start,
+                end,
                 normalise(source[start:end]),
             )
             if citation.quote in seen:
@@ -215,7 +227,10 @@ class Bot:
         confidence = 1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * margin))
         if not run.citations:
             confidence = 1.0 - confidence
-        retrieved = [(self._index.passages[row].id, score) for row, score in selection.ranking]
+        retrieved = [
+            (self._index.passages[row].id, score)
+            for row, score in selection.ranking[: self.settings.top_k]
+        ]
         run.lap("compose", t)
         run.timings["total"] = (time.perf_counter() - run.started) * 1000
         return Answer(

@@ -13,7 +13,9 @@ _TEXT = {
         ),
         "said": "{speaker} said:",
         "said_many": "{speakers} said:",
-        "asked": "A journalist asked this (it is the journalist's question, not {answerer}'s words):",
+        "asked": (
+            "A journalist asked this (it is the journalist's question, not {answerer}'s words):"
+        ),
         "title": "The statement's heading says:",
         "and": " and ",
         "someone": "the speaker",
@@ -34,8 +36,9 @@ _TEXT = {
 }
 
 
-def lead_in(citations: list[Citation], language: str, is_request: bool = False,
-            answerer: str | None = None) -> str:
+def lead_in(
+    citations: list[Citation], language: str, is_request: bool = False, answerer: str | None = None
+) -> str:
     """Return the lead-in for `citations`, or the abstention sentence when there are none."""
     t = _TEXT.get(language, _TEXT["en"])
     if not citations:

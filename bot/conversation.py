@@ -25,7 +25,9 @@ class Turn:
     def of(cls, answer: Answer) -> Turn:
         """Return the turn that `answer` adds to a conversation."""
         return cls(
-            answer.question, answer.text, tuple(c.passage_id for c in answer.citations),
+            answer.question,
+            answer.text,
+            tuple(c.passage_id for c in answer.citations),
             answer.query or answer.question,
         )
 

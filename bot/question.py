@@ -17,12 +17,23 @@ _ANAPHORA = frozenset(
     "это этом этого эту он она они оно его её ее их ним ней нём нем там этим".split()
 )
 _FOLLOW_UP_OPENERS = (
-    "and ", "but ", "so ", "also", "what about", "how about", "why", "а ", "и ", "но ", "почему",
+    "and ",
+    "but ",
+    "so ",
+    "also",
+    "what about",
+    "how about",
+    "why",
+    "а ",
+    "и ",
+    "но ",
+    "почему",
 )
 # Requests to do something other than answer from the statement, or to change the rules.
 _REQUEST = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|rule|prompt|above|previous)"
     r"|\b(system prompt|jailbreak|developer mode|you are now|pretend (to be|you)|act as|roleplay)\b"
+    r"|\bas (saying|verbatim)\b|\bpresent (it|this|that) as\b|\bput words\b"
     r"|^\s*(please\s+)?(write|compose|generate|draw|translate|code|create|make up|invent|sing|"
     r"tell me a (joke|story)|print|output|repeat after)\b"
     r"|\b(poem|song|haiku|joke|limerick|essay|python code|sql)\b"
@@ -37,10 +48,15 @@ class Query:
 
     question: str
     language: str
-    text: str  # what is searched: the question, or the question with the turn it follows up
+    search: str  # what is searched: the question, spelling-corrected against the corpus
     previous: str = ""  # the earlier turn's search text, for a follow-up
     carried_ids: tuple[str, ...] = ()  # passages the earlier answer cited
     is_request: bool = False
+
+    @property
+    def text(self) -> str:
+        """Return everything searched: the question and, for a follow-up, the earlier turn."""
+        return f"{self.search} {self.previous}".strip()
 
     @property
     def is_follow_up(self) -> bool:
@@ -49,7 +65,10 @@ class Query:
 
 
 def clean(question: str, max_chars: int) -> str:
-    """Return the question without control characters, normalised; raise QuestionError if unusable."""
+    """Return the question without control characters, normalised.
+
+    Raises QuestionError when it is empty or longer than `max_chars`.
+    """
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
     text = normalise(strip_control(question))
@@ -70,7 +89,7 @@ def prepare(question: str, history: Sequence[Turn], max_chars: int) -> Query:
     last = history[-1] if history else None
     if last is not None and not is_request and is_follow_up(text):
         previous = last.query or last.question
-        return Query(text, language, f"{text} {previous}", previous, last.passage_ids)
+        return Query(text, language, text, previous, last.passage_ids)
     return Query(text, language, text, is_request=is_request)
 
 

@@ -3,8 +3,9 @@ matched journalist's question to the answer that follows it."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -13,11 +14,13 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from index.embedder import ArrayEmbeddings
+from index.spelling import Speller
 from index.store import CorpusIndex
-from index.text import content_tokens
+from index.text import STOPWORDS, content_tokens, fold, stem, tokens
 
 from .question import Query
 
+_WORD = re.compile(r"[^\W\d_]+")
 RRF_K = 60
 FOLLOW_UP_WEIGHT = 0.5  # weight of the earlier turn in a follow-up's query vector
 CARRY_BONUS = 0.1  # dense-score bonus for passages the earlier answer cited
@@ -33,6 +36,7 @@ class Evidence:
     ranked: list[tuple[int, float]]  # (passage row, fused score), best first, top-k
     dense: dict[int, float] = field(default_factory=dict)  # passage row -> cosine
     routed: dict[int, float] = field(default_factory=dict)  # answer row -> its question's cosine
+    unknown_names: tuple[str, ...] = ()  # capitalised question words the corpus never uses
 
 
 class HybridRetriever(BaseRetriever):
@@ -45,8 +49,12 @@ class HybridRetriever(BaseRetriever):
     primary: str
     multilingual: str | None = None
     top_k: int = 8
+    candidates: int = 24  # passages whose sentences are scored (the top_k are reported)
     bm25: object = None
     answers_of: dict = {}
+    vocabulary: frozenset = frozenset()
+    stems: frozenset = frozenset()
+    speller: Speller | None = None
 
     def model_post_init(self, __context) -> None:
         from rank_bm25 import BM25Okapi
@@ -58,6 +66,29 @@ class HybridRetriever(BaseRetriever):
             if p.question_id:
                 answers[self.index.by_id[p.question_id]].append(row)
         self.answers_of = dict(answers)
+        words = [t for d in self.index.documents.values() for t in tokens(d.text)]
+        self.vocabulary = frozenset(words)
+        self.stems = frozenset(stem(w) for w in self.vocabulary)
+        self.speller = Speller(words)
+
+    def correct(self, query: Query) -> Query:
+        """Return `query` with misspelt words (unknown to the corpus, close to a corpus word)
+        corrected in its search text; English questions only."""
+        if query.language != "en":
+            return query
+
+        def fix(match: re.Match) -> str:
+            word = match.group()
+            folded = word.casefold()
+            if folded in STOPWORDS or stem(folded) in self.stems:
+                return word  # known, or a form of a known word ("envoys")
+            better = self.speller.correct(folded)
+            if better is None:
+                return word
+            return better.capitalize() if word[:1].isupper() else better
+
+        search = _WORD.sub(fix, query.search)
+        return query if search == query.search else replace(query, search=search)
 
     def embedder_for(self, query: Query) -> str:
         """Return the embedder name to use: the multilingual one for a non-English question."""
@@ -70,7 +101,7 @@ class HybridRetriever(BaseRetriever):
         name = self.embedder_for(query)
         vector = self._query_vector(name, query)
         n = len(self.index.passages)
-        k = min(n, max(self.top_k * 6, 64))
+        k = min(n, max(self.candidates * 3, 64))
         scores, rows = self.index.vectors[name].passages.search(vector[None, :], k)
         dense = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
         for pid in query.carried_ids:
@@ -89,8 +120,27 @@ class HybridRetriever(BaseRetriever):
         for ranking in rankings:
             for rank, row in enumerate(ranking):
                 fused[row] += 1.0 / (RRF_K + rank + 1)
-        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: self.top_k]
-        return Evidence(name, vector, weights, ranked, dense, routed)
+        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
+        ranked = ranked[: max(self.candidates, self.top_k)]
+        return Evidence(name, vector, weights, ranked, dense, routed, self._unknown_names(query))
+
+    def _unknown_names(self, query: Query) -> tuple[str, ...]:
+        """Return names in the question (capitalised words after the first) that the corpus
+        never mentions: "What did Zelensky say?" asks about someone the statement doesn't."""
+        if query.language != "en":
+            return ()
+        words = query.search.split()[1:]
+        names = []
+        for word in words:
+            for token in tokens(word):
+                if (
+                    word[:1].isupper()
+                    and len(token) > 2
+                    and token not in STOPWORDS
+                    and fold(token) not in self.vocabulary
+                ):
+                    names.append(word.strip("?!.,;:\"'()"))
+        return tuple(names)
 
     def _by_sentence(self, name: str, vector: np.ndarray, k: int) -> list[int]:
         """Return passage rows ordered by their best-matching sentence."""
@@ -102,15 +152,15 @@ class HybridRetriever(BaseRetriever):
     def _query_vector(self, name: str, query: Query) -> np.ndarray:
         emb = self.embedders[name]
         if not query.previous:
-            return emb.embed_queries([query.question])[0]
-        cur, prev = emb.embed_queries([query.question, query.previous])
+            return emb.embed_queries([query.search])[0]
+        cur, prev = emb.embed_queries([query.search, query.previous])
         vec = cur + FOLLOW_UP_WEIGHT * prev
         return (vec / np.linalg.norm(vec)).astype(np.float32)
 
     @staticmethod
     def _token_weights(query: Query) -> dict[str, float]:
         weights = dict.fromkeys(content_tokens(query.previous), FOLLOW_UP_WEIGHT)
-        weights.update(dict.fromkeys(content_tokens(query.question), 1.0))
+        weights.update(dict.fromkeys(content_tokens(query.search), 1.0))
         return weights
 
     def _bm25(self, weights: dict[str, float]) -> dict[int, float]:
@@ -139,7 +189,14 @@ class HybridRetriever(BaseRetriever):
         docs = []
         for row, score in evidence.ranked:
             p = self.index.passages[row]
-            meta = {"id": p.id, "doc": p.doc, "speaker": p.speaker, "role": p.role,
-                    "start": p.start, "end": p.end, "score": score}
+            meta = {
+                "id": p.id,
+                "doc": p.doc,
+                "speaker": p.speaker,
+                "role": p.role,
+                "start": p.start,
+                "end": p.end,
+                "score": score,
+            }
             docs.append(LCDocument(page_content=p.text, metadata=meta))
         return docs

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from index.store import CorpusIndex
 from index.text import content_tokens
 
@@ -17,14 +15,56 @@ from .retriever import Evidence
 # Weights of a sentence's score: its own similarity to the question, the similarity of its
 # passage (or of the journalist's question it answers), and the share of the question's
 # content words (idf-weighted) that it contains.
-WEIGHTS = {"lexical": (0.5, 0.25, 0.25), "dense_only": (0.6, 0.4, 0.0)}
+WEIGHTS = {"lexical": (0.4, 0.3, 0.3), "dense_only": (0.6, 0.4, 0.0)}
+# An answer turn whose journalist's question matches the user's question gets this much of
+# that match (scaled) on top: journalists' questions are the statement's own index.
+W_ROUTE = 0.1
+# A name the corpus never mentions ("What did Zelensky say?") lowers every score by this.
+UNKNOWN_NAME_PENALTY = 0.2
 TITLE_PENALTY = 0.05
+# A sentence that cannot hold the kind of answer asked for ("how many" wants a number).
+TYPE_PENALTY = 0.2
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"hundred|thousand|million|billion|several|dozens?|half)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|many)\s+"
+    r"(minutes?|hours?|days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(
+    r"\b\d{1,2}([:.]\d{2})?\s*(am|pm|a\.m\.|p\.m\.|o.clock)|\b(morning|afternoon|evening|"
+    r"night|noon|midnight)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|"
+    r"tomorrow)\b|\b\d{4}\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
+# (what the question asks for, what a sentence holding the answer must contain)
+ANSWER_TYPES = (
+    (re.compile(r"^\s*how long\b|сколько (длил|продолжал)", re.IGNORECASE), _DURATION),
+    (re.compile(r"\bhow old\b|сколько лет", re.IGNORECASE), _AGE),
+    (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько", re.IGNORECASE), _CLOCK),
+    (
+        re.compile(
+            r"\b(what|which) (date|day|year|month)\b|какого числа|какая дата", re.IGNORECASE
+        ),
+        _DATE,
+    ),
+    (re.compile(r"^\s*how (many|much)\b|сколько", re.IGNORECASE), _NUMBER),
+)
 SHORT_SENTENCE_WORDS = 5  # a shorter sentence is quoted with the one before it
 # Cosine similarities are mapped to [0, 1] per embedder: (unrelated, strongly related).
 COSINE_RANGE = {"minilm": (0.05, 0.75), "e5": (0.73, 0.86)}
 _ASKS_ABOUT_QUESTION = re.compile(
-    r"\b(journalists?|reporters?|asked|ask|asking|questions?|premise|who (said|mentioned|raised|"
-    r"brought up|referenced|cited)|media)\b|журналист|спросил|вопрос",
+    r"\b(journalists?|reporters?|asked|ask|asking|premise|who (said|mentioned|raised|"
+    r"brought up|referenced|cited)|media|press)\b|журналист|спросил|спрашива",
     re.IGNORECASE,
 )
 
@@ -50,8 +90,13 @@ class Selection:
 
 
 def select(
-    query: Query, evidence: Evidence, index: CorpusIndex, idf: dict[str, float], max_quotes: int,
-    threshold: float, margin: float,
+    query: Query,
+    evidence: Evidence,
+    index: CorpusIndex,
+    idf: dict[str, float],
+    max_quotes: int,
+    threshold: float,
+    margin: float,
 ) -> Selection:
     """Return up to `max_quotes` quotes scoring at least `threshold` and within `margin` of the
     best; none when the best sentence is under `threshold` or the question is a request."""
@@ -60,8 +105,10 @@ def select(
     for row, _, score, ok in scored:
         ranking.setdefault(row, (ok, score))
     # quotable passages first: a journalist's question is context, not the answer
-    ranked = [(row, score) for row, (_, score) in sorted(
-        ranking.items(), key=lambda kv: kv[1], reverse=True)]
+    ranked = [
+        (row, score)
+        for row, (_, score) in sorted(ranking.items(), key=lambda kv: kv[1], reverse=True)
+    ]
     quotable = [(row, j, s) for row, j, s, ok in scored if ok]
     best = quotable[0][2] if quotable else 0.0
     if query.is_request or best < threshold:
@@ -84,15 +131,20 @@ def score_sentences(
     # a journalist's words are quoted only when the question is about what was asked
     asks_about_question = bool(_ASKS_ABOUT_QUESTION.search(query.question))
     # an English corpus offers no lexical evidence for a question in another language
-    w_sentence, w_context, w_lexical = WEIGHTS["lexical" if query.language == "en" else "dense_only"]
+    w_sentence, w_context, w_lexical = WEIGHTS[
+        "lexical" if query.language == "en" else "dense_only"
+    ]
     weights = evidence.query_weights
     total = sum(w * idf.get(t, _unknown_idf(idf)) for t, w in weights.items()) or 1.0
     sentence_vectors = index.vectors[evidence.embedder].sentences
+    penalty = UNKNOWN_NAME_PENALTY if evidence.unknown_names else 0.0
+    wanted = answer_type(query.search)
     out = []
     for row, _ in evidence.ranked:
         passage = index.passages[row]
         quotable = passage.role != "question" or asks_about_question
         context = scale(max(evidence.dense.get(row, 0.0), evidence.routed.get(row, 0.0)))
+        route = W_ROUTE * scale(evidence.routed.get(row, 0.0))
         first = index.first_sentence[row]
         vectors = sentence_vectors.reconstruct_n(first, len(passage.sentences))
         cosines = vectors @ evidence.query_vector
@@ -100,13 +152,29 @@ def score_sentences(
         for j, (s, e) in enumerate(passage.sentences):
             words = set(content_tokens(source[s:e]))
             lexical = sum(w * idf.get(t, 0.0) for t, w in weights.items() if t in words) / total
-            score = (w_sentence * scale(float(cosines[j])) + w_context * context
-                     + w_lexical * lexical)
+            score = (
+                w_sentence * scale(float(cosines[j]))
+                + w_context * context
+                + w_lexical * lexical
+                + route
+                - penalty
+            )
             if passage.role == "title":
                 score -= TITLE_PENALTY
+            if wanted is not None and not wanted.search(source[s:e]):
+                score -= TYPE_PENALTY
             out.append((row, j, score, quotable))
     out.sort(key=lambda t: t[2], reverse=True)
     return out
+
+
+def answer_type(question: str) -> re.Pattern | None:
+    """Return the pattern a sentence must match to hold the kind of answer the question asks
+    for (a duration, an age, a time, a date, a number), or None for any other question."""
+    for asks, holds in ANSWER_TYPES:
+        if asks.search(question):
+            return holds
+    return None
 
 
 def _unknown_idf(idf: dict[str, float]) -> float:

@@ -11,6 +11,15 @@ from .store import CorpusIndex, IndexCorrupt, IndexStale, ensure_index
 from .text import normalise
 
 __all__ = [
-    "CorpusError", "CorpusIndex", "Document", "IndexCorrupt", "IndexStale", "Passage",
-    "Settings", "ensure_index", "load_corpus", "normalise", "segment",
+    "CorpusError",
+    "CorpusIndex",
+    "Document",
+    "IndexCorrupt",
+    "IndexStale",
+    "Passage",
+    "Settings",
+    "ensure_index",
+    "load_corpus",
+    "normalise",
+    "segment",
 ]

@@ -9,7 +9,7 @@ Vectors are L2-normalised float32, so inner product is cosine similarity.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -72,7 +72,10 @@ class MiniLMEmbeddings(ArrayEmbeddings):
     def _encode(self, texts: list[str]) -> np.ndarray:
         self.warm_up()
         vectors = self._model.encode(
-            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+            texts,
+            batch_size=64,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
@@ -120,7 +123,7 @@ def _as_matrix(vectors, dim: int) -> np.ndarray:
 EMBEDDERS = {"minilm": MiniLMEmbeddings, "e5": E5Embeddings}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_embedder(name: str, threads: int = 2) -> ArrayEmbeddings:
     """Return the shared embedder called `name` (not loaded until first use)."""
     if name not in EMBEDDERS:

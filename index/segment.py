@@ -34,19 +34,75 @@ QUESTION_LABELS = frozenset({"question", "questions", "remark", "q", "reply", "r
 JOURNALIST = "Journalist"
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
 _HONORIFICS = frozenset(
-    {"president", "aide", "minister", "secretary", "spokesman", "spokeswoman", "press", "deputy",
-     "foreign", "prime", "chairman", "chairwoman", "general", "mr", "ms", "mrs", "dr", "envoy",
-     "special", "acting", "first", "vice", "head", "ambassador", "governor", "director", "the"}
+    {
+        "president",
+        "aide",
+        "minister",
+        "secretary",
+        "spokesman",
+        "spokeswoman",
+        "press",
+        "deputy",
+        "foreign",
+        "prime",
+        "chairman",
+        "chairwoman",
+        "general",
+        "mr",
+        "ms",
+        "mrs",
+        "dr",
+        "envoy",
+        "special",
+        "acting",
+        "first",
+        "vice",
+        "head",
+        "ambassador",
+        "governor",
+        "director",
+        "the",
+    }
 )
 _ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "st", "no", "vs", "etc", "e.g", "i.e", "jr", "sr", "prof", "gen",
-     "col", "lt", "gov", "sen", "rep", "u.s", "u.k", "inc", "ltd", "co", "jan", "feb", "aug",
-     "sept", "oct", "nov", "dec"}
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "no",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "jr",
+        "sr",
+        "prof",
+        "gen",
+        "col",
+        "lt",
+        "gov",
+        "sen",
+        "rep",
+        "u.s",
+        "u.k",
+        "inc",
+        "ltd",
+        "co",
+        "jan",
+        "feb",
+        "aug",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    }
 )
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATELINE = re.compile(
+    rf"^(?:(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})"
 )
-_DATELINE = re.compile(rf"^(?:(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})")
 _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 _LABEL = re.compile(r"(?P<label>[^\W\d_][^\n:.!?;\"“”]{0,60}?)[^\S\n]*:[^\S\n]+")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
@@ -164,8 +220,18 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             first_id = first_id or pid
             s, e = chunk[0][0], chunk[-1][1]
             passages.append(
-                Passage(pid, document.doc, speaker, role, turn, qid, s, e,
-                        normalise(text[s:e]), tuple(chunk))
+                Passage(
+                    pid,
+                    document.doc,
+                    speaker,
+                    role,
+                    turn,
+                    qid,
+                    s,
+                    e,
+                    normalise(text[s:e]),
+                    tuple(chunk),
+                )
             )
         return first_id
 

@@ -70,7 +70,9 @@ class CorpusIndex:
             (i, j) for i, p in enumerate(self.passages) for j in range(len(p.sentences))
         ]
         # row of each passage's first sentence in the sentence vectors
-        self.first_sentence = [int(n) for n in np.cumsum([0] + [len(p.sentences) for p in self.passages])]
+        self.first_sentence = [
+            int(n) for n in np.cumsum([0] + [len(p.sentences) for p in self.passages])
+        ]
 
     def passage(self, passage_id: str) -> Passage:
         """Return the passage with id `passage_id`."""
@@ -106,15 +108,14 @@ def build(
 ) -> CorpusIndex:
     """Return a new in-memory index of `documents`: segmented, embedded, in FAISS."""
     passages = [
-        p for d in documents
+        p
+        for d in documents
         for p in segment(d, settings.max_passage_sentences, settings.max_passage_chars)
     ]
     if not passages:
         raise IndexCorrupt("the corpus has no text to index after dropping page chrome")
     docs = {d.doc: d for d in documents}
-    sentence_texts = [
-        docs[p.doc].text[s:e] for p in passages for s, e in p.sentences
-    ]
+    sentence_texts = [docs[p.doc].text[s:e] for p in passages for s, e in p.sentences]
     vectors = {}
     for emb in embedders:
         pv = embed_texts(emb, [p.text for p in passages], progress)
@@ -164,23 +165,29 @@ def save(index: CorpusIndex, directory: Path) -> Path:
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     try:
-        _write_json(tmp / "documents.json", [
-            {"doc": d.doc, "path": d.path, "sha256": d.sha256, "text": d.text}
-            for d in index.documents.values()
-        ])
+        _write_json(
+            tmp / "documents.json",
+            [
+                {"doc": d.doc, "path": d.path, "sha256": d.sha256, "text": d.text}
+                for d in index.documents.values()
+            ],
+        )
         _write_json(tmp / "passages.json", [p.to_json() for p in index.passages])
         for vs in index.vectors.values():
             faiss.write_index(vs.passages, str(tmp / f"{vs.name}.passages.faiss"))
             faiss.write_index(vs.sentences, str(tmp / f"{vs.name}.sentences.faiss"))
         # the manifest goes last: a directory without it is never taken for an index
-        _write_json(tmp / "manifest.json", {
-            "format_version": FORMAT_VERSION,
-            "corpus_hash": index.corpus_hash,
-            "embedders": [{"name": v.name, "dim": v.dim} for v in index.vectors.values()],
-            "passages": len(index.passages),
-            "sentences": len(index.sentence_refs),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        })
+        _write_json(
+            tmp / "manifest.json",
+            {
+                "format_version": FORMAT_VERSION,
+                "corpus_hash": index.corpus_hash,
+                "embedders": [{"name": v.name, "dim": v.dim} for v in index.vectors.values()],
+                "passages": len(index.passages),
+                "sentences": len(index.sentence_refs),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
         old = None
         if directory.exists():
             old = directory.with_name(f".{directory.name}.old-{os.getpid()}-{time.time_ns()}")
@@ -251,7 +258,9 @@ def load(
             try:
                 fi = faiss.read_index(str(path))
             except Exception as exc:  # faiss raises RuntimeError with C++ text
-                raise _corrupt(path, str(exc).splitlines()[0] if str(exc) else "unreadable") from exc
+                raise _corrupt(
+                    path, str(exc).splitlines()[0] if str(exc) else "unreadable"
+                ) from exc
             if fi.ntotal != count or fi.d != dim:
                 raise _corrupt(path, f"{fi.ntotal} vectors of dim {fi.d}, expected {count} x {dim}")
             sets.append(fi)
@@ -309,6 +318,8 @@ def ensure_index(
             save(index, directory)
             return index
     except (OSError, Timeout) as exc:  # read-only or full cache, or a lock held too long
-        log(f"cannot write the index to {directory} ({exc}); using it in memory only. "
-            "Set QUOTEBOT_CACHE_DIR or --index-dir to a writable folder to keep it.")
+        log(
+            f"cannot write the index to {directory} ({exc}); using it in memory only. "
+            "Set QUOTEBOT_CACHE_DIR or --index-dir to a writable folder to keep it."
+        )
         return build(documents, embedders, settings)

@@ -76,7 +76,10 @@ def test_sentences_do_not_break_after_abbreviations():
     text = "We met Mr. Witkoff at 5 p.m. today. It went well! Did it? Yes."
     spans = sentence_spans(text, 0, len(text))
     assert [text[s:e] for s, e in spans] == [
-        "We met Mr. Witkoff at 5 p.m. today.", "It went well!", "Did it?", "Yes.",
+        "We met Mr. Witkoff at 5 p.m. today.",
+        "It went well!",
+        "Did it?",
+        "Yes.",
     ]
 
 
@@ -93,7 +96,8 @@ def test_plain_prose_without_speakers_becomes_paragraph_passages():
     text = "First paragraph here. It has two sentences.\n\nSecond one, alone.\n"
     passages = segment(doc(text, "prose"))
     assert [p.text for p in passages] == [
-        "First paragraph here. It has two sentences.", "Second one, alone.",
+        "First paragraph here. It has two sentences.",
+        "Second one, alone.",
     ]
     assert all(p.speaker is None and p.role == "statement" for p in passages)
     assert [p.turn for p in passages] == [1, 2]
@@ -107,7 +111,9 @@ def test_a_colon_inside_a_sentence_is_not_a_speaker():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab .?!:\n\u00a0\r\tQuestion:YuryUshakov")), max_size=300))
+@given(
+    st.text(alphabet=st.sampled_from(list("ab .?!:\n\u00a0\r\tQuestion:YuryUshakov")), max_size=300)
+)
 def test_fuzz_offsets_stay_inside_the_source_and_match(text):
     for p in segment(doc(text)):
         assert 0 <= p.start < p.end <= len(text)

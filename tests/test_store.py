@@ -33,11 +33,18 @@ def test_round_trip_keeps_passages_sources_and_vectors(tmp_path, fake_settings, 
     assert loaded.vectors["fake"].passages.ntotal == len(index.passages)
     assert loaded.vectors["fake"].sentences.ntotal == len(index.sentence_refs)
     q = fake_embedder.embed_queries(["five hours"])
-    assert (loaded.vectors["fake"].sentences.search(q, 3)[1] ==
-            index.vectors["fake"].sentences.search(q, 3)[1]).all()
+    assert (
+        loaded.vectors["fake"].sentences.search(q, 3)[1]
+        == index.vectors["fake"].sentences.search(q, 3)[1]
+    ).all()
     names = sorted(p.name for p in (tmp_path / "ix").iterdir())
-    assert names == ["documents.json", "fake.passages.faiss", "fake.sentences.faiss",
-                     "manifest.json", "passages.json"]
+    assert names == [
+        "documents.json",
+        "fake.passages.faiss",
+        "fake.sentences.faiss",
+        "manifest.json",
+        "passages.json",
+    ]
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedders"] == [{"name": "fake", "dim": 64}]

@@ -1,0 +1,1 @@
+"""Benchmarks and tuning scripts for quotebot (run as `python -m bench.<name>`)."""
