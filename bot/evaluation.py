@@ -19,12 +19,13 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from index.settings import Settings
 
+from .errors import QuestionError
 from .metrics import (
     abstention_scores,
     citation_precision,
@@ -40,6 +41,7 @@ from .metrics import (
 )
 from .metrics.spans import Span, locate, relevant_units
 from .metrics.squad import normalize_answer, prediction_text
+from .records import Answer
 
 SPLITS = ("dev", "test")
 RECALL_AT = (1, 3, 5)
@@ -227,7 +229,7 @@ def _with_gold(where: str, q: Question, sources: Mapping[str, str]) -> Question:
                 f'"{short}"'
             )
         gold.append(tuple(spans))
-    return Question(**{**q.__dict__, "gold": tuple(gold)})
+    return replace(q, gold=tuple(gold))
 
 
 def _kind(value: object) -> str:
@@ -257,9 +259,9 @@ def quotebot_system(settings: Settings) -> System:
 
 
 def score(
-    question: Question, answer, units: Mapping[str, Span], sources: Mapping[str, str]
+    question: Question, answer: Answer, units: Mapping[str, Span], sources: Mapping[str, str]
 ) -> dict:
-    """Return the per-question scores of `answer` (an `Answer`) as a JSON-ready dict."""
+    """Return the per-question scores of `answer` as a JSON-ready dict."""
     citations = answer.to_json()["citations"]
     cited = [Span(c["doc"], c["start"], c["end"]) for c in citations]
     retrieved = [pid for pid, _ in answer.retrieved]
@@ -295,7 +297,8 @@ def run(
 
     With `out_dir`, each result is appended to `out_dir/results.jsonl` and flushed as soon as
     it is known, so an interruption keeps what was done. With `resume`, results already in that
-    file are kept and their questions skipped; otherwise the file is started afresh.
+    file are kept and their questions skipped; otherwise the file is started afresh. Results in
+    the file for other systems or questions stay there but are not returned.
     """
     sources = sources if sources is not None else corpus_sources(Settings.load())
     path = Path(out_dir) / "results.jsonl" if out_dir is not None else None
@@ -323,13 +326,11 @@ def run(
     finally:
         if sink:
             sink.close()
-    return results
+    names, ids = {s.name for s in systems}, {q.id for q in questions}
+    return [r for r in results if r["system"] in names and r["id"] in ids]
 
 
 def _run_one(system: System, q: Question, sources: Mapping[str, str], clock) -> dict:
-    from .errors import QuestionError
-    from .records import Answer
-
     error = None
     started = clock()
     try:

@@ -232,6 +232,9 @@ def test_resume_drops_a_half_written_line_and_a_fresh_run_starts_over(questions,
         fh.write('{"system": "sloppy", "id": "q')
     run_quietly(questions, systems(questions), out, resume=True)
     assert len(read_results(out)) == 2 * len(QUESTIONS)
+    # resuming with one system returns its results only, and keeps the other's in the file
+    assert len(run_quietly(questions, systems(questions)[:1], out, resume=True)) == len(QUESTIONS)
+    assert len(read_results(out)) == 2 * len(QUESTIONS)
     run_quietly(questions, systems(questions)[:1], out)
     assert len(read_results(out)) == len(QUESTIONS)
 
