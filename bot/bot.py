@@ -134,12 +134,15 @@ class Bot:
 
     def _prepare_with_llm(self, run: _Run) -> _Run:
         """With an LLM and earlier turns, prepare the question as the condense prompt rewrote
-        it (standalone), keeping the question as asked; the model's failure changes nothing."""
+        it, as a standalone question, keeping the question as asked. When the model leaves it
+        unchanged (or fails), the rule-based follow-up handling applies as without an LLM."""
         if self.generator is None or not run.history:
             return self._prepare(run)
         t = time.perf_counter()
         asked = clean(run.question, self.settings.max_question_chars)
         run.question = self.generator.condense(asked, run.history)
+        if run.question != asked:
+            run.history = []  # already resolved: do not append the earlier turn again
         run.lap("condense_llm", t)
         run = self._prepare(run)
         run.query = replace(run.query, question=asked)
