@@ -195,6 +195,55 @@ def test_unknown_backend_is_a_notice(extractive, passages, source):
         generator._make_chat()
 
 
+# --- the Bot's hook (real index and embedders, fake chat model) --------------------------------
+
+
+@pytest.fixture
+def llm_bot(real_bot):
+    """A Bot over the real index whose generator is a fake chat model (set per test)."""
+    from bot.bot import Bot
+
+    return Bot(real_bot.settings, index=real_bot.index).warm_up()
+
+
+@pytest.mark.integration
+def test_bot_streams_quotes_first_then_tokens_then_the_grounded_answer(llm_bot):
+    llm_bot.generator = fake('It lasted "five hours" [1].')
+    snapshots = list(llm_bot.stream(QUESTION))
+    first = snapshots[0]
+    assert first.citations and first.text == "Yury Ushakov said:" and first.notice is None
+    writing = [s for s in snapshots if s.notice and s.notice.startswith("Writing")]
+    assert len(writing) > 3 and writing[0].citations == snapshots[-1].citations
+    final = snapshots[-1]
+    assert final.text == 'It lasted "five hours" [1].' and final.notice is None
+    assert llm_bot.answer(QUESTION).text == final.text
+
+
+@pytest.mark.integration
+def test_bot_does_not_call_the_llm_when_it_abstains(llm_bot):
+    def never():
+        raise AssertionError("the model must not be called when retrieval abstains")
+
+    llm_bot.generator = Generator("fake", never)
+    answer = llm_bot.answer("What is the boiling point of mercury?")
+    assert answer.abstained and answer.notice is None
+    assert [a.abstained for a in llm_bot.stream("What is the boiling point of mercury?")] == [True]
+
+
+@pytest.mark.integration
+def test_bot_condenses_a_follow_up_with_the_llm_but_keeps_the_question_asked(llm_bot):
+    llm_bot.generator = fake(
+        "How long did their meeting with Putin last?", "It took five hours [1]."
+    )
+    history = [Turn("Who met Putin?", "Steve Witkoff and Jared Kushner.")]
+    answer = llm_bot.answer("How long did it go on?", history)
+    assert answer.question == "How long did it go on?"
+    assert answer.query.startswith("How long did their meeting with Putin last?")
+    assert answer.citations[0].passage_id == "statement#p04"
+    assert answer.text == "It took five hours [1]."
+    assert answer.timings_ms["condense_llm"] > 0
+
+
 # --- the model file ---------------------------------------------------------------------------
 
 
