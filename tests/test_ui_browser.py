@@ -38,6 +38,12 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 START_TIMEOUT_S = 120
 ANSWER_TIMEOUT_MS = 20_000
+# a second statement in the served corpus: HTML in a source must reach the page as text
+HOSTILE_STATEMENT = (
+    "Aide to the President Yury Ushakov: The lunch menu was borscht "
+    '<script>window.__pwned=1;alert(1)</script> and <img src="http://evil.example/pixel.png" '
+    'onerror="window.__pwned=1"> pelmeni with tea.\n'
+)
 PAYLOAD = (
     '<img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwned=1;alert(1)</script>'
 )
@@ -81,10 +87,14 @@ def server(real_settings, tmp_path_factory):
     """Start `quotebot ui` with a login; yield its URL and the file holding its output."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("ui") / "server.log"
+    folder = tmp_path_factory.mktemp("ui")
+    log, hostile = folder / "server.log", folder / "lunch.txt"
+    hostile.write_text(HOSTILE_STATEMENT, encoding="utf-8")
+    corpus = ["--corpus", str(real_settings.corpus[0]), "--corpus", str(hostile)]
     command = shutil.which("quotebot", path=str(Path(sys.executable).parent))
     argv = [command] if command else [sys.executable, "-m", "bot.cli"]
     argv += ["ui", "--host", "127.0.0.1", "--port", str(port), "--auth", f"{USER}:{PASSWORD}"]
+    argv += corpus
     env = {**os.environ, "QUOTEBOT_CACHE_DIR": str(real_settings.cache_dir)}
     with open(log, "w") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
@@ -221,6 +231,22 @@ def test_html_in_a_question_is_shown_as_text_and_never_runs(visit):
     assert PAYLOAD in " ".join(shown.split())
     assert page.locator("#qb-chat img[src='x'], #qb-chat script").count() == 0
     page.wait_for_timeout(300)  # an onerror would have fired by now
+    assert page.evaluate("window.__pwned") is None and not visit.dialogs
+
+
+def test_html_in_the_statement_is_shown_as_text_and_never_runs(visit):
+    page = _signed_in(visit)
+    reply = _ask(page, "What was on the lunch menu?", 1)
+    quote = reply.locator("blockquote", has_text="pelmeni")
+    quote.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "<script>window.__pwned=1;alert(1)</script>" in quote.inner_text()
+    viewer = page.locator("#qb-source .qb-cited", has_text="pelmeni")
+    assert '<img src="http://evil.example/pixel.png"' in viewer.inner_text()
+    assert (
+        page.locator("#qb-chat img, #qb-chat script, #qb-source img, #qb-source script").count()
+        == 0
+    )
+    page.wait_for_timeout(300)
     assert page.evaluate("window.__pwned") is None and not visit.dialogs
 
 

@@ -140,6 +140,10 @@ def test_block_syntax_at_line_start_is_escaped():
         assert markdown_html(escape_markdown(text)).strip() == f"<p>{_html_escape(text)}</p>"
 
 
+def test_control_characters_are_not_shown():
+    assert question_markdown("how\x00 long\x1b did it last?") == "how long did it last?"
+
+
 def test_long_questions_are_cut_for_display_with_their_length():
     shown = question_markdown("why " * 1000)
     assert len(shown) < 600 and "3,999 characters" in shown
@@ -250,6 +254,7 @@ def test_the_quotes_setting_limits_quotes_with_a_bot_sharing_the_index(ui, fake_
     shared = ui.bot_for(1, "none")
     assert shared is not fake_bot and shared.index is fake_bot.index
     assert ui.bot_for(1, "none") is shared and ui.bot_for(3, "none") is fake_bot
+    assert ui.bot_for(3, "local").settings.llm == "local" and fake_bot.settings.llm == "none"
 
 
 @pytest.mark.parametrize(

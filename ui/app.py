@@ -5,7 +5,7 @@ through `ui.render`; it answers and scores nothing itself.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
 import tempfile
@@ -444,8 +444,12 @@ def only_failures(rows: list[list[Any]], failures: bool) -> list[list[Any]]:
 
 
 def llm_available() -> bool:
-    """Return True when the optional LLM answer mode (`bot.llm`) is installed."""
-    return importlib.util.find_spec("bot.llm") is not None
+    """Return True when the LLM answer modes' module (`bot.llm`) imports."""
+    try:
+        importlib.import_module("bot.llm")
+    except ImportError:
+        return False
+    return True
 
 
 def theme() -> gr.themes.Base:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from index.text import normalise
+from index.text import normalise, strip_control
 
 if TYPE_CHECKING:
     from bot.records import Answer, Citation
@@ -48,7 +48,7 @@ def anchor_id(passage_id: str) -> str:
 
 def question_markdown(question: str, shown: int = QUESTION_SHOWN_CHARS) -> str:
     """Return the user's message as shown in the chat: escaped, and cut if very long."""
-    text = normalise(question)
+    text = normalise(strip_control(question))
     if len(text) <= shown:
         return escape_markdown(text)
     return f"{escape_markdown(text[:shown])}\u2026 _({len(text):,} characters)_"
