@@ -62,5 +62,6 @@ class Answer:
     @property
     def full_text(self) -> str:
         """Return the lead-in followed by the quotes, as plain text (what EM/F1 score)."""
-        quotes = " ".join(f"\u201c{c.quote}\u201d" for c in self.citations)
+        # plain ASCII quote marks: SQuAD normalisation strips them, so EM/F1 see the words
+        quotes = " ".join(f"\"{c.quote}\"" for c in self.citations)
         return f"{self.text} {quotes}".strip()
