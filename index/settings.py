@@ -15,6 +15,7 @@ _ENV = {
     "QUOTEBOT_INDEX_DIR": ("index_dir", Path),
     "QUOTEBOT_EMBEDDERS": ("embedders", lambda v: tuple(n for n in v.split(",") if n)),
     "QUOTEBOT_THREADS": ("threads", int),
+    "QUOTEBOT_QUERY_THREADS": ("query_threads", int),
     "QUOTEBOT_TOP_K": ("top_k", int),
     "QUOTEBOT_MAX_QUOTES": ("max_quotes", int),
     "QUOTEBOT_LLM": ("llm", str),
@@ -36,7 +37,8 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache)
     index_dir: Path | None = None
     embedders: tuple[str, ...] = ("minilm", "e5")
-    threads: int = 2
+    threads: int = 2  # for embedding batches (index building)
+    query_threads: int = 1  # for embedding a question: see index/embedder.py for why
     # passages: a long paragraph is cut into pieces of at most this many sentences / chars
     max_passage_sentences: int = 4
     max_passage_chars: int = 700
