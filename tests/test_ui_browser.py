@@ -8,6 +8,7 @@ CI=true a missing browser fails the suite instead of skipping it (`make browser`
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -254,3 +255,31 @@ def test_a_too_long_question_gets_a_clear_message(visit):
     page = _signed_in(visit)
     reply = _ask(page, "why " * 600, 1)
     assert "the limit is 2,000" in reply.inner_text()
+
+
+def test_the_evaluation_tab_runs_a_question_set_and_filters_failures(visit):
+    page = _signed_in(visit)
+    page.get_by_role("tab", name="Evaluation").click()
+    page.get_by_label("dev").check()
+    page.locator("#qb-eval-run").click()
+    page.get_by_text("failure(s), split dev").wait_for(timeout=60_000)
+    status = page.locator("#qb-eval-status").inner_text()
+    assert re.search(r"\d+ questions, \d+ failure\(s\)", status)
+    assert page.locator("#qb-eval-plot svg").count() == 2
+    metrics = page.locator("#qb-eval-metrics").inner_text()
+    assert all(m in metrics for m in ("exact_match", "citation_recall", "mrr", "latency_p95_ms"))
+    results = page.locator("#qb-eval-results")
+    assert "factoid-01" in results.inner_text()  # the headline question, which passes
+    page.locator("#qb-failures-only input").check()
+    page.wait_for_function(
+        "() => !document.getElementById('qb-eval-results').innerText.includes('factoid-01')"
+    )
+    assert "failure" in results.inner_text()
+    links = page.locator("#qb-eval-files a[download]")
+    assert links.evaluate_all("els => els.map(e => e.download)") == [
+        "results.jsonl",
+        "summary.json",
+        "report.html",
+    ]
+    download = page.request.get(links.first.get_attribute("href"))
+    assert download.ok and '"id": "factoid-01"' in download.text()

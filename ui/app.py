@@ -312,14 +312,27 @@ class QuotebotUI:
         status = gr.Markdown(elem_id="qb-eval-status")
         with gr.Row():
             metrics = gr.Dataframe(
-                headers=["metric", "value"], label="Metrics", interactive=False, scale=1
+                headers=["metric", "value"],
+                label="Metrics",
+                interactive=False,
+                scale=1,
+                elem_id="qb-eval-metrics",
             )
             plot = gr.HTML(elem_id="qb-eval-plot")
         failures_only = gr.Checkbox(label="Show only failures", elem_id="qb-failures-only")
         results = gr.Dataframe(
-            headers=RESULT_COLUMNS, label="Per-question results", interactive=False, wrap=True
+            headers=RESULT_COLUMNS,
+            label="Per-question results",
+            interactive=False,
+            wrap=True,
+            elem_id="qb-eval-results",
         )
-        files = gr.File(label="Download the results", file_count="multiple", interactive=False)
+        files = gr.File(
+            label="Download the results",
+            file_count="multiple",
+            interactive=False,
+            elem_id="qb-eval-files",
+        )
 
         run.click(
             self.run_evaluation,
