@@ -103,8 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_chat)
 
     p = sub.add_parser("ui", help="serve the chat page in a browser (prints its URL)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
     p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     p.add_argument("--auth", type=_auth, metavar="USER:PASS", help="require this login")
     _common(p)
@@ -205,8 +208,11 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
         serve(bot, args.host, args.port, args.auth)
     except OSError as exc:  # the port is taken or the address is not this machine's
         reason = str(exc).split(". ")[0]
-        print(f"quotebot: error: cannot serve on {args.host}:{args.port} ({reason}); "
-              "pick another --port or --host", file=sys.stderr)
+        print(
+            f"quotebot: error: cannot serve on {args.host}:{args.port} ({reason}); "
+            "pick another --port or --host",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

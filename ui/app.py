@@ -205,9 +205,9 @@ class QuotebotUI:
         from index.corpus import CorpusError
         from index.store import IndexCorrupt
 
-        path = Path(upload) if choice == UPLOADED and upload else SHIPPED_SET
         if choice == UPLOADED and not upload:
             return error_markdown("upload a JSONL question set first"), [], [], "", [], []
+        path = Path(upload) if choice == UPLOADED else SHIPPED_SET
         try:
             view = evaluate_file(path, self.bot.settings, split)
         except (QuestionSetError, CorpusError, IndexCorrupt, OSError) as exc:
