@@ -60,8 +60,12 @@ def _common(p: argparse.ArgumentParser, corpus_positional: bool = False) -> None
     if corpus_positional:
         p.add_argument("corpus", nargs="*", metavar="PATH", help="statement file(s) or folder(s)")
     else:
-        p.add_argument("--corpus", action="append", metavar="PATH",
-                       help="statement file or folder to answer from (default: the seed)")
+        p.add_argument(
+            "--corpus",
+            action="append",
+            metavar="PATH",
+            help="statement file or folder to answer from (default: the seed)",
+        )
     p.add_argument("--index-dir", type=Path, help="where the index lives (default: user cache)")
     p.add_argument("--embedder", help="embedder names, comma-separated (minilm, e5)")
 
@@ -117,14 +121,30 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run an evaluation question set; write results and a report")
     p.add_argument("file", type=Path, metavar="FILE", help="question set (JSONL)")
     p.add_argument("--out", type=Path, help="output folder (default: artifacts/eval/<FILE name>)")
-    p.add_argument("--compare", action="store_true",
-                   help="also run the langchain-stock and bm25 baselines, side by side")
-    p.add_argument("--min-score", action="append", type=parse_min_score, default=[],
-                   metavar="METRIC=VALUE", help="exit 1 if quotebot scores under VALUE")
-    p.add_argument("--resume", action="store_true",
-                   help="keep the results already in the output folder and run the rest")
-    p.add_argument("--split", choices=["dev", "test", "all"], default="all",
-                   help="which questions to run (default all)")
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run the langchain-stock and bm25 baselines, side by side",
+    )
+    p.add_argument(
+        "--min-score",
+        action="append",
+        type=parse_min_score,
+        default=[],
+        metavar="METRIC=VALUE",
+        help="exit 1 if quotebot scores under VALUE",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the results already in the output folder and run the rest",
+    )
+    p.add_argument(
+        "--split",
+        choices=["dev", "test", "all"],
+        default="all",
+        help="which questions to run (default all)",
+    )
     _common(p)
     _answer_options(p)
     p.set_defaults(run=cmd_eval)
@@ -139,8 +159,10 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     index = ensure_index(settings, rebuild=args.rebuild)
     took = time.perf_counter() - started
-    print(f"{len(index.passages)} passages, {len(index.sentence_refs)} sentences from "
-          f"{len(index.documents)} document(s) in {took:.2f} s -> {index.path or '(memory)'}")
+    print(
+        f"{len(index.passages)} passages, {len(index.sentence_refs)} sentences from "
+        f"{len(index.documents)} document(s) in {took:.2f} s -> {index.path or '(memory)'}"
+    )
     return 0
 
 
@@ -153,8 +175,10 @@ def cmd_passages(args: argparse.Namespace, settings: Settings) -> int:
         for p in segment(document, settings.max_passage_sentences, settings.max_passage_chars):
             words = " ".join(p.text.split()[:10])
             answers = f" answers {p.question_id}" if p.question_id else ""
-            print(f"{p.id:<18} {p.role:<9} {p.speaker_label:<22} {p.start:>6}-{p.end:<6} "
-                  f"{words}...{answers}")
+            print(
+                f"{p.id:<18} {p.role:<9} {p.speaker_label:<22} {p.start:>6}-{p.end:<6} "
+                f"{words}...{answers}"
+            )
     return 0
 
 
@@ -228,8 +252,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation import evaluate
 
     out = args.out or Path("artifacts") / "eval" / args.file.stem
-    return evaluate(args.file, settings, out, args.compare, args.min_score, args.resume,
-                    args.split)
+    return evaluate(args.file, settings, out, args.compare, args.min_score, args.resume, args.split)
 
 
 def render_text(answer) -> str:

@@ -63,5 +63,5 @@ class Answer:
     def full_text(self) -> str:
         """Return the lead-in followed by the quotes, as plain text (what EM/F1 score)."""
         # plain ASCII quote marks: SQuAD normalisation strips them, so EM/F1 see the words
-        quotes = " ".join(f"\"{c.quote}\"" for c in self.citations)
+        quotes = " ".join(f'"{c.quote}"' for c in self.citations)
         return f"{self.text} {quotes}".strip()
