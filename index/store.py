@@ -27,6 +27,7 @@ from .embedder import ArrayEmbeddings, get_embedder
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
 from .settings import Settings
+from .vector_cache import VectorCache, text_key
 
 FORMAT_VERSION = 1
 PROGRESS_MIN_TEXTS = 500
@@ -105,8 +106,12 @@ def build(
     embedders: Sequence[ArrayEmbeddings],
     settings: Settings,
     progress: bool | None = None,
+    cache_dir: Path | None = None,
 ) -> CorpusIndex:
-    """Return a new in-memory index of `documents`: segmented, embedded, in FAISS."""
+    """Return a new in-memory index of `documents`: segmented, embedded, in FAISS.
+
+    With `cache_dir`, vectors of texts embedded before are reused from its vector cache.
+    """
     passages = [
         p
         for d in documents
@@ -115,35 +120,49 @@ def build(
     if not passages:
         raise IndexCorrupt("the corpus has no text to index after dropping page chrome")
     docs = {d.doc: d for d in documents}
-    sentence_texts = [docs[p.doc].text[s:e] for p in passages for s, e in p.sentences]
+    texts = [p.text for p in passages]
+    texts += [docs[p.doc].text[s:e] for p in passages for s, e in p.sentences]
     vectors = {}
     for emb in embedders:
-        pv = embed_texts(emb, [p.text for p in passages], progress)
-        sv = embed_texts(emb, sentence_texts, progress)
+        cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
+        table = embed_texts(emb, texts, progress, cache)
+        pv, sv = table[: len(passages)], table[len(passages) :]
         vectors[emb.name] = VectorSet(emb.name, emb.dim, faiss_index(pv), faiss_index(sv))
     return CorpusIndex(corpus_hash(documents, settings), docs, passages, vectors)
 
 
-def embed_texts(emb: ArrayEmbeddings, texts: list[str], progress: bool | None = None) -> np.ndarray:
-    """Return passage vectors for `texts`, embedding each distinct text once, in batches."""
+def embed_texts(
+    emb: ArrayEmbeddings,
+    texts: list[str],
+    progress: bool | None = None,
+    cache: VectorCache | None = None,
+) -> np.ndarray:
+    """Return passage vectors for `texts`, embedding each distinct text once, in batches, and
+    only when `cache` does not hold it already (new vectors are added to `cache`)."""
     from .text import normalise
 
     keys = [normalise(t) for t in texts]
     unique = list(dict.fromkeys(keys))
-    show = progress if progress is not None else len(unique) >= PROGRESS_MIN_TEXTS
+    if cache is not None:
+        hashed = [text_key(u) for u in unique]
+        table, missing = cache.lookup(hashed)
+    else:
+        table, missing = np.zeros((len(unique), emb.dim), np.float32), list(range(len(unique)))
+    show = progress if progress is not None else len(missing) >= PROGRESS_MIN_TEXTS
     bar = None
     if show:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(unique), desc=f"embedding ({emb.name})", unit="text", file=sys.stderr)
-    parts = []
-    for i in range(0, len(unique), _BATCH):
-        parts.append(emb.embed_passages(unique[i : i + _BATCH]))
+        bar = tqdm(total=len(missing), desc=f"embedding ({emb.name})", unit="text", file=sys.stderr)
+    for i in range(0, len(missing), _BATCH):
+        rows = missing[i : i + _BATCH]
+        table[rows] = emb.embed_passages([unique[r] for r in rows])
         if bar:
-            bar.update(len(parts[-1]))
+            bar.update(len(rows))
     if bar:
         bar.close()
-    table = np.concatenate(parts) if parts else np.zeros((0, emb.dim), np.float32)
+    if cache is not None and missing:
+        cache.add(hashed, table, used=hashed)
     row = {k: i for i, k in enumerate(unique)}
     return table[[row[k] for k in keys]]
 
@@ -304,7 +323,9 @@ def ensure_index(
             pass
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
-    embedders = [get_embedder(n, settings.threads) for n in settings.embedders]
+    embedders = [
+        get_embedder(n, settings.threads, settings.query_threads) for n in settings.embedders
+    ]
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(directory) + ".lock", timeout=900)
@@ -314,7 +335,7 @@ def ensure_index(
                     return load(directory, chash, settings.embedders)
                 except (FileNotFoundError, IndexStale, IndexCorrupt):
                     pass
-            index = build(documents, embedders, settings)
+            index = build(documents, embedders, settings, cache_dir=settings.cache_dir)
             save(index, directory)
             return index
     except (OSError, Timeout) as exc:  # read-only or full cache, or a lock held too long

@@ -1,0 +1,77 @@
+"""The vector cache: re-indexing after one file changes embeds only the new texts, gives the
+same vectors as a fresh build, and a damaged cache is only slower, never wrong."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from index.store import ensure_index
+from index.vector_cache import VectorCache, text_key
+
+
+@pytest.fixture
+def corpus(tmp_path, seed_text):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text(seed_text, encoding="utf-8")
+    (folder / "b.txt").write_text(seed_text.replace("five hours", "six hours"), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def embedded(monkeypatch, fake_embedder) -> list[str]:
+    """Every text the fake embedder is asked to embed, in order."""
+    texts: list[str] = []
+    original = fake_embedder.embed_passages
+
+    def recording(batch):
+        texts.extend(batch)
+        return original(batch)
+
+    monkeypatch.setattr(fake_embedder, "embed_passages", recording)
+    return texts
+
+
+def vectors(index):
+    vs = index.vectors["fake"]
+    return [x.reconstruct_n(0, x.ntotal) for x in (vs.passages, vs.sentences)]
+
+
+def test_reindexing_one_changed_file_embeds_only_its_new_texts(fake_settings, corpus, embedded):
+    settings = replace(fake_settings, corpus=(corpus,))
+    ensure_index(settings)
+    first = len(embedded)
+    (corpus / "b.txt").write_text(
+        (corpus / "b.txt").read_text(encoding="utf-8") + "\n\nA new closing remark.\n",
+        encoding="utf-8",
+    )
+    again = ensure_index(settings)
+    assert embedded[first:] == ["A new closing remark."]
+    fresh = ensure_index(replace(settings, cache_dir=settings.cache_dir.parent / "other"))
+    for cached, built in zip(vectors(again), vectors(fresh), strict=True):
+        assert np.array_equal(cached, built)
+
+
+def test_a_damaged_cache_counts_as_empty(fake_settings, corpus, embedded):
+    settings = replace(fake_settings, corpus=(corpus,))
+    index = ensure_index(settings)
+    folder = settings.cache_dir / "vectors" / "fake-64"
+    (folder / "keys.json").write_text("{", encoding="utf-8")
+    assert len(VectorCache(settings.cache_dir, "fake", 64)) == 0
+    first = len(embedded)
+    again = ensure_index(replace(settings, max_passage_chars=699))  # forces a rebuild
+    assert len(embedded) > first, "everything was embedded again"
+    assert len(again.passages) == len(index.passages)
+
+
+def test_the_cache_is_npy_and_json_only(fake_settings, corpus):
+    settings = replace(fake_settings, corpus=(corpus,))
+    ensure_index(settings)
+    folder = settings.cache_dir / "vectors" / "fake-64"
+    assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".npy"]
+    cache = VectorCache(settings.cache_dir, "fake", 64)
+    found, missing = cache.lookup([text_key("A sentence never embedded.")])
+    assert missing == [0] and not found.any()
