@@ -51,6 +51,8 @@ class HybridRetriever(BaseRetriever):
     top_k: int = 8
     candidates: int = 24  # passages whose sentences are scored (the top_k are reported)
     bm25: object = None
+    postings: dict = {}  # token -> (passage rows, term frequencies)
+    doc_len: object = None  # tokens per passage, as BM25 counts them
     answers_of: dict = {}
     vocabulary: frozenset = frozenset()
     stems: frozenset = frozenset()
@@ -61,6 +63,8 @@ class HybridRetriever(BaseRetriever):
 
         corpus = [content_tokens(p.text) or ["\0"] for p in self.index.passages]
         self.bm25 = BM25Okapi(corpus)
+        self.postings = _postings(self.bm25.doc_freqs)
+        self.doc_len = np.asarray(self.bm25.doc_len)
         answers = defaultdict(list)
         for row, p in enumerate(self.index.passages):
             if p.question_id:
@@ -110,9 +114,9 @@ class HybridRetriever(BaseRetriever):
                 dense[row] = dense.get(row, 0.0) + CARRY_BONUS
         weights = self._token_weights(query)
         rankings = [sorted(dense, key=dense.get, reverse=True), self._by_sentence(name, vector, k)]
-        lexical = self._bm25(weights)
+        lexical = self._bm25(weights, k)
         if lexical:
-            rankings.append(sorted(lexical, key=lexical.get, reverse=True)[:k])
+            rankings.append(lexical)
         routed = self._routes(dense)
         if routed:
             rankings.append(sorted(routed, key=routed.get, reverse=True))
@@ -163,14 +167,24 @@ class HybridRetriever(BaseRetriever):
         weights.update(dict.fromkeys(content_tokens(query.search), 1.0))
         return weights
 
-    def _bm25(self, weights: dict[str, float]) -> dict[int, float]:
-        known = {t: w for t, w in weights.items() if t in self.bm25.idf}
+    def _bm25(self, weights: dict[str, float], k: int) -> list[int]:
+        """Return the `k` passage rows with the best weighted BM25 scores (above 0), best first.
+
+        The same scores as `sum(w * bm25.get_scores([token]))`, but computed over each token's
+        postings only: rank_bm25 loops over every passage in Python for every token.
+        """
+        bm25 = self.bm25
+        known = {t: w for t, w in weights.items() if t in bm25.idf}
         if not known:
-            return {}
+            return []
         scores = np.zeros(len(self.index.passages))
         for token, w in known.items():
-            scores += w * self.bm25.get_scores([token])
-        return {int(r): float(s) for r, s in enumerate(scores) if s > 0}
+            rows, tf = self.postings[token]
+            norm = bm25.k1 * (1 - bm25.b + bm25.b * self.doc_len[rows] / bm25.avgdl)
+            scores[rows] += w * (bm25.idf[token] * (tf * (bm25.k1 + 1) / (tf + norm)))
+        hits = np.flatnonzero(scores > 0)
+        # stable: ties keep passage order, as sorted(..., reverse=True) did
+        return hits[np.argsort(-scores[hits], kind="stable")][:k].tolist()
 
     def _routes(self, dense: dict[int, float]) -> dict[int, float]:
         """Return answer rows scored by how well their journalist's question matches."""
@@ -200,3 +214,15 @@ class HybridRetriever(BaseRetriever):
             }
             docs.append(LCDocument(page_content=p.text, metadata=meta))
         return docs
+
+
+def _postings(doc_freqs: list[dict[str, int]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return token -> (rows of the passages holding it, its count in each), from BM25's
+    per-passage term counts."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    counts: dict[str, list[int]] = defaultdict(list)
+    for row, freqs in enumerate(doc_freqs):
+        for token, tf in freqs.items():
+            rows[token].append(row)
+            counts[token].append(tf)
+    return {t: (np.asarray(rows[t]), np.asarray(counts[t])) for t in rows}
