@@ -6,8 +6,13 @@
   text. Only typographic quote marks and apostrophes are folded for the match (' for ’); the
   shown quote is then replaced by the source's own text, so what is shown stays verbatim.
   Dropping a "not" or changing a digit fails.
-- A sentence that cites nothing, or quotes something that fails, is removed, and the answer's
-  notice says how many were removed and why.
+- A sentence without a verified quote must take its words from the passages it cites: at
+  least `SUPPORT_MIN` of its content words (stemmed, stopwords and reporting verbs aside), so
+  a sentence that invents a fact or echoes the question ("Yes, a summit is planned") fails. This
+  lexical check is a proxy for entailment (there is no offline NLI model); it is skipped when
+  the sentence and its passages are in different scripts (a Russian answer to English text).
+- A sentence that cites nothing, quotes something that fails, or is not supported is removed,
+  and the answer's notice says how many were removed and why.
 - The [n] markers are renumbered to the answer's citations, which are listed under the text:
   the extractive citations stay first, and a passage the text cites without one is appended.
 """
@@ -20,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from index.records import Passage
 from index.segment import sentence_spans
-from index.text import normalise
+from index.text import content_tokens, is_cyrillic, normalise
 
 from .records import Answer, Citation
 
@@ -30,6 +35,10 @@ QUOTE = re.compile(r"\u201c([^\u201c\u201d]+)\u201d|\"([^\"]+)\"")
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _TRAILING = ".,;:"
 _ELLIPSIS = ("...", "\u2026")
+SUPPORT_MIN = 0.6
+_REPORTING = frozenset(
+    content_tokens("said says say stated states mentioned mentions noted told added according")
+)
 
 DROPPED = "The generated answer was dropped ({why}); showing the quoted answer."
 REMOVED = "{n} generated sentence{s} removed ({why})."
@@ -58,6 +67,7 @@ class SentenceCheck:
     text: str
     cites: tuple[int, ...]
     quotes: tuple[QuoteCheck, ...]
+    support: float | None = None  # share of its own words found in the cited passages
 
     @property
     def problem(self) -> str | None:
@@ -66,6 +76,8 @@ class SentenceCheck:
             return "no citation"
         if not all(q.verified for q in self.quotes):
             return "a quote not in the statement"
+        if self.support is not None and self.support < SUPPORT_MIN:
+            return "words not in the passages it cites"
         return None
 
 
@@ -110,6 +122,21 @@ def quoted_spans(sentence: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in QUOTE.finditer(sentence)]
 
 
+def support(sentence: str, cited: Sequence[Passage]) -> float | None:
+    """Return the share of the sentence's content words (outside quotes and markers) found in
+    the cited passages or their speakers' names; None when there is nothing to compare."""
+    own = [
+        t for t in content_tokens(CITE.sub(" ", QUOTE.sub(" ", sentence))) if t not in _REPORTING
+    ]
+    if not own or not cited:
+        return None
+    passages_text = " ".join(f"{p.speaker or ''} {p.text}" for p in cited)
+    if is_cyrillic(" ".join(own)) != is_cyrillic(passages_text):
+        return None
+    found = set(content_tokens(passages_text))
+    return sum(t in found for t in own) / len(own)
+
+
 def check_quote(
     text: str, passages: Sequence[Passage], source: Callable[[str], str], prefer: Sequence[int]
 ) -> QuoteCheck:
@@ -127,12 +154,14 @@ def check_quote(
 
 
 def _quote_candidates(text: str) -> list[str]:
-    """Return the forms of a quote to look for: as written, then without the end punctuation
-    a writer adds inside quotation marks."""
+    """Return the forms of a quote to look for: as written, without the end punctuation a
+    writer adds inside quotation marks, and either with its first letter's case swapped."""
     core = normalise(text)
     for mark in _ELLIPSIS:
         core = core.removeprefix(mark).removesuffix(mark).strip()
     forms = [core, core.rstrip(_TRAILING).strip()]
+    # a quote run into a sentence often changes the case of its first letter only
+    forms += [f[:1].swapcase() + f[1:] for f in forms]
     return [f for f in dict.fromkeys(forms) if f]
 
 
@@ -178,7 +207,9 @@ def check(
     for sentence in split_sentences(text):
         cites = cited_numbers(sentence, len(passages))
         quotes = tuple(check_quote(q, passages, source, cites) for q in quoted_spans(sentence))
-        checks.append(SentenceCheck(sentence, cites, quotes))
+        quoted = any(q.verified for q in quotes)
+        share = None if quoted else support(sentence, [passages[n - 1] for n in cites])
+        checks.append(SentenceCheck(sentence, cites, quotes, share))
     return checks
 
 
@@ -251,9 +282,9 @@ def _rewrite(check: SentenceCheck, numbering: dict[int, int]) -> str:
 
 
 def _verbatim(q: QuoteCheck) -> str:
-    """Return the source's text for the part of `q.text` that matched, keeping the rest."""
+    """Return `q.text` with the part that matched replaced by the source's own text."""
     for candidate in _quote_candidates(q.text):
-        folded = q.quote.translate(_FOLD)
-        if candidate.translate(_FOLD) == folded:
-            return q.text.replace(candidate, q.quote, 1)
+        if candidate.translate(_FOLD) == q.quote.translate(_FOLD):
+            written = candidate if candidate in q.text else candidate[:1].swapcase() + candidate[1:]
+            return q.text.replace(written, q.quote, 1)
     return q.text

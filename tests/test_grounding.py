@@ -84,17 +84,19 @@ def test_a_citation_to_a_passage_the_model_did_not_see_counts_as_none(extractive
 def test_markers_are_renumbered_to_the_citations_under_the_text(extractive, numbered, source):
     # [2] is the Kushner passage, which the extractive answer does not cite: its verified
     # quote becomes citation 2, and the first passage keeps citation 1
-    text = 'Kushner "worked quite productively" [2]. The talks took five hours [1].'
+    text = 'Kushner "worked quite productively" [2]. The conversation lasted five hours [1].'
     answer = ground(text, extractive, numbered, source)
-    assert answer.text == 'Kushner "worked quite productively" [2]. The talks took five hours [1].'
+    assert answer.text == text
     assert answer.citations[0] == extractive.citations[0]
     added = answer.citations[1]
     assert added.passage_id == "statement#p25"
     assert added.quote == "worked quite productively"
     assert verify(added, source("statement"))
 
-    swapped = ground("Five hours [1]. Kushner was new [2].", extractive, numbered[::-1], source)
-    assert swapped.text == "Five hours [2]. Kushner was new [1]."
+    swapped = ground(
+        "Jared is a new participant [1]. Five hours [2].", extractive, numbered[::-1], source
+    )
+    assert swapped.text == "Jared is a new participant [2]. Five hours [1]."
     assert swapped.citations[1].quote == numbered[1].text  # a whole passage when nothing quoted
 
 
@@ -133,6 +135,27 @@ def test_quote_with_end_punctuation_inside_the_marks_still_verifies(extractive, 
     text = 'The talks "did not last five minutes but five hours." [1]'
     answer = ground(text, extractive, numbered, source)
     assert answer.notice is None and answer.text == text
+
+
+def test_a_sentence_whose_words_are_not_in_its_passage_is_removed(extractive, numbered, source):
+    text = (
+        "The conversation lasted five hours [1]. Yes, a summit between the presidents is on "
+        "the cards [1]. Kushner is new [2]."
+    )
+    answer = ground(text, extractive, numbered, source)
+    # the Kushner passage calls him Jared: 1 word of 2 is not enough support
+    assert answer.text == "The conversation lasted five hours [1]."
+    assert answer.notice == "2 generated sentences removed (words not in the passages it cites)."
+
+
+def test_a_quote_run_into_a_sentence_may_lower_its_first_letter(seed, source):
+    _, passages = seed
+    text = 'Ushakov said that "certain wording we have been offered is not suitable for us" [1].'
+    answer = ground(text, Answer("q", "x", []), [passages["statement#p18"]], source)
+    assert answer.notice is None
+    assert answer.text == (
+        'Ushakov said that "Certain wording we have been offered is not suitable for us" [1].'
+    )
 
 
 def test_empty_or_code_output_falls_back(extractive, numbered, source):
