@@ -4,6 +4,7 @@ answer, or decide that the statement does not answer."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.store import CorpusIndex
@@ -46,6 +47,8 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
+_ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][a-z]+\b")  # a capitalised word: a name, when not opening a sentence
 # (what the question asks for, what a sentence holding the answer must contain)
 ANSWER_TYPES = (
     (re.compile(r"^\s*how long\b|сколько (длил|продолжал)", re.IGNORECASE), _DURATION),
@@ -138,7 +141,7 @@ def score_sentences(
     total = sum(w * idf.get(t, _unknown_idf(idf)) for t, w in weights.items()) or 1.0
     sentence_vectors = index.vectors[evidence.embedder].sentences
     penalty = UNKNOWN_NAME_PENALTY if evidence.unknown_names else 0.0
-    wanted = answer_type(query.search)
+    wanted = answer_type(query.search, about_speaker=asks_about_question)
     out = []
     for row, _ in evidence.ranked:
         passage = index.passages[row]
@@ -161,19 +164,27 @@ def score_sentences(
             )
             if passage.role == "title":
                 score -= TITLE_PENALTY
-            if wanted is not None and not wanted.search(source[s:e]):
+            if wanted is not None and not wanted(source[s:e]):
                 score -= TYPE_PENALTY
             out.append((row, j, score, quotable))
     out.sort(key=lambda t: t[2], reverse=True)
     return out
 
 
-def answer_type(question: str) -> re.Pattern | None:
-    """Return the pattern a sentence must match to hold the kind of answer the question asks
-    for (a duration, an age, a time, a date, a number), or None for any other question."""
+def answer_type(question: str, about_speaker: bool = False) -> Callable[[str], bool] | None:
+    """Return a test a sentence must pass to hold the kind of answer the question asks for
+    (a duration, an age, a time, a date, a number, a person), or None for any other question.
+
+    "Who said X?" (`about_speaker`) is answered by who speaks a sentence, not by a name in it.
+    """
     for asks, holds in ANSWER_TYPES:
         if asks.search(question):
-            return holds
+            return lambda sentence: bool(holds.search(sentence))
+    if _ASKS_WHO.search(question) and not about_speaker:
+        asked = {w.casefold() for w in _NAME.findall(question)}
+        return lambda sentence: any(
+            w.casefold() not in asked for w in _NAME.findall(sentence.split(" ", 1)[-1])
+        )
     return None
 
 
