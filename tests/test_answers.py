@@ -23,6 +23,7 @@ CASES = [
     ("Is a Putin-Trump summit planned?", "statement#p11", "presidential level"),
     ("Why won't Ushakov share what was agreed?", "statement#p20", "not to disclose"),
     ("Did Putin send greetings to Trump?", "statement#p09", "greetings"),
+    ("Who took part in the meeting?", "statement#p03", "Jared Kushner"),
     ("How lnog did the meetng last?", "statement#p04", "five hours"),
 ]
 
