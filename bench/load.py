@@ -1,0 +1,297 @@
+"""The chat page under load: N concurrent clients ask questions through the real Gradio server
+on loopback, each as soon as its previous answer is complete, for a bounded time.
+
+    python -m bench.load                 # 16 clients for 60 s against a server it starts
+    python -m bench.load --soak          # 32 clients for 2 minutes, RSS before and after
+    python -m bench.load --url http://127.0.0.1:7860 --clients 8 --seconds 10
+
+Each client speaks Gradio's HTTP API like the page does: POST the question to
+`/gradio_api/call/respond`, then read the event stream to its `complete` event. A request
+counts as an error when the server refuses it, the stream ends without `complete`, it reports
+an error (such as a full queue), or it takes longer than the timeout. Every answer is compared
+with the answer the same question got from a single client before the load started: under load
+the page must answer exactly the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "evals" / "statement.jsonl"
+ENDPOINT = "respond"
+REQUEST_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 180.0
+
+
+@dataclass
+class LoadReport:
+    """What a load run measured; latencies in milliseconds, memory in MiB."""
+
+    clients: int
+    seconds: float
+    requests: int = 0
+    errors: int = 0
+    mismatches: int = 0  # answers that differ from the single-client answer
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    max_ms: float = 0.0
+    throughput: float = 0.0  # completed answers per second
+    rss_before_mib: float | None = None
+    rss_after_mib: float | None = None
+    error_samples: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """Return the report as one line for people."""
+        rss = ""
+        if self.rss_before_mib is not None and self.rss_after_mib is not None:
+            rss = f", server RSS {self.rss_before_mib:.0f} -> {self.rss_after_mib:.0f} MiB"
+        return (
+            f"{self.clients} clients x {self.seconds:.0f} s: {self.requests} answers "
+            f"({self.throughput:.1f}/s), {self.errors} errors, {self.mismatches} mismatches, "
+            f"p50 {self.p50_ms:.0f} ms, p95 {self.p95_ms:.0f} ms, max {self.max_ms:.0f} ms{rss}"
+        )
+
+
+def load_questions(path: Path = QUESTIONS) -> list[str]:
+    """Return the standalone questions (no history) of an evaluation set."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            if not item.get("history"):
+                out.append(item["question"])
+    return out
+
+
+def ask(client, url: str, question: str, quotes: int = 3) -> str:
+    """Return the page's reply (the assistant's last chat message) to `question`.
+
+    Raises RuntimeError when the server refuses or fails the request.
+    """
+    r = client.post(f"{url}/gradio_api/call/{ENDPOINT}", json={"data": [question, quotes, "none"]})
+    if r.status_code != 200:
+        raise RuntimeError(f"POST {r.status_code}: {r.text[:200]}")
+    event_id = r.json()["event_id"]
+    event = None
+    with client.stream("GET", f"{url}/gradio_api/call/{ENDPOINT}/{event_id}") as stream:
+        if stream.status_code != 200:
+            raise RuntimeError(f"GET {stream.status_code}")
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                event = line[7:].strip()
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                if event == "error":
+                    raise RuntimeError(f"error event: {line[6:200]}")
+                return reply_text(json.loads(line[6:]))
+    raise RuntimeError(f"the stream ended without an answer (last event {event})")
+
+
+def reply_text(outputs: list) -> str:
+    """Return the text of the last assistant message in the `respond` outputs."""
+    messages = outputs[1]
+    content = messages[-1]["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def reference_answers(url: str, questions: Sequence[str]) -> dict[str, str]:
+    """Return each question's reply from a single client, one question at a time."""
+    import httpx
+
+    with httpx.Client(timeout=REQUEST_TIMEOUT_S) as client:
+        return {q: ask(client, url, q) for q in questions}
+
+
+def run_load(
+    url: str,
+    questions: Sequence[str],
+    clients: int,
+    seconds: float,
+    expected: dict[str, str] | None = None,
+    max_requests: int = 100_000,
+    server_pid: int | None = None,
+) -> LoadReport:
+    """Run `clients` closed-loop clients for `seconds` (and at most `max_requests` in all);
+    return latencies, errors and answers that differ from `expected`."""
+    import httpx
+
+    report = LoadReport(clients, seconds)
+    report.rss_before_mib = rss_mib(server_pid)
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    budget = [max_requests]
+
+    def client_loop(n: int) -> None:
+        with httpx.Client(timeout=REQUEST_TIMEOUT_S) as client:
+            i = n
+            while time.monotonic() < deadline:
+                with lock:
+                    if budget[0] <= 0:
+                        return
+                    budget[0] -= 1
+                question = questions[i % len(questions)]
+                i += clients
+                started = time.perf_counter()
+                try:
+                    reply = ask(client, url, question)
+                except Exception as exc:  # any failure of the page counts as an error
+                    with lock:
+                        report.errors += 1
+                        if len(report.error_samples) < 5:
+                            report.error_samples.append(f"{type(exc).__name__}: {exc}"[:300])
+                    continue
+                took = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(took)
+                    if expected is not None and expected.get(question) != reply:
+                        report.mismatches += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    report.rss_after_mib = rss_mib(server_pid)
+    report.requests = len(latencies)
+    report.throughput = len(latencies) / elapsed if elapsed else 0.0
+    if latencies:
+        report.p50_ms = percentile(latencies, 50)
+        report.p95_ms = percentile(latencies, 95)
+        report.max_ms = max(latencies)
+    return report
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Return the nearest-rank `p`-th percentile of `values`."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return float(ordered[int(rank) - 1])
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """Return the resident memory of process `pid` in MiB (None without a pid or on error)."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class Server:
+    """`quotebot ui` on a free loopback port, started and stopped around a block."""
+
+    def __init__(self, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {})}
+        self.args = list(args)
+        self.process: subprocess.Popen | None = None
+        self.log = None
+
+    def __enter__(self) -> Server:
+        # the server's stderr goes to a file, never to a pipe that could fill up and block it
+        self.log = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - see __exit__
+        command = [sys.executable, "-m", "bot.cli", "ui", "--port", str(self.port), *self.args]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+        wait_until_up(self.url, self.process, self.log)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(
+    url: str, process: subprocess.Popen, log, timeout: float = START_TIMEOUT_S
+) -> None:
+    """Return when the page answers `/gradio_api/info`; raise RuntimeError (with the end of
+    the server's `log`) if it exits or does not come up in `timeout` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"quotebot ui exited: {log.read()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/gradio_api/info", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"quotebot ui did not come up at {url} in {timeout:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser.add_argument("--url", help="a running page (default: start `quotebot ui` here)")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--max-requests", type=int, default=100_000)
+    parser.add_argument("--soak", action="store_true", help="32 clients for 120 s")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    if args.soak:
+        args.clients, args.seconds = 32, 120.0
+    questions = load_questions()
+    if args.url:
+        report = _measure(args.url, questions, args, None)
+    else:
+        with Server() as server:
+            report = _measure(server.url, questions, args, server.pid)
+    print(json.dumps(asdict(report), indent=2) if args.json else report.line())
+    for sample in report.error_samples:
+        print(f"  error: {sample}", file=sys.stderr)
+    return 0 if report.errors == 0 and report.mismatches == 0 else 1
+
+
+def _measure(url: str, questions: list[str], args, pid: int | None) -> LoadReport:
+    expected = reference_answers(url, questions)
+    return run_load(url, questions, args.clients, args.seconds, expected, args.max_requests, pid)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
