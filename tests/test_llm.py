@@ -343,3 +343,19 @@ def test_local_model_timeout_falls_back_with_a_notice(real_bot, local_settings):
         "Generated answer unavailable (the local model was silent for 0.001 s); "
         "showing the quoted answer."
     )
+
+
+@pytest.mark.llm
+def test_openai_backend_answers_through_a_real_openai_compatible_server(real_bot, local_settings):
+    # the in-process llama.cpp server also listens on a loopback port with the OpenAI API
+    from bot.llm import _local_server
+
+    chat = make_llm(local_settings).chat
+    address = _local_server(chat.model_path, chat.n_ctx, chat.threads).listening_address
+    settings = Settings.load(
+        environ={}, llm="openai", llm_base_url=f"{address.rstrip('/')}/v1", llm_model="qwen"
+    )
+    answer = real_bot.answer(QUESTION)
+    passages = [real_bot.index.passage(pid) for pid, _ in answer.retrieved]
+    final = make_llm(settings).answer(QUESTION, answer, passages, real_bot.index.source)
+    assert final.notice is None and "five hours" in final.text and CITE.search(final.text)
