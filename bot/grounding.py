@@ -232,7 +232,7 @@ def ground(
     for c in kept:
         for n in c.cites:
             if n not in numbering:
-                numbering[n] = _citation_number(citations, passages[n - 1], kept, n)
+                numbering[n] = _citation_number(citations, passages, kept, n, source)
     sentences = [_rewrite(c, numbering) for c in kept]
     removed = [c for c in checks if c.problem is not None]
     notice = None
@@ -248,22 +248,37 @@ def _reasons(checks: Sequence[SentenceCheck]) -> str:
 
 
 def _citation_number(
-    citations: list[Citation], passage: Passage, kept: Sequence[SentenceCheck], n: int
+    citations: list[Citation],
+    passages: Sequence[Passage],
+    kept: Sequence[SentenceCheck],
+    n: int,
+    source: Callable[[str], str],
 ) -> int:
     """Return the 1-based number of the citation for passage `n`, appending one if needed:
-    the first verified quote of that passage, or else the whole passage."""
+    the first verified quote of that passage, or else its sentence closest to the text."""
+    passage = passages[n - 1]
     for i, citation in enumerate(citations, 1):
         if citation.passage_id == passage.id:
             return i
     quote = next((q for c in kept for q in c.quotes if q.passage == n), None)
     if quote is not None:
-        start, end, text = quote.start, quote.end, quote.quote
+        start, end = quote.start, quote.end
     else:
-        start, end, text = passage.start, passage.end, passage.text
+        citing = " ".join(c.text for c in kept if n in c.cites)
+        start, end = closest_sentence(passage, citing, source(passage.doc))
+    text = normalise(source(passage.doc)[start:end])
     citations.append(
         Citation(passage.id, passage.doc, passage.speaker, passage.role, start, end, text)
     )
     return len(citations)
+
+
+def closest_sentence(passage: Passage, text: str, original: str) -> tuple[int, int]:
+    """Return the span of the passage's sentence sharing the most content words with `text`
+    (the first sentence on a tie)."""
+    words = set(content_tokens(CITE.sub(" ", text)))
+    spans = passage.sentences or ((passage.start, passage.end),)
+    return max(spans, key=lambda s: len(words & set(content_tokens(original[s[0] : s[1]]))))
 
 
 def _rewrite(check: SentenceCheck, numbering: dict[int, int]) -> str:

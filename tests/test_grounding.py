@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.grounding import check, ground, locate, split_sentences
+from bot.grounding import check, closest_sentence, ground, locate, split_sentences
 from bot.records import Answer, Citation
 from bot.verify import verify
 from index.corpus import read_document
@@ -97,7 +97,17 @@ def test_markers_are_renumbered_to_the_citations_under_the_text(extractive, numb
         "Jared is a new participant [1]. Five hours [2].", extractive, numbered[::-1], source
     )
     assert swapped.text == "Jared is a new participant [2]. Five hours [1]."
-    assert swapped.citations[1].quote == numbered[1].text  # a whole passage when nothing quoted
+    # nothing quoted from it: the passage's sentence closest to what the text says
+    assert swapped.citations[1].quote.startswith("Yes, we can say that he is a relatively new")
+    assert verify(swapped.citations[1], source("statement"))
+
+
+def test_closest_sentence_picks_the_one_the_text_draws_on(seed, source):
+    _, passages = seed
+    p = passages["statement#p25"]
+    start, end = closest_sentence(p, "Jared helped draft the documents [1].", source("statement"))
+    assert (start, end) == p.sentences[2]
+    assert normalise(source("statement")[start:end]).startswith("He joined the Russian-American")
 
 
 def test_locate_maps_a_normalised_quote_to_source_offsets(numbered, source):
