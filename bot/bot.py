@@ -17,7 +17,7 @@ from index.text import normalise
 
 from .composer import lead_in
 from .conversation import Turn, as_turns
-from .question import Query, clean, prepare
+from .question import Query, prepare
 from .records import Answer, Citation
 from .retriever import Evidence, HybridRetriever
 from .selector import Selection, select
@@ -136,17 +136,20 @@ class Bot:
         return answer.query or answer.question, answer, passages, self._index.source
 
     def _prepare_with_llm(self, run: _Run) -> _Run:
-        """With an LLM and earlier turns, prepare the question as the condense prompt rewrote
-        it, as a standalone question, keeping the question as asked. When the model leaves it
-        unchanged (or fails), the rule-based follow-up handling applies as without an LLM."""
-        if self.generator is None or not run.history:
-            return self._prepare(run)
+        """Prepare the question. With an LLM, earlier turns, and a question the rules do not
+        resolve as a follow-up, search for it as the condense prompt rewrote it (standalone),
+        keeping the question as asked. The rules go first: on the shipped follow-ups their
+        citation recall is 1.00, the local model's rewrites 0.75 (docs/llm.md)."""
+        run = self._prepare(run)
+        if self.generator is None or not run.history or run.query.is_follow_up:
+            return run
         t = time.perf_counter()
-        asked = clean(run.question, self.settings.max_question_chars)
-        run.question = self.generator.condense(asked, run.history)
-        if run.question != asked:
-            run.history = []  # already resolved: do not append the earlier turn again
+        asked = run.query.question
+        standalone = self.generator.condense(asked, run.history)
         run.lap("condense_llm", t)
+        if standalone == asked:
+            return run
+        run.question, run.history = standalone, []
         run = self._prepare(run)
         run.query = replace(run.query, question=asked)
         return run

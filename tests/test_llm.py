@@ -231,17 +231,24 @@ def test_bot_does_not_call_the_llm_when_it_abstains(llm_bot):
 
 
 @pytest.mark.integration
-def test_bot_condenses_a_follow_up_with_the_llm_but_keeps_the_question_asked(llm_bot):
-    llm_bot.generator = fake(
-        "How long did their meeting with Putin last?", "It took five hours [1]."
-    )
+def test_bot_condenses_with_the_llm_what_the_rules_do_not_resolve(llm_bot):
+    llm_bot.generator = fake("How long did the meeting with Putin last?", "It took five hours [1].")
     history = [Turn("Who met Putin?", "Steve Witkoff and Jared Kushner.")]
-    answer = llm_bot.answer("How long did it go on?", history)
-    assert answer.question == "How long did it go on?"
-    assert answer.query.startswith("How long did their meeting with Putin last?")
+    answer = llm_bot.answer("How long was the visit?", history)
+    assert answer.question == "How long was the visit?"
+    assert answer.query.startswith("How long did the meeting with Putin last?")
     assert answer.citations[0].passage_id == "statement#p04"
     assert answer.text == "It took five hours [1]."
     assert answer.timings_ms["condense_llm"] > 0
+
+
+@pytest.mark.integration
+def test_bot_leaves_a_follow_up_the_rules_resolve_to_them(llm_bot):
+    llm_bot.generator = fake("They did not promise to travel to Kiev [1].")
+    history = [Turn("Where did the American envoys go after the meeting?")]
+    answer = llm_bot.answer("Will they also travel to Kiev?", history)
+    assert "condense_llm" not in answer.timings_ms
+    assert answer.citations[0].passage_id == "statement#p23"
 
 
 # --- the model file ---------------------------------------------------------------------------
