@@ -126,6 +126,8 @@ class Bot:
     @cached_property
     def generator(self):
         """Return the LLM that writes the answer's text (`settings.llm`), or None: quotes only."""
+        if self.settings.llm == "none":
+            return None  # without importing bot.llm (LangChain's chat models: 0.5 s)
         from .llm import make_llm
 
         return make_llm(self.settings)
