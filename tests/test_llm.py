@@ -175,6 +175,13 @@ def test_condense_rewrites_a_follow_up_and_falls_back_to_the_question():
 
 def test_make_llm_is_cheap_and_import_bot_stays_light():
     assert make_llm(Settings.load(environ={}, llm="none")) is None
+    quotes_only = (
+        "import sys\nfrom bot.bot import Bot\nfrom index.settings import Settings\n"
+        "assert Bot(Settings.load(environ={})).generator is None\n"
+        "print('bot.llm' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", quotes_only], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
     code = (
         "import sys, bot, bot.llm, bot.grounding, prompts\n"
         "from index.settings import Settings\n"
