@@ -1,0 +1,34 @@
+"""The FAISS index type follows the corpus size: exact (flat) when small, HNSW past
+`FLAT_MAX_VECTORS`; both persist with faiss.write_index and answer the same nearest rows."""
+
+from __future__ import annotations
+
+import faiss
+import numpy as np
+
+from index import store
+from index.corpus import load_corpus
+from index.store import build, load, save
+
+
+def test_small_corpora_get_an_exact_flat_index(fake_settings, fake_embedder):
+    index = build(load_corpus(fake_settings.corpus), [fake_embedder], fake_settings)
+    assert isinstance(index.vectors["fake"].sentences, faiss.IndexFlatIP)
+
+
+def test_past_the_size_limit_the_index_is_hnsw_and_round_trips(
+    tmp_path, monkeypatch, fake_settings, fake_embedder
+):
+    monkeypatch.setattr(store, "FLAT_MAX_VECTORS", 10)
+    index = build(load_corpus(fake_settings.corpus), [fake_embedder], fake_settings)
+    sentences = index.vectors["fake"].sentences
+    assert isinstance(sentences, faiss.IndexHNSWFlat)
+    save(index, tmp_path / "ix")
+    loaded = load(tmp_path / "ix", index.corpus_hash, ["fake"]).vectors["fake"].sentences
+    assert isinstance(loaded, faiss.IndexHNSWFlat)
+    vectors = loaded.reconstruct_n(0, loaded.ntotal)
+    assert np.array_equal(vectors, sentences.reconstruct_n(0, sentences.ntotal))
+    # every stored sentence finds itself first, as an exact search would
+    _, rows = loaded.search(vectors, 1)
+    distinct = [i for i in range(len(vectors)) if (vectors @ vectors[i] > 0.9999).sum() == 1]
+    assert all(rows[i, 0] == i for i in distinct)
