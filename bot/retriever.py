@@ -198,10 +198,13 @@ class HybridRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[LCDocument]:
         from .question import prepare
+        from .selector import rank_passages, score_sentences
 
-        evidence = self.evidence(prepare(query, (), 10**6))
+        prepared = self.correct(prepare(query, (), 10**6))
+        evidence = self.evidence(prepared)
+        scored = score_sentences(prepared, evidence, self.index, self.bm25.idf)
         docs = []
-        for row, score in evidence.ranked:
+        for row, score in rank_passages(scored)[: self.top_k]:
             p = self.index.passages[row]
             meta = {
                 "id": p.id,

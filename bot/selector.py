@@ -104,14 +104,7 @@ def select(
     """Return up to `max_quotes` quotes scoring at least `threshold` and within `margin` of the
     best; none when the best sentence is under `threshold` or the question is a request."""
     scored = score_sentences(query, evidence, index, idf)
-    ranking: dict[int, tuple[bool, float]] = {}
-    for row, _, score, ok in scored:
-        ranking.setdefault(row, (ok, score))
-    # quotable passages first: a journalist's question is context, not the answer
-    ranked = [
-        (row, score)
-        for row, (_, score) in sorted(ranking.items(), key=lambda kv: kv[1], reverse=True)
-    ]
+    ranked = rank_passages(scored)
     quotable = [(row, j, s) for row, j, s, ok in scored if ok]
     best = quotable[0][2] if quotable else 0.0
     if query.is_request or best < threshold:
@@ -119,6 +112,16 @@ def select(
     cutoff = max(threshold, best - margin)
     keep = [(row, j, s) for row, j, s in quotable if s >= cutoff]
     return Selection(_merge(keep, index, max_quotes), best, ranked)
+
+
+def rank_passages(scored: list[tuple[int, int, float, bool]]) -> list[tuple[int, float]]:
+    """Return `(passage row, best sentence score)` from `score_sentences`' output, quotable
+    passages first (a journalist's question is context, not the answer), best first."""
+    ranking: dict[int, tuple[bool, float]] = {}
+    for row, _, score, quotable in scored:
+        ranking.setdefault(row, (quotable, score))
+    ordered = sorted(ranking.items(), key=lambda kv: kv[1], reverse=True)
+    return [(row, score) for row, (_, score) in ordered]
 
 
 def score_sentences(

@@ -192,3 +192,15 @@ def test_ask_user_mistakes_exit_2_without_traceback(real_settings, tmp_path, cap
     bad.write_text("{not json")
     assert main(["ask", "How long?", "--history", str(bad)]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_the_index_and_its_langchain_retriever_find_the_answer(real_bot):
+    index = real_bot.index
+    assert index.path is not None and (index.path / "manifest.json").exists()
+    assert {"minilm", "e5"} <= set(index.vectors)
+    docs = real_bot.retriever.invoke("How long did the meeting last?")
+    top = docs[0]
+    assert top.metadata["speaker"] == "Yury Ushakov" and "five hours" in top.page_content
+    assert [d.metadata["id"] for d in docs] == [
+        pid for pid, _ in real_bot.answer("How long did the meeting last?").retrieved
+    ]
