@@ -211,12 +211,38 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question.strip():
             return 0
         try:
-            answer = bot.answer(question, history)
+            answer = print_stream(bot.stream(question, history))
         except QuestionError as exc:
             print(f"quotebot: {exc}")
             continue
-        print(render_text(answer))
         history.append(Turn.of(answer))
+
+
+def print_stream(snapshots) -> object:
+    """Print an answer as it streams: the lead-in and each quote as soon as it is ready, then
+    generated text token by token, then the checked answer; return the last snapshot."""
+    from .bot import GENERATING
+
+    last, quotes, written = None, 0, ""
+    for answer in snapshots:
+        if answer.notice == GENERATING:
+            if not written:
+                print("\n[writing an answer...]")
+            sys.stdout.write(answer.text[len(written) :])
+            sys.stdout.flush()
+            written = answer.text
+        elif written:  # generation finished: the checked answer replaces the draft
+            print("\n\n" + render_text(answer))
+        else:
+            if last is None:
+                print(answer.text)
+            if answer.notice and (last is None or answer.notice != last.notice):
+                print(f"[{answer.notice}]")
+            for n, c in enumerate(answer.citations[quotes:], quotes + 1):
+                print("\n".join(_quote_lines(n, c)))
+            quotes = len(answer.citations)
+        last = answer
+    return last
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
@@ -261,9 +287,15 @@ def render_text(answer) -> str:
     if answer.notice:
         lines.insert(0, f"[{answer.notice}]")
     for n, c in enumerate(answer.citations, 1):
-        lines.append(f"  [{n}] \u201c{c.quote}\u201d")
-        lines.append(f"      \u2014 {c.speaker_label}, {c.passage_id}, chars {c.start}-{c.end}")
+        lines += _quote_lines(n, c)
     return "\n".join(lines)
+
+
+def _quote_lines(n: int, c) -> list[str]:
+    return [
+        f"  [{n}] \u201c{c.quote}\u201d",
+        f"      \u2014 {c.speaker_label}, {c.passage_id}, chars {c.start}-{c.end}",
+    ]
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ the extractive answer with a notice. Nothing here raises to the user.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -213,7 +212,7 @@ def openai_chat(settings: Settings, max_tokens: int = MAX_TOKENS) -> BaseChatMod
         model=settings.llm_model,
         base_url=settings.llm_base_url,
         # local OpenAI-compatible servers need no key, but the client refuses to start without
-        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
+        api_key=settings.llm_api_key or "not-needed",
         timeout=settings.llm_timeout_s,
         max_retries=0,
         temperature=0.0,
@@ -396,6 +395,19 @@ def standalone(text: str) -> str:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def available_modes(settings: Settings) -> list[str]:
+    """Return the answer modes this installation can run: always "none"; "local" when
+    xllamacpp is installed; "openai" when langchain-openai is installed and a model is set."""
+    from importlib.util import find_spec
+
+    modes = ["none"]
+    if find_spec("xllamacpp") is not None:
+        modes.append("local")
+    if find_spec("langchain_openai") is not None and settings.llm_model:
+        modes.append("openai")
+    return modes
 
 
 def make_llm(settings: Settings) -> Generator | None:

@@ -21,6 +21,8 @@ _ENV = {
     "QUOTEBOT_LLM": ("llm", str),
     "QUOTEBOT_LLM_BASE_URL": ("llm_base_url", str),
     "QUOTEBOT_LLM_MODEL": ("llm_model", str),
+    "QUOTEBOT_LLM_API_KEY": ("llm_api_key", str),
+    "OPENAI_API_KEY": ("llm_api_key", str),
 }
 
 
@@ -55,6 +57,7 @@ class Settings:
     llm: str = "none"
     llm_base_url: str | None = None
     llm_model: str | None = None
+    llm_api_key: str | None = None  # for a server that wants one (QUOTEBOT_LLM_API_KEY)
     llm_timeout_s: float = 60.0
 
     @classmethod

@@ -373,3 +373,23 @@ def test_openai_backend_answers_through_a_real_openai_compatible_server(real_bot
     passages = [real_bot.index.passage(pid) for pid, _ in answer.retrieved]
     final = make_llm(settings).answer(QUESTION, answer, passages, real_bot.index.source)
     assert final.notice is None and "five hours" in final.text and CITE.search(final.text)
+
+
+def test_available_modes_offer_only_what_can_run(monkeypatch):
+    import importlib.util
+
+    from bot.llm import available_modes
+    from index.settings import Settings
+
+    installed = {"xllamacpp", "langchain_openai"}
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: name if name in installed else None
+    )
+    assert available_modes(Settings.load(environ={})) == ["none", "local"]
+    assert available_modes(Settings.load(environ={}, llm_model="qwen")) == [
+        "none",
+        "local",
+        "openai",
+    ]
+    installed.clear()
+    assert available_modes(Settings.load(environ={}, llm_model="qwen")) == ["none"]

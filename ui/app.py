@@ -49,7 +49,6 @@ CHAT_CONCURRENCY = 2
 QUEUE_MAX_SIZE = 64
 MAX_UPLOAD = "5mb"
 MAX_QUOTES_CHOICE = 5
-ANSWER_MODES = ("none", "local", "openai")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 EXAMPLES = 6
 EXAMPLE_MAX_CHARS = 90
@@ -273,7 +272,8 @@ class QuotebotUI:
 
     def _settings_accordion(self) -> tuple[gr.Slider, gr.Radio]:
         settings = self.bot.settings
-        ready = llm_available()
+        modes = available_modes(settings)
+        ready = len(modes) > 1
         with gr.Accordion("Settings", open=False):
             quotes = gr.Slider(
                 1,
@@ -283,13 +283,13 @@ class QuotebotUI:
                 label="Quotes per answer (at most)",
             )
             mode = gr.Radio(
-                list(ANSWER_MODES),
-                value=settings.llm if ready else "none",
+                modes,
+                value=settings.llm if settings.llm in modes else "none",
                 label="Answer mode",
                 interactive=ready,
                 info="none: quotes only; local or openai: the quotes, then a generated paragraph"
                 if ready
-                else "quotes only: the LLM module (bot.llm) is not installed",
+                else "quotes only: no LLM backend is installed (pip install -e '.[llm]')",
             )
         return quotes, mode
 
@@ -456,13 +456,13 @@ def only_failures(rows: list[list[Any]], failures: bool) -> list[list[Any]]:
     return [r for r in rows if r[column]] if failures else rows
 
 
-def llm_available() -> bool:
-    """Return True when the LLM answer modes' module (`bot.llm`) imports."""
+def available_modes(settings: Settings) -> list[str]:
+    """Return the answer modes offered on the page (see `bot.llm.available_modes`)."""
     try:
-        importlib.import_module("bot.llm")
+        llm = importlib.import_module("bot.llm")
     except ImportError:
-        return False
-    return True
+        return ["none"]
+    return llm.available_modes(settings)
 
 
 def theme() -> gr.themes.Base:
