@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -45,8 +46,17 @@ if TYPE_CHECKING:
 # without oversubscribing torch, and 64 waiting questions (well under a second of work, and
 # more than a 32-client load) is enough; past it Gradio answers "This application is
 # currently busy. Please try again." instead of letting waits grow without bound.
+# (Measured with `python -m bench.load`, 16 clients: 1, 2 and 4 at a time all served 33-34
+# answers/s with p95 within 490-530 ms; the work is mostly Python under one lock.)
 CHAT_CONCURRENCY = 2
 QUEUE_MAX_SIZE = 64
+# After every event Gradio recomputes, with pandas, a monitoring summary over up to 10,000
+# recorded events, though the page serves no monitoring: answers/s fell from 30 to 26 within
+# 90 s of load, and rose to 37-40 with one record kept and no recomputation.
+GRADIO_ANALYTICS = {
+    "GRADIO_ANALYTICS_MAX_EVENTS": "1",
+    "GRADIO_ANALYTICS_CACHE_FREQUENCY": "2147483647",
+}
 MAX_UPLOAD = "5mb"
 MAX_QUOTES_CHOICE = 5
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -354,6 +364,8 @@ class QuotebotUI:
     ) -> gr.Blocks:
         """Serve the page on `host:port` (never shared, no analytics) and print its URL."""
         demo = self.build()
+        for name, value in GRADIO_ANALYTICS.items():  # read when the queue is made
+            os.environ.setdefault(name, value)
         demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
         demo.launch(
             server_name=host,
