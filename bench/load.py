@@ -5,12 +5,13 @@ on loopback, each as soon as its previous answer is complete, for a bounded time
     python -m bench.load --soak          # 32 clients for 2 minutes, RSS before and after
     python -m bench.load --url http://127.0.0.1:7860 --clients 8 --seconds 10
 
-Each client speaks Gradio's HTTP API like the page does: POST the question to
-`/gradio_api/call/respond`, then read the event stream to its `complete` event. A request
-counts as an error when the server refuses it, the stream ends without `complete`, it reports
-an error (such as a full queue), or it takes longer than the timeout. Every answer is compared
-with the answer the same question got from a single client before the load started: under load
-the page must answer exactly the same.
+Each client is one open page (one Gradio session) speaking Gradio's HTTP API: it POSTs the
+question to `/gradio_api/call/respond` and reads the event stream to its `complete` event (the
+latency measured), then starts a new conversation (`new_conversation`, as the button does) so
+that every question is asked afresh. A request counts as an error when the server refuses it,
+the stream ends without `complete`, it reports an error (such as a full queue), or it takes
+longer than the timeout. Every answer is compared with the answer the same question got from a
+single client before the load started: under load the page must answer exactly the same.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from bot.metrics.latency import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "statement.jsonl"
@@ -75,27 +79,42 @@ def load_questions(path: Path = QUESTIONS) -> list[str]:
     return out
 
 
-def ask(client, url: str, question: str, quotes: int = 3) -> str:
-    """Return the page's reply (the assistant's last chat message) to `question`.
+def ask(client, url: str, session: str, question: str, quotes: int = 3) -> str:
+    """Return the page's reply (the assistant's last chat message) to `question` in the
+    Gradio session `session`.
 
     Raises RuntimeError when the server refuses or fails the request.
     """
-    r = client.post(f"{url}/gradio_api/call/{ENDPOINT}", json={"data": [question, quotes, "none"]})
+    return reply_text(call(client, url, session, "respond", [question, quotes, "none"]))
+
+
+def new_conversation(client, url: str, session: str) -> None:
+    """Start a new conversation in `session`, as the page's button does."""
+    call(client, url, session, "new_conversation", [])
+
+
+def call(client, url: str, session: str, endpoint: str, data: list) -> list:
+    """Return the outputs of one call to the page's `endpoint`, read from its event stream.
+
+    Raises RuntimeError when the server refuses or fails the call.
+    """
+    body = {"data": data, "session_hash": session}
+    r = client.post(f"{url}/gradio_api/call/{endpoint}", json=body)
     if r.status_code != 200:
-        raise RuntimeError(f"POST {r.status_code}: {r.text[:200]}")
+        raise RuntimeError(f"POST {endpoint}: {r.status_code} {r.text[:200]}")
     event_id = r.json()["event_id"]
     event = None
-    with client.stream("GET", f"{url}/gradio_api/call/{ENDPOINT}/{event_id}") as stream:
+    with client.stream("GET", f"{url}/gradio_api/call/{endpoint}/{event_id}") as stream:
         if stream.status_code != 200:
-            raise RuntimeError(f"GET {stream.status_code}")
+            raise RuntimeError(f"GET {endpoint}: {stream.status_code}")
         for line in stream.iter_lines():
             if line.startswith("event: "):
                 event = line[7:].strip()
             elif line.startswith("data: ") and event in ("complete", "error"):
                 if event == "error":
-                    raise RuntimeError(f"error event: {line[6:200]}")
-                return reply_text(json.loads(line[6:]))
-    raise RuntimeError(f"the stream ended without an answer (last event {event})")
+                    raise RuntimeError(f"{endpoint}: error event {line[6:200]}")
+                return json.loads(line[6:])
+    raise RuntimeError(f"{endpoint}: the stream ended without a result (last event {event})")
 
 
 def reply_text(outputs: list) -> str:
@@ -111,8 +130,13 @@ def reference_answers(url: str, questions: Sequence[str]) -> dict[str, str]:
     """Return each question's reply from a single client, one question at a time."""
     import httpx
 
+    session = uuid.uuid4().hex
+    answers = {}
     with httpx.Client(timeout=REQUEST_TIMEOUT_S) as client:
-        return {q: ask(client, url, q) for q in questions}
+        for question in questions:
+            answers[question] = ask(client, url, session, question)
+            new_conversation(client, url, session)
+    return answers
 
 
 def run_load(
@@ -136,6 +160,7 @@ def run_load(
     budget = [max_requests]
 
     def client_loop(n: int) -> None:
+        session = uuid.uuid4().hex
         with httpx.Client(timeout=REQUEST_TIMEOUT_S) as client:
             i = n
             while time.monotonic() < deadline:
@@ -147,14 +172,15 @@ def run_load(
                 i += clients
                 started = time.perf_counter()
                 try:
-                    reply = ask(client, url, question)
+                    reply = ask(client, url, session, question)
+                    took = (time.perf_counter() - started) * 1000
+                    new_conversation(client, url, session)
                 except Exception as exc:  # any failure of the page counts as an error
                     with lock:
                         report.errors += 1
                         if len(report.error_samples) < 5:
                             report.error_samples.append(f"{type(exc).__name__}: {exc}"[:300])
                     continue
-                took = (time.perf_counter() - started) * 1000
                 with lock:
                     latencies.append(took)
                     if expected is not None and expected.get(question) != reply:
@@ -175,13 +201,6 @@ def run_load(
         report.p95_ms = percentile(latencies, 95)
         report.max_ms = max(latencies)
     return report
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """Return the nearest-rank `p`-th percentile of `values`."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))
-    return float(ordered[int(rank) - 1])
 
 
 def rss_mib(pid: int | None) -> float | None:
