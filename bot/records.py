@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from index.records import speaker_label
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -20,11 +22,7 @@ class Citation:
     @property
     def speaker_label(self) -> str:
         """Return who said the quote, as shown to people (a question is never Ushakov's)."""
-        if self.role == "question":
-            return "Journalist (question)"
-        if self.role == "title":
-            return "Title"
-        return self.speaker or "Unknown speaker"
+        return speaker_label(self.role, self.speaker)
 
 
 @dataclass

@@ -49,8 +49,14 @@ class Passage:
     @property
     def speaker_label(self) -> str:
         """Return who says this passage, as shown to people."""
-        if self.role == "question":
-            return "Journalist (question)"
-        if self.role == "title":
-            return "Title"
-        return self.speaker or "Unknown speaker"
+        return speaker_label(self.role, self.speaker)
+
+
+def speaker_label(role: str, speaker: str | None) -> str:
+    """Return who says a text of `role`, as shown to people: a journalist's question is
+    labelled as the journalist's, never as the answering speaker's."""
+    if role == "question":
+        return "Journalist (question)"
+    if role == "title":
+        return "Title"
+    return speaker or "Unknown speaker"
