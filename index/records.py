@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 ROLES = ("title", "statement", "question", "answer")
 
@@ -37,7 +37,7 @@ class Passage:
 
     def to_json(self) -> dict:
         """Return a JSON-ready dict of this passage."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict deep-copies: slow
         data["sentences"] = [list(s) for s in self.sentences]
         return data
 

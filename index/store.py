@@ -239,7 +239,7 @@ def save(index: CorpusIndex, directory: Path) -> Path:
 
 def _write_json(path: Path, data) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
+        fh.write(json.dumps(data, ensure_ascii=False))  # dumps encodes in C, dump in Python
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -2,13 +2,15 @@
 the texts that are new.
 
 One folder per embedder under `<cache_dir>/vectors/<name>-<dim>/`:
-  keys.json         {"embedder", "dim", "rows", "vectors": "<token>.npy", "keys": [...]}, where
-                    each key is the sha1 of a normalised text and row i of the vectors is its vector
-  <token>.npy       float32 (rows, dim); never rewritten: a write makes a new token
+  keys.json     {"embedder", "dim", "segments": [{"vectors": "<token>.npy", "keys": [...]}]},
+                where each key is the sha1 of a normalised text and row i of a segment's vectors
+                is the vector of its i-th key
+  <token>.npy   float32 (rows, dim), never rewritten: a build that embedded new texts adds one
+                segment with only those, and past MAX_SEGMENTS the segments are merged into one
 
-`keys.json` is replaced atomically and names its vectors file, so a reader sees one complete
+`keys.json` is replaced atomically and names its vectors files, so a reader sees one complete
 generation or none, and two writers at once cost one of them its additions, never correctness.
-The vectors are a plain .npy read with numpy's defaults (no pickle) and the keys are JSON.
+The vectors are plain .npy files read with numpy's defaults (no pickle) and the keys are JSON.
 An unreadable or inconsistent cache counts as empty.
 """
 
@@ -24,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_BYTES = 2**30  # past this, a write keeps only the vectors of the latest build
+MAX_SEGMENTS = 8
 
 
 def text_key(text: str) -> str:
@@ -37,8 +40,8 @@ class VectorCache:
     def __init__(self, cache_dir: Path, name: str, dim: int) -> None:
         self.folder = Path(cache_dir) / "vectors" / f"{name}-{dim}"
         self.name, self.dim = name, dim
-        self._rows: dict[str, int] = {}
-        self._vectors = np.zeros((0, dim), np.float32)
+        self._segments: list[tuple[str, list[str], np.ndarray]] = []  # (file, keys, vectors)
+        self._rows: dict[str, tuple[int, int]] = {}  # key -> (segment, row)
         self._read()
 
     def __len__(self) -> int:
@@ -50,64 +53,90 @@ class VectorCache:
                 meta = json.load(fh)
             if meta["embedder"] != self.name or int(meta["dim"]) != self.dim:
                 return
-            vectors = np.load(self.folder / Path(meta["vectors"]).name, mmap_mode="r")
-            keys = meta["keys"]
-            if vectors.dtype != np.float32 or vectors.shape != (len(keys), self.dim):
-                return
+            segments = []
+            for segment in meta["segments"]:
+                name, keys = Path(segment["vectors"]).name, segment["keys"]
+                vectors = np.load(self.folder / name, mmap_mode="r")
+                if vectors.dtype != np.float32 or vectors.shape != (len(keys), self.dim):
+                    return
+                segments.append((name, keys, vectors))
         except (OSError, ValueError, KeyError, TypeError):
             return
-        self._rows = {k: i for i, k in enumerate(keys)}
-        self._vectors = vectors
+        self._use(segments)
+
+    def _use(self, segments: list[tuple[str, list[str], np.ndarray]]) -> None:
+        self._segments = segments
+        self._rows = {
+            k: (s, i) for s, (_, keys, _) in enumerate(segments) for i, k in enumerate(keys)
+        }
 
     def lookup(self, keys: list[str]) -> tuple[np.ndarray, list[int]]:
         """Return (vectors for `keys`, zero rows where missing) and the indexes missing."""
         out = np.zeros((len(keys), self.dim), np.float32)
-        found = [(i, self._rows[k]) for i, k in enumerate(keys) if k in self._rows]
-        if found:
-            at, rows = map(list, zip(*found, strict=True))
+        wanted: dict[int, tuple[list[int], list[int]]] = {}
+        missing = []
+        for i, k in enumerate(keys):
+            found = self._rows.get(k)
+            if found is None:
+                missing.append(i)
+            else:
+                at, rows = wanted.setdefault(found[0], ([], []))
+                at.append(i)
+                rows.append(found[1])
+        for segment, (at, rows) in wanted.items():
             order = np.argsort(rows)  # read the memory map front to back
-            out[np.asarray(at)[order]] = self._vectors[np.asarray(rows)[order]]
-        missing = [i for i, k in enumerate(keys) if k not in self._rows]
+            out[np.asarray(at)[order]] = self._segments[segment][2][np.asarray(rows)[order]]
         return out, missing
 
     def add(self, keys: list[str], vectors: np.ndarray, used: list[str]) -> None:
-        """Store `vectors` under `keys` and write the cache; when it would grow past
-        MAX_BYTES, keep only the keys in `used` (the latest build's). Never raises OSError:
-        a cache that cannot be written is only slower next time."""
-        new = [(k, i) for i, k in enumerate(keys) if k not in self._rows]
+        """Store `vectors` under `keys` as a new segment and write the cache. When it would
+        grow past MAX_BYTES, keep only the keys in `used` (the latest build's); past
+        MAX_SEGMENTS, merge the segments. Never raises OSError: a cache that cannot be
+        written is only slower next time."""
+        new = [i for i, k in enumerate(keys) if k not in self._rows]
         if not new:
             return
-        all_keys = list(self._rows) + [k for k, _ in new]
-        if len(all_keys) * self.dim * 4 > MAX_BYTES:
-            keep = set(used)
-            old = [k for k in self._rows if k in keep]
-            table = np.concatenate(
-                [self._vectors[[self._rows[k] for k in old]], vectors[[i for _, i in new]]]
-            )
-            all_keys = old + [k for k, _ in new]
-        else:
-            table = np.concatenate([self._vectors, vectors[[i for _, i in new]]])
+        new_keys = [keys[i] for i in new]
         try:
-            self._write(all_keys, np.ascontiguousarray(table, dtype=np.float32))
+            self.folder.mkdir(parents=True, exist_ok=True)
+            segments = [*self._segments, self._save(new_keys, vectors[new])]
+            if (len(self._rows) + len(new)) * self.dim * 4 > MAX_BYTES:
+                segments = [self._merge(segments, set(used))]
+            elif len(segments) > MAX_SEGMENTS:
+                segments = [self._merge(segments, None)]
+            self._write_keys(segments)
         except OSError:
             return
+        self._use(segments)
 
-    def _write(self, keys: list[str], table: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def _save(self, keys: list[str], vectors: np.ndarray) -> tuple[str, list[str], np.ndarray]:
         name = f"{secrets.token_hex(8)}.npy"
+        table = np.ascontiguousarray(vectors, dtype=np.float32)
         np.save(self.folder / name, table)
-        meta = {"embedder": self.name, "dim": self.dim, "rows": len(keys), "vectors": name}
+        return name, keys, table
+
+    def _merge(self, segments, keep: set[str] | None) -> tuple[str, list[str], np.ndarray]:
+        keys = [k for _, ks, _ in segments for k in ks if keep is None or k in keep]
+        parts = [
+            v[[i for i, k in enumerate(ks) if keep is None or k in keep]] for _, ks, v in segments
+        ]
+        return self._save(keys, np.concatenate(parts))
+
+    def _write_keys(self, segments) -> None:
+        meta = {
+            "embedder": self.name,
+            "dim": self.dim,
+            "segments": [{"vectors": name, "keys": keys} for name, keys, _ in segments],
+        }
         fd, tmp = tempfile.mkstemp(prefix=".keys-", suffix=".json", dir=self.folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({**meta, "keys": keys}, fh)
+                fh.write(json.dumps(meta))
             os.replace(tmp, self.folder / "keys.json")
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
-            (self.folder / name).unlink(missing_ok=True)
             raise
+        named = {name for name, _, _ in segments}
         for old in self.folder.glob("*.npy"):
-            if old.name != name:
+            if old.name not in named:
                 old.unlink(missing_ok=True)  # a reader holding its memory map keeps its data
-        self._rows = {k: i for i, k in enumerate(keys)}
-        self._vectors = table
