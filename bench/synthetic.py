@@ -253,14 +253,17 @@ def write_corpus(out: Path, count: int = 1000, base_seed: int = 7) -> list[Path]
 
 def change_one(path: Path) -> None:
     """Append one more question-and-answer turn to the statement at `path` (before its closing
-    dateline), as an edit to one file of an indexed corpus."""
-    text = Path(path).read_text(encoding="utf-8")
+    dateline), as an edit to one file of an indexed corpus. The new sentences name the file,
+    so no other edit has embedded them before."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
     body, _, dateline = text.rstrip("\n").rpartition("\n\n")
     extra = (
-        "Question: Will the documents be published?\n\n"
-        "Yury Ushakov: Not at this stage. We will decide on that together with our partners."
+        f"Question: Will the documents of {path.stem} be published?\n\n"
+        f"Yury Ushakov: Not at this stage of {path.stem}. We will decide on that together "
+        "with our partners."
     )
-    Path(path).write_text(f"{body}\n\n{extra}\n\n{dateline}\n", encoding="utf-8")
+    path.write_text(f"{body}\n\n{extra}\n\n{dateline}\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
