@@ -54,13 +54,15 @@ class LoadReport:
     throughput: float = 0.0  # completed answers per second
     rss_before_mib: float | None = None
     rss_after_mib: float | None = None
+    rss_half_mib: float | None = None  # at half-time: after - half shows whether it levels off
     error_samples: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         """Return the report as one line for people."""
         rss = ""
         if self.rss_before_mib is not None and self.rss_after_mib is not None:
-            rss = f", server RSS {self.rss_before_mib:.0f} -> {self.rss_after_mib:.0f} MiB"
+            half = f" (at half-time {self.rss_half_mib:.0f})" if self.rss_half_mib else ""
+            rss = f", server RSS {self.rss_before_mib:.0f} -> {self.rss_after_mib:.0f} MiB{half}"
         return (
             f"{self.clients} clients x {self.seconds:.0f} s: {self.requests} answers "
             f"({self.throughput:.1f}/s), {self.errors} errors, {self.mismatches} mismatches, "
@@ -190,6 +192,8 @@ def run_load(
     threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
     for t in threads:
         t.start()
+    threads[0].join(seconds / 2)
+    report.rss_half_mib = rss_mib(server_pid)
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
