@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bot.metrics.latency import percentile
+from quotebot.evaluation.metrics.latency import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "statement.jsonl"
@@ -234,7 +234,7 @@ class Server:
     def __enter__(self) -> Server:
         # the server's stderr goes to a file, never to a pipe that could fill up and block it
         self.log = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - see __exit__
-        command = [sys.executable, "-m", "bot.cli", "ui", "--port", str(self.port), *self.args]
+        command = [sys.executable, "-m", "quotebot.cli", "ui", "--port", str(self.port), *self.args]
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.metrics.latency import percentile
+from quotebot.evaluation.metrics.latency import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "statement.jsonl"
@@ -71,7 +71,7 @@ def _peak_mib() -> float:
 
 
 def _settings(cache: str, corpus: str | None = None):
-    from index.settings import Settings, apply_runtime
+    from quotebot.settings import Settings, apply_runtime
 
     settings = Settings.load(
         cache_dir=Path(cache), corpus=(Path(corpus),) if corpus else None, llm="none"
@@ -81,7 +81,7 @@ def _settings(cache: str, corpus: str | None = None):
 
 
 def _load_models(settings) -> float:
-    from index.embedder import get_embedder
+    from quotebot.index.embedder import get_embedder
 
     started = time.perf_counter()
     for name in settings.embedders:
@@ -91,7 +91,7 @@ def _load_models(settings) -> float:
 
 def worker_build(cache: str, corpus: str | None = None) -> dict:
     """Build the index of `corpus` (default: the seed) into the empty `cache`, models loaded."""
-    from index.store import ensure_index
+    from quotebot.index.store import ensure_index
 
     settings = _settings(cache, corpus)
     models_s = _load_models(settings)
@@ -109,8 +109,9 @@ def worker_build(cache: str, corpus: str | None = None) -> dict:
 
 def worker_reindex(cache: str, corpus: str, changed: str) -> dict:
     """Build the index of `corpus`, change the file `changed`, and index again (timed)."""
+    from quotebot.index.store import ensure_index
+
     from bench.synthetic import change_one
-    from index.store import ensure_index
 
     settings = _settings(cache, corpus)
     models_s = _load_models(settings)
@@ -133,7 +134,7 @@ def worker_reindex(cache: str, corpus: str, changed: str) -> dict:
 
 def worker_warm(cache: str, corpus: str, rounds: str) -> dict:
     """Answer the question set `rounds` times after a warm-up pass; return per-stage times."""
-    from bot.bot import Bot
+    from quotebot.bot.bot import Bot
 
     settings = _settings(cache, corpus)
     started = time.perf_counter()
@@ -165,8 +166,8 @@ def worker_warm(cache: str, corpus: str, rounds: str) -> dict:
 
 def worker_baseline(corpus: str, rounds: str) -> dict:
     """Build the langchain-stock baseline over `corpus` and answer the question set."""
-    from bot.baselines import LangChainStock
-    from index.corpus import load_corpus
+    from quotebot.evaluation.baselines import LangChainStock
+    from quotebot.index.corpus import load_corpus
 
     settings = _settings(tempfile.gettempdir())
     models_s = _load_models(_replace_embedders(settings, ("minilm",)))
@@ -192,8 +193,9 @@ def worker_baseline(corpus: str, rounds: str) -> dict:
 
 def worker_baseline_ask() -> dict:
     """The baseline's cold start: build its store over the seed and answer one question."""
-    from bot.baselines import LangChainStock
-    from index.settings import DEFAULT_CORPUS
+    from quotebot.evaluation.baselines import LangChainStock
+
+    from quotebot.settings import DEFAULT_CORPUS
 
     settings = _settings(tempfile.gettempdir())
     sources = {"statement": DEFAULT_CORPUS.read_text(encoding="utf-8")}
@@ -317,14 +319,14 @@ def measure(plan: Plan, work: Path, say: Callable[[str], None]) -> Results:
     say("seed index builds as fresh `quotebot index --rebuild` processes")
     for n in range(plan.runs):
         fresh = {"QUOTEBOT_CACHE_DIR": str(work / f"cli-{n}")}
-        child = run_child(["-m", "bot.cli", "index", "--rebuild"], fresh)
+        child = run_child(["-m", "quotebot.cli", "index", "--rebuild"], fresh)
         results.add("seed_build_process_s", child.seconds)
         shutil.rmtree(work / f"cli-{n}", ignore_errors=True)
 
     say("cold starts: `quotebot ask` and the baseline, alternating")
-    run_child(["-m", "bot.cli", "index"], env)  # the cold start finds its index built
+    run_child(["-m", "quotebot.cli", "index"], env)  # the cold start finds its index built
     for _ in range(plan.runs):
-        child = run_child(["-m", "bot.cli", "ask", COLD_QUESTION], env)
+        child = run_child(["-m", "quotebot.cli", "ask", COLD_QUESTION], env)
         if child.code != 0 or "five hours" not in child.stdout:
             raise RuntimeError(f"quotebot ask failed: {child.stdout[-500:]}")
         results.add("cold_s", child.seconds)
@@ -361,7 +363,7 @@ def measure(plan: Plan, work: Path, say: Callable[[str], None]) -> Results:
     from bench.synthetic import change_one
 
     change_one(paths[n // 2 + 1])
-    child = run_child(["-m", "bot.cli", "index", str(corpus)], large_env)
+    child = run_child(["-m", "quotebot.cli", "index", str(corpus)], large_env)
     results.add("large_reindex_process_s", child.seconds)
     say(f"warm answers on {n} statements")
     rounds = str(max(1, plan.rounds - 2))

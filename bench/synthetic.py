@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.segment import sentence_spans
-from index.settings import DEFAULT_CORPUS
+from quotebot.index.segment import sentence_spans
+
+from quotebot.settings import DEFAULT_CORPUS
 
 MONTHS = (
     "January February March April May June July August September October November December"

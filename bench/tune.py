@@ -14,13 +14,14 @@ from __future__ import annotations
 import itertools
 import sys
 
-from bot import selector
-from bot.bot import Bot
-from bot.conversation import as_turns
-from bot.evaluation import load_questions
-from bot.metrics.spans import Span, covered, locate, union
-from bot.question import prepare
-from index.settings import Settings
+from quotebot.bot import selector
+from quotebot.bot.bot import Bot
+from quotebot.bot.conversation import as_turns
+from quotebot.bot.question import prepare
+from quotebot.evaluation.metrics.spans import Span, covered, locate, union
+from quotebot.evaluation.runner import load_questions
+
+from quotebot.settings import Settings
 
 GRID = {
     "W_ROUTE": [0.0, 0.1, 0.2],

@@ -3,7 +3,8 @@
 Importing this package is cheap: the Bot loads its index and models on first use.
 """
 
-from .errors import QuestionError
+from quotebot.errors import QuestionError
+
 from .records import Answer, Citation
 
 __all__ = ["Answer", "Citation", "QuestionError"]

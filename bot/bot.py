@@ -10,10 +10,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from index.embedder import get_embedder
-from index.settings import Settings, apply_runtime
-from index.store import CorpusIndex, ensure_index
-from index.text import normalise
+from quotebot.index.embedder import get_embedder
+from quotebot.index.store import CorpusIndex, ensure_index
+from quotebot.index.text import normalise
+
+from quotebot.settings import Settings, apply_runtime
 
 from .composer import lead_in
 from .conversation import Turn, as_turns

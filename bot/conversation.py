@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import QuestionError
+from quotebot.errors import QuestionError
+
 from .records import Answer
 
 

@@ -23,9 +23,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from index.records import Passage
-from index.segment import sentence_spans
-from index.text import content_tokens, is_cyrillic, normalise
+from quotebot.index.records import Passage
+from quotebot.index.segment import sentence_spans
+from quotebot.index.text import content_tokens, is_cyrillic, normalise
 
 from .records import Answer, Citation
 

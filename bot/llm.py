@@ -28,10 +28,10 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from quotebot.index.records import Passage
 
-import prompts
-from index.records import Passage
-from index.settings import Settings
+from quotebot import prompts
+from quotebot.settings import Settings
 
 from .conversation import Turn, as_turns
 from .grounding import ground

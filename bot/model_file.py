@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from index.settings import Settings
+from quotebot.settings import Settings
 
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"

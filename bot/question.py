@@ -6,10 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.text import content_tokens, is_cyrillic, normalise, strip_control, tokens
+from quotebot.index.text import content_tokens, is_cyrillic, normalise, strip_control, tokens
+
+from quotebot.errors import QuestionError
 
 from .conversation import Turn
-from .errors import QuestionError
 
 # Words that point back to an earlier turn ("Was a compromise reached on it?").
 _ANAPHORA = frozenset(

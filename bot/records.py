@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from index.records import speaker_label
+from quotebot.index.records import speaker_label
 
 
 @dataclass(frozen=True)

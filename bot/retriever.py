@@ -12,11 +12,10 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
-
-from index.embedder import ArrayEmbeddings
-from index.spelling import Speller
-from index.store import CorpusIndex
-from index.text import STOPWORDS, content_tokens, fold, stem, tokens
+from quotebot.index.embedder import ArrayEmbeddings
+from quotebot.index.spelling import Speller
+from quotebot.index.store import CorpusIndex
+from quotebot.index.text import STOPWORDS, content_tokens, fold, stem, tokens
 
 from .question import Query
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.store import CorpusIndex
-from index.text import content_tokens
+from quotebot.index.store import CorpusIndex
+from quotebot.index.text import content_tokens
 
 from .question import Query
 from .retriever import Evidence

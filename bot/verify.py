@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.text import normalise
+from quotebot.index.text import normalise
 
 from .records import Citation
 

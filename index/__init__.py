@@ -3,10 +3,11 @@
 Importing this package is cheap: it does not import torch, sentence-transformers or gradio.
 """
 
+from quotebot.settings import Settings
+
 from .corpus import CorpusError, load_corpus
 from .records import Document, Passage
 from .segment import segment
-from .settings import Settings
 from .store import CorpusIndex, IndexCorrupt, IndexStale, ensure_index
 from .text import normalise
 

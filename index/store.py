@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from quotebot.settings import Settings
+
 from .corpus import load_corpus
 from .embedder import ArrayEmbeddings, get_embedder
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
-from .settings import Settings
 from .vector_cache import VectorCache, text_key
 
 FORMAT_VERSION = 1

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from quotebot.index.embedder import EMBEDDERS, ArrayEmbeddings, get_embedder
+from quotebot.index.text import tokens
 
-from index.embedder import EMBEDDERS, ArrayEmbeddings, get_embedder
-from index.settings import DEFAULT_CORPUS, Settings, apply_runtime
-from index.text import tokens
+from quotebot.settings import DEFAULT_CORPUS, Settings, apply_runtime
 
 SEED = DEFAULT_CORPUS
 
@@ -72,7 +72,7 @@ def real_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def real_bot(real_settings):
     """A warmed-up Bot over the seed with the real models and a real FAISS index."""
-    from bot.bot import Bot
+    from quotebot.bot.bot import Bot
 
     return Bot(real_settings).warm_up()
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from quotebot.bot.conversation import Turn
+from quotebot.bot.verify import verify
+from quotebot.index.text import normalise
 
-from bot.cli import main
-from bot.conversation import Turn
-from bot.errors import QuestionError
-from bot.verify import verify
-from index.text import normalise
+from quotebot.cli import main
+from quotebot.errors import QuestionError
 
 pytestmark = pytest.mark.integration
 

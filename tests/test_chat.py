@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from quotebot.bot.bot import GENERATING
+from quotebot.bot.records import Answer, Citation
 
-from bot.bot import GENERATING
-from bot.cli import main, print_stream
-from bot.records import Answer, Citation
+from quotebot.cli import main, print_stream
 
 Q1 = Citation("s#p04", "s", "Yury Ushakov", "statement", 472, 590, "It lasted five hours.")
 Q2 = Citation("s#p12", "s", "Journalist", "question", 3170, 3240, "Some 28 points.")

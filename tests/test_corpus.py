@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from index.corpus import CorpusError, load_corpus
+from quotebot.index.corpus import CorpusError, load_corpus
 
 
 def test_a_folder_of_statements_loads_sorted_with_relative_names(tmp_path, seed_text):

@@ -11,20 +11,20 @@ import json
 from pathlib import Path
 
 import pytest
+from quotebot.bot.records import Answer, Citation
+from quotebot.evaluation import runner as evaluation
+from quotebot.evaluation.baselines import BM25Baseline, LangChainStock, split_chunks
+from quotebot.evaluation.metrics.quote_verification import is_verified
+from quotebot.evaluation.metrics.spans import Span
+from quotebot.evaluation.report import render
+from quotebot.evaluation.runner import METRICS, System, load_questions, run, summarise
+from quotebot.index.corpus import load_corpus
+from quotebot.index.segment import segment
+from quotebot.index.text import normalise
 
-from bot import evaluation
-from bot.baselines import BM25Baseline, LangChainStock, split_chunks
-from bot.cli import main
-from bot.errors import QuestionError
-from bot.evaluation import METRICS, System, load_questions, run, summarise
-from bot.metrics.quote_verification import is_verified
-from bot.metrics.spans import Span
-from bot.records import Answer, Citation
-from bot.report import render
-from index.corpus import load_corpus
-from index.segment import segment
-from index.settings import DEFAULT_CORPUS
-from index.text import normalise
+from quotebot.cli import main
+from quotebot.errors import QuestionError
+from quotebot.settings import DEFAULT_CORPUS
 
 SHIPPED = Path(__file__).resolve().parents[1] / "evals" / "statement.jsonl"
 SOURCES = {"doc": "The meeting lasted\u00a0five hours.\n\nNo deal was reached.\n\nThey went home."}

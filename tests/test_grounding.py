@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from quotebot.bot.grounding import check, closest_sentence, ground, locate, split_sentences
+from quotebot.bot.records import Answer, Citation
+from quotebot.bot.verify import verify
+from quotebot.index.corpus import read_document
+from quotebot.index.segment import segment
+from quotebot.index.text import normalise
 
-from bot.grounding import check, closest_sentence, ground, locate, split_sentences
-from bot.records import Answer, Citation
-from bot.verify import verify
-from index.corpus import read_document
-from index.segment import segment
-from index.settings import DEFAULT_CORPUS
-from index.text import normalise
+from quotebot.settings import DEFAULT_CORPUS
 
 
 @pytest.fixture(scope="module")

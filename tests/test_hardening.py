@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from quotebot.bot.records import Citation
+from quotebot.bot.verify import verify
+from quotebot.index.store import ensure_index, load
+from quotebot.index.text import normalise
 
-from bot.cli import main
-from bot.records import Citation
-from bot.verify import verify
-from index.store import ensure_index, load
-from index.text import normalise
+from quotebot.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_TEXT = (ROOT / "index" / "corpus" / "statement.txt").read_text(encoding="utf-8")
@@ -24,7 +24,7 @@ SEED_TEXT = (ROOT / "index" / "corpus" / "statement.txt").read_text(encoding="ut
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 300):
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "quotebot.cli", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -130,10 +130,10 @@ def test_cli_index_of_an_empty_folder_or_missing_path(tmp_path):
 _BUILD_BIG = """
 import resource, sys
 import numpy as np
-from index.corpus import load_corpus
-from index.embedder import ArrayEmbeddings
-from index.settings import Settings
-from index.store import build
+from quotebot.index.corpus import load_corpus
+from quotebot.index.embedder import ArrayEmbeddings
+from quotebot.settings import Settings
+from quotebot.index.store import build
 
 
 class Cheap(ArrayEmbeddings):
@@ -195,7 +195,7 @@ def test_statements_with_crlf_and_without_speakers_are_answerable(tmp_path, fake
 @pytest.mark.integration
 def test_two_index_runs_at_once_leave_one_good_index(tmp_path):
     env = {"QUOTEBOT_CACHE_DIR": str(tmp_path)}
-    args = [sys.executable, "-m", "bot.cli", "index", "--embedder", "e5", "--rebuild"]
+    args = [sys.executable, "-m", "quotebot.cli", "index", "--embedder", "e5", "--rebuild"]
     procs = [
         subprocess.Popen(
             args,
@@ -221,7 +221,7 @@ def test_two_index_runs_at_once_leave_one_good_index(tmp_path):
 
 @pytest.mark.integration
 def test_injection_in_the_corpus_does_not_change_what_the_bot_does(tmp_path, real_settings):
-    from bot.bot import Bot
+    from quotebot.bot.bot import Bot
 
     corpus = tmp_path / "statement.txt"
     hostile = (
@@ -252,7 +252,7 @@ def test_nothing_is_loaded_through_pickle():
 
 def test_importing_the_library_stays_light():
     code = (
-        "import sys, index, bot, bot.cli, bot.bot; "
+        "import sys, quotebot.index, quotebot.bot, quotebot.cli, quotebot.bot.bot; "
         "print([m for m in ('torch', 'sentence_transformers', 'gradio', 'transformers', "
         "'xllamacpp', 'matplotlib', 'langchain_community') if m in sys.modules])"
     )

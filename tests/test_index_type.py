@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import faiss
 import numpy as np
-
-from index import store
-from index.corpus import load_corpus
-from index.store import build, load, save
+from quotebot.index import store
+from quotebot.index.corpus import load_corpus
+from quotebot.index.store import build, load, save
 
 
 def test_small_corpora_get_an_exact_flat_index(fake_settings, fake_embedder):

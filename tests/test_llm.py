@@ -13,17 +13,17 @@ from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     GenericFakeChatModel,
 )
+from quotebot.bot import model_file
+from quotebot.bot.conversation import Turn
+from quotebot.bot.grounding import CITE, quoted_spans, split_sentences
+from quotebot.bot.llm import Generator, LLMError, make_llm, standalone
+from quotebot.bot.records import Answer, Citation
+from quotebot.bot.verify import verify
+from quotebot.index.corpus import read_document
+from quotebot.index.segment import segment
+from quotebot.index.text import normalise
 
-from bot import model_file
-from bot.conversation import Turn
-from bot.grounding import CITE, quoted_spans, split_sentences
-from bot.llm import Generator, LLMError, make_llm, standalone
-from bot.records import Answer, Citation
-from bot.verify import verify
-from index.corpus import read_document
-from index.segment import segment
-from index.settings import DEFAULT_CORPUS, Settings
-from index.text import normalise
+from quotebot.settings import DEFAULT_CORPUS, Settings
 
 QUESTION = "How long did the meeting last?"
 
@@ -176,15 +176,15 @@ def test_condense_rewrites_a_follow_up_and_falls_back_to_the_question():
 def test_make_llm_is_cheap_and_import_bot_stays_light():
     assert make_llm(Settings.load(environ={}, llm="none")) is None
     quotes_only = (
-        "import sys\nfrom bot.bot import Bot\nfrom index.settings import Settings\n"
+        "import sys\nfrom quotebot.bot.bot import Bot\nfrom quotebot.settings import Settings\n"
         "assert Bot(Settings.load(environ={})).generator is None\n"
-        "print('bot.llm' in sys.modules)\n"
+        "print('quotebot.bot.llm' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", quotes_only], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
     code = (
         "import sys, bot, bot.llm, bot.grounding, prompts\n"
-        "from index.settings import Settings\n"
+        "from quotebot.settings import Settings\n"
         "g = bot.llm.make_llm(Settings.load(environ={}, llm='local'))\n"
         "assert g.backend == 'local'\n"
         "heavy = {'xllamacpp', 'torch', 'sentence_transformers', 'gradio', 'openai'}\n"
@@ -208,7 +208,7 @@ def test_unknown_backend_is_a_notice(extractive, passages, source):
 @pytest.fixture
 def llm_bot(real_bot):
     """A Bot over the real index whose generator is a fake chat model (set per test)."""
-    from bot.bot import Bot
+    from quotebot.bot.bot import Bot
 
     return Bot(real_bot.settings, index=real_bot.index).warm_up()
 
@@ -362,7 +362,7 @@ def test_local_model_timeout_falls_back_with_a_notice(real_bot, local_settings):
 @pytest.mark.llm
 def test_openai_backend_answers_through_a_real_openai_compatible_server(real_bot, local_settings):
     # the in-process llama.cpp server also listens on a loopback port with the OpenAI API
-    from bot.llm import _local_server
+    from quotebot.bot.llm import _local_server
 
     chat = make_llm(local_settings).chat
     address = _local_server(chat.model_path, chat.n_ctx, chat.threads).listening_address
@@ -378,8 +378,9 @@ def test_openai_backend_answers_through_a_real_openai_compatible_server(real_bot
 def test_available_modes_offer_only_what_can_run(monkeypatch):
     import importlib.util
 
-    from bot.llm import available_modes
-    from index.settings import Settings
+    from quotebot.bot.llm import available_modes
+
+    from quotebot.settings import Settings
 
     installed = {"xllamacpp", "langchain_openai"}
     monkeypatch.setattr(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from bot.metrics import (
+from quotebot.evaluation.metrics import (
     abstention_scores,
     citation_precision,
     citation_recall,
@@ -17,8 +16,8 @@ from bot.metrics import (
     reciprocal_rank,
     verified_count,
 )
-from bot.metrics.spans import Span, locate, relevant_units, union
-from bot.metrics.squad import gold_answers, normalize_answer, prediction_text
+from quotebot.evaluation.metrics.spans import Span, locate, relevant_units, union
+from quotebot.evaluation.metrics.squad import gold_answers, normalize_answer, prediction_text
 
 # ---------------------------------------------------------------- SQuAD 2.0 EM / F1
 

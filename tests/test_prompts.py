@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from quotebot.prompts import PromptError
 
-import prompts
-from prompts import PromptError
+from quotebot import prompts
 
 VALUES = {
     "answer": {

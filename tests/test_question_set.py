@@ -8,12 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from quotebot.evaluation.runner import QuestionSetError, load_questions
+from quotebot.index.corpus import load_corpus
+from quotebot.index.segment import segment
+from quotebot.index.text import is_cyrillic, normalise
 
-from bot.evaluation import QuestionSetError, load_questions
-from index.corpus import load_corpus
-from index.segment import segment
-from index.settings import DEFAULT_CORPUS
-from index.text import is_cyrillic, normalise
+from quotebot.settings import DEFAULT_CORPUS
 
 SHIPPED = Path(__file__).resolve().parents[1] / "evals" / "statement.jsonl"
 CATEGORIES = {

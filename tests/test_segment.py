@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from index.records import Document
-from index.segment import content_start, segment, sentence_spans
-from index.text import normalise
+from quotebot.index.records import Document
+from quotebot.index.segment import content_start, segment, sentence_spans
+from quotebot.index.text import normalise
 
 
 def doc(text: str, name: str = "statement") -> Document:

@@ -6,9 +6,8 @@ import json
 from dataclasses import replace
 
 import pytest
-
-from index.corpus import load_corpus
-from index.store import (
+from quotebot.index.corpus import load_corpus
+from quotebot.index.store import (
     FORMAT_VERSION,
     IndexCorrupt,
     IndexStale,

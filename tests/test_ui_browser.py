@@ -93,7 +93,7 @@ def server(real_settings, tmp_path_factory):
     hostile.write_text(HOSTILE_STATEMENT, encoding="utf-8")
     corpus = ["--corpus", str(real_settings.corpus[0]), "--corpus", str(hostile)]
     command = shutil.which("quotebot", path=str(Path(sys.executable).parent))
-    argv = [command] if command else [sys.executable, "-m", "bot.cli"]
+    argv = [command] if command else [sys.executable, "-m", "quotebot.cli"]
     argv += ["ui", "--host", "127.0.0.1", "--port", str(port), "--auth", f"{USER}:{PASSWORD}"]
     argv += corpus
     env = {**os.environ, "QUOTEBOT_CACHE_DIR": str(real_settings.cache_dir)}

@@ -12,15 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from bot.cli import main
-from bot.conversation import Turn
-from bot.question import clean
-from bot.records import Answer, Citation
-from index.settings import Settings
-from index.store import CorpusIndex, ensure_index
-from index.text import normalise
-from ui.render import (
+from quotebot.bot.conversation import Turn
+from quotebot.bot.question import clean
+from quotebot.bot.records import Answer, Citation
+from quotebot.index.store import CorpusIndex, ensure_index
+from quotebot.index.text import normalise
+from quotebot.ui.render import (
     anchor_id,
     answer_markdown,
     error_markdown,
@@ -28,6 +25,9 @@ from ui.render import (
     question_markdown,
     source_html,
 )
+
+from quotebot.cli import main
+from quotebot.settings import Settings
 
 PAYLOADS = ('<img src=x onerror="window.pwned=1">', "<script>window.pwned=1</script>")
 HOSTILE = """Aide to the President Yury Ushakov: The talks lasted <script>window.pwned=1</script>
@@ -97,7 +97,7 @@ def fake_bot(fake_settings) -> FakeBot:
 
 @pytest.fixture
 def ui(fake_bot):
-    from ui.app import QuotebotUI
+    from quotebot.ui.app import QuotebotUI
 
     return QuotebotUI(fake_bot)
 
@@ -214,10 +214,10 @@ def _whole(index: CorpusIndex, passage_id: str) -> Citation:
 
 
 def test_a_huge_document_is_shown_around_its_cited_passages(fake_bot, monkeypatch):
-    import ui.render
+    from quotebot.ui import render
 
-    monkeypatch.setattr(ui.render, "VIEWER_MAX_PASSAGES", 10)
-    monkeypatch.setattr(ui.render, "VIEWER_CONTEXT", 1)
+    monkeypatch.setattr(render, "VIEWER_MAX_PASSAGES", 10)
+    monkeypatch.setattr(render, "VIEWER_CONTEXT", 1)
     index = fake_bot.index
     cited = _whole(index, index.passages[20].id)
     html = source_html(index, [cited])
@@ -290,7 +290,7 @@ def test_new_conversation_clears_everything(ui):
 
 
 def test_examples_are_standalone_questions_from_the_statement(fake_bot):
-    from ui.app import example_questions
+    from quotebot.ui.app import example_questions
 
     examples = example_questions(fake_bot.index)
     source = normalise(fake_bot.index.source("statement"))
@@ -303,7 +303,7 @@ def test_examples_are_standalone_questions_from_the_statement(fake_bot):
 
 
 def test_the_evaluation_tab_runs_the_shipped_set(fake_settings, ui):
-    from ui.app import RESULT_COLUMNS, SHIPPED, SHIPPED_SET, only_failures
+    from quotebot.ui.app import RESULT_COLUMNS, SHIPPED, SHIPPED_SET, only_failures
 
     if not SHIPPED_SET.exists():
         pytest.skip("evals/statement.jsonl is not shipped yet")
@@ -321,7 +321,7 @@ def test_the_evaluation_tab_runs_the_shipped_set(fake_settings, ui):
 
 
 def test_a_malformed_uploaded_set_gets_a_message_naming_the_line(ui, tmp_path):
-    from ui.app import UPLOADED
+    from quotebot.ui.app import UPLOADED
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "question": "q", "answerable": true}\nnot json\n', "utf-8")
@@ -334,7 +334,7 @@ def test_a_malformed_uploaded_set_gets_a_message_naming_the_line(ui, tmp_path):
 
 
 def test_binding_beyond_loopback_without_auth_warns():
-    from ui.app import bind_warning, url
+    from quotebot.ui.app import bind_warning, url
 
     assert bind_warning("127.0.0.1", None) is None
     assert bind_warning("0.0.0.0", ("u", "p")) is None
@@ -350,8 +350,7 @@ def _free_port() -> int:
 
 def test_a_full_queue_refuses_with_busy_instead_of_waiting(ui, fake_bot, monkeypatch):
     import httpx
-
-    from ui import app
+    from quotebot.ui import app
 
     monkeypatch.setattr(app, "CHAT_CONCURRENCY", 1)
     monkeypatch.setattr(app, "QUEUE_MAX_SIZE", 1)
@@ -380,7 +379,7 @@ def test_a_full_queue_refuses_with_busy_instead_of_waiting(ui, fake_bot, monkeyp
 def test_ui_command_warns_on_an_open_bind_and_explains_a_taken_port(
     fake_settings, monkeypatch, capsys
 ):
-    monkeypatch.setattr("bot.bot.Bot", FakeBot)
+    monkeypatch.setattr("quotebot.bot.bot.Bot", FakeBot)
     monkeypatch.setenv("QUOTEBOT_EMBEDDERS", "fake")
     monkeypatch.setenv("QUOTEBOT_CACHE_DIR", str(fake_settings.cache_dir))
     with socket.socket() as taken:
@@ -401,12 +400,15 @@ def test_ui_command_rejects_a_malformed_auth(capsys):
 
 def test_ui_command_says_how_to_install_gradio_when_it_is_missing(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "gradio", None)  # makes `import gradio` fail
-    monkeypatch.delitem(sys.modules, "ui.app", raising=False)
+    monkeypatch.delitem(sys.modules, "quotebot.ui.app", raising=False)
     assert main(["ui"]) == 2
     assert "needs gradio" in capsys.readouterr().err
 
 
 def test_importing_bot_index_and_render_does_not_import_gradio():
-    code = "import bot, bot.cli, index, ui, ui.render, sys; print('gradio' in sys.modules)"
+    code = (
+        "import quotebot.bot, quotebot.cli, quotebot.index, quotebot.ui, quotebot.ui.render, sys; "
+        "print('gradio' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

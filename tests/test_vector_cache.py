@@ -7,10 +7,9 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from index import vector_cache
-from index.store import ensure_index
-from index.vector_cache import VectorCache, text_key
+from quotebot.index import vector_cache
+from quotebot.index.store import ensure_index
+from quotebot.index.vector_cache import VectorCache, text_key
 
 
 @pytest.fixture

@@ -24,9 +24,11 @@ except ImportError as exc:  # the page is the only part of quotebot that needs g
         "or `pip install gradio==6.31.0`"
     ) from exc
 
-from bot.conversation import Turn
-from bot.errors import QuestionError
-from bot.question import is_follow_up
+from quotebot.bot.conversation import Turn
+from quotebot.bot.question import is_follow_up
+
+from quotebot.errors import QuestionError
+from quotebot.settings import DEFAULT_QUESTION_SET
 
 from .render import (
     answer_markdown,
@@ -37,10 +39,11 @@ from .render import (
 )
 
 if TYPE_CHECKING:
-    from bot.bot import Bot
-    from bot.records import Answer
-    from index.settings import Settings
-    from index.store import CorpusIndex
+    from quotebot.bot.bot import Bot
+    from quotebot.bot.records import Answer
+    from quotebot.index.store import CorpusIndex
+
+    from quotebot.settings import Settings
 
 # Answers take tens of milliseconds of CPU on 2 cores: two at a time keeps both cores busy
 # without oversubscribing torch, and 64 waiting questions (well under a second of work, and
@@ -62,7 +65,7 @@ MAX_QUOTES_CHOICE = 5
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 EXAMPLES = 6
 EXAMPLE_MAX_CHARS = 90
-SHIPPED_SET = Path(__file__).resolve().parents[1] / "evals" / "statement.jsonl"
+SHIPPED_SET = DEFAULT_QUESTION_SET
 SHIPPED, UPLOADED = "The shipped set (evals/statement.jsonl)", "An uploaded JSONL file"
 RESULT_COLUMNS = [
     "id", "category", "split", "answerable", "abstained", "citation_recall", "f1",
@@ -210,9 +213,9 @@ class QuotebotUI:
 
         `progress` is never called: it makes Gradio show the evaluation's tqdm bar.
         """
-        from bot.evaluation import QuestionSetError
-        from index.corpus import CorpusError
-        from index.store import IndexCorrupt
+        from quotebot.evaluation.runner import QuestionSetError
+        from quotebot.index.corpus import CorpusError
+        from quotebot.index.store import IndexCorrupt
 
         if choice == UPLOADED and not upload:
             return error_markdown("upload a JSONL question set first"), [], [], "", [], []
@@ -416,8 +419,8 @@ def example_questions(index: CorpusIndex, limit: int = EXAMPLES) -> list[str]:
 
 def evaluate_file(path: Path, settings: Settings, split: str) -> EvalView:
     """Run `quotebot eval` on `path` into a new folder and return what the tab shows."""
-    from bot.evaluation import corpus_sources, evaluate, fmt, load_questions
-    from bot.report import PLOTTED, bar_chart, is_failure
+    from quotebot.evaluation.report import PLOTTED, bar_chart, is_failure
+    from quotebot.evaluation.runner import corpus_sources, evaluate, fmt, load_questions
 
     out = Path(tempfile.mkdtemp(prefix="quotebot-eval-"))
     evaluate(path, settings, out, split=split)
@@ -471,7 +474,7 @@ def only_failures(rows: list[list[Any]], failures: bool) -> list[list[Any]]:
 def available_modes(settings: Settings) -> list[str]:
     """Return the answer modes offered on the page (see `bot.llm.available_modes`)."""
     try:
-        llm = importlib.import_module("bot.llm")
+        llm = importlib.import_module("quotebot.bot.llm")
     except ImportError:
         return ["none"]
     return llm.available_modes(settings)

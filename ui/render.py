@@ -12,12 +12,12 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from index.text import normalise, strip_control
+from quotebot.index.text import normalise, strip_control
 
 if TYPE_CHECKING:
-    from bot.records import Answer, Citation
-    from index.records import Passage
-    from index.store import CorpusIndex
+    from quotebot.bot.records import Answer, Citation
+    from quotebot.index.records import Passage
+    from quotebot.index.store import CorpusIndex
 
 # Markdown/HTML syntax characters; CommonMark lets any ASCII punctuation be backslash-escaped.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$&!])")

@@ -17,12 +17,13 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from index.settings import Settings
-from index.text import normalise, tokens
+from quotebot.bot.records import Answer, Citation
+from quotebot.index.text import normalise, tokens
 
-from .evaluation import System
+from quotebot.settings import Settings
+
 from .metrics.spans import Span
-from .records import Answer, Citation
+from .runner import System
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -126,8 +127,7 @@ class LangChainStock(ChunkBaseline):
                 warnings.simplefilter("ignore", DeprecationWarning)
                 from langchain_community.vectorstores import FAISS
             from langchain_core.documents import Document
-
-            from index.embedder import get_embedder
+            from quotebot.index.embedder import get_embedder
 
             docs = [
                 Document(page_content=c.text, metadata={"doc": c.doc, "start_index": c.start})

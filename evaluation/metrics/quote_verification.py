@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from index.text import normalise
+from quotebot.index.text import normalise
 
 
 def is_verified(citation: Mapping, sources: Mapping[str, str]) -> bool:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(__file__).parent / "corpus" / "statement.txt"
+
+def package_dir(name: str) -> Path:
+    """Return the folder of the installed subpackage `name` (without importing it)."""
+    return Path(importlib.util.find_spec(name).submodule_search_locations[0])
+
+
+DEFAULT_CORPUS = package_dir("quotebot.index") / "corpus" / "statement.txt"
+DEFAULT_QUESTION_SET = package_dir("quotebot.evals") / "statement.jsonl"
 
 # variable name -> (field, parser)
 _ENV = {

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from index.settings import Settings
+from quotebot.bot.records import Answer
 
-from .errors import QuestionError
+from quotebot.errors import QuestionError
+from quotebot.settings import Settings
+
 from .metrics import (
     abstention_scores,
     citation_precision,
@@ -41,7 +43,6 @@ from .metrics import (
 )
 from .metrics.spans import Span, locate, relevant_units
 from .metrics.squad import normalize_answer, prediction_text
-from .records import Answer
 
 SPLITS = ("dev", "test")
 RECALL_AT = (1, 3, 5)
@@ -143,7 +144,7 @@ def load_questions(path: str | Path, sources: Mapping[str, str] | None = None) -
 
 def corpus_sources(settings: Settings) -> dict[str, str]:
     """Return document name -> original text for the corpus in `settings`."""
-    from index.corpus import load_corpus
+    from quotebot.index.corpus import load_corpus
 
     return {d.doc: d.text for d in load_corpus(settings.corpus)}
 
@@ -248,7 +249,7 @@ def _show(value: object) -> str:
 
 def quotebot_system(settings: Settings) -> System:
     """Return quotebot's Bot as a system, warmed up, with its passages as retrieval units."""
-    from .bot import Bot
+    from quotebot.bot.bot import Bot
 
     bot = Bot(settings).warm_up()
     units = {p.id: Span(p.doc, p.start, p.end) for p in bot.index.passages}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from .evaluation import METRICS, Question, fmt
+from .runner import METRICS, Question, fmt
 
 COLOURS = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c")
 CATEGORY_METRICS = (

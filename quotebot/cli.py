@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from index.corpus import CorpusError
-from index.settings import Settings, apply_runtime
-from index.store import IndexCorrupt
+from quotebot.evaluation.runner import QuestionSetError, parse_min_score
+from quotebot.index.corpus import CorpusError
+from quotebot.index.store import IndexCorrupt
+from quotebot.settings import Settings, apply_runtime
 
 from .errors import QuestionError
-from .evaluation import QuestionSetError, parse_min_score
 
 USER_ERRORS = (CorpusError, QuestionError, QuestionSetError, IndexCorrupt, FileNotFoundError)
 
@@ -152,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from index.store import ensure_index
+    from quotebot.index.store import ensure_index
 
     if args.corpus:
         settings = Settings.load(**{**settings.__dict__, "corpus": tuple(map(Path, args.corpus))})
@@ -167,8 +167,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_passages(args: argparse.Namespace, settings: Settings) -> int:
-    from index.corpus import load_corpus
-    from index.segment import segment
+    from quotebot.index.corpus import load_corpus
+    from quotebot.index.segment import segment
 
     paths = tuple(map(Path, args.corpus)) or settings.corpus
     for document in load_corpus(paths):
@@ -183,8 +183,8 @@ def cmd_passages(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .bot import Bot
-    from .conversation import read_history
+    from quotebot.bot.bot import Bot
+    from quotebot.bot.conversation import read_history
 
     history = read_history(args.history) if args.history else ()
     answer = Bot(settings).answer(args.question, history)
@@ -196,8 +196,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from .bot import Bot
-    from .conversation import Turn
+    from quotebot.bot.bot import Bot
+    from quotebot.bot.conversation import Turn
 
     bot = Bot(settings)
     history: list[Turn] = []
@@ -221,7 +221,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def print_stream(snapshots) -> object:
     """Print an answer as it streams: the lead-in and each quote as soon as it is ready, then
     generated text token by token, then the checked answer; return the last snapshot."""
-    from .bot import GENERATING
+    from quotebot.bot.bot import GENERATING
 
     last, quotes, written = None, 0, ""
     for answer in snapshots:
@@ -247,11 +247,11 @@ def print_stream(snapshots) -> object:
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        from ui.app import serve
+        from quotebot.ui.app import serve
     except ImportError as exc:  # gradio missing: the message says what to install
         print(f"quotebot: error: {exc}", file=sys.stderr)
         return 2
-    from .bot import Bot
+    from quotebot.bot.bot import Bot
 
     bot = Bot(settings).warm_up()
     try:
@@ -275,7 +275,7 @@ def _auth(value: str) -> tuple[str, str]:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import evaluate
+    from quotebot.evaluation.runner import evaluate
 
     out = args.out or Path("artifacts") / "eval" / args.file.stem
     return evaluate(args.file, settings, out, args.compare, args.min_score, args.resume, args.split)

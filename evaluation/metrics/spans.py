@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from index.text import normalise
+from quotebot.index.text import normalise
 
 
 @dataclass(frozen=True, order=True)
