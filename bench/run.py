@@ -141,7 +141,7 @@ def worker_warm(cache: str, corpus: str, rounds: str) -> dict:
     bot = Bot(settings).warm_up()
     load_s = time.perf_counter() - started
     embed_ms: list[float] = []
-    for emb in bot.retriever.embedders.values():
+    for emb in bot.ranker.embedders.values():
         emb.embed_queries = _timed(emb.embed_queries, embed_ms)
     stages: dict[str, list[float]] = {s: [] for s in (*STAGES, "total")}
     questions = _questions()

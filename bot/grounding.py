@@ -27,7 +27,7 @@ from quotebot.index.records import Passage
 from quotebot.index.segment import sentence_spans
 from quotebot.index.text import content_tokens, is_cyrillic, normalise
 
-from .records import Answer, Citation
+from .records import Answer, Citation, GeneratedAnswer
 
 CITE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _CITE_RUN = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
@@ -240,7 +240,7 @@ def ground(
         notice = REMOVED.format(
             n=len(removed), s="" if len(removed) == 1 else "s", why=_reasons(removed)
         )
-    return replace(answer, text=" ".join(sentences), citations=citations, notice=notice)
+    return GeneratedAnswer.of(answer, text=" ".join(sentences), citations=citations, notice=notice)
 
 
 def _reasons(checks: Sequence[SentenceCheck]) -> str:

@@ -1,17 +1,29 @@
-"""Question preparation: cleaning, language, requests to do something else, and follow-ups."""
+"""Question preparation: cleaning, language, requests to do something else, follow-ups, and
+what the corpus's lexicon says about its words (misspellings, names it never uses)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from quotebot.index.text import content_tokens, is_cyrillic, normalise, strip_control, tokens
+from quotebot.index.lexicon import Lexicon
+from quotebot.index.text import (
+    STOPWORDS,
+    content_tokens,
+    fold,
+    is_cyrillic,
+    normalise,
+    stem,
+    strip_control,
+    tokens,
+)
 
 from quotebot.errors import QuestionError
 
 from .conversation import Turn
 
+_WORD = re.compile(r"[^\W\d_]+")
 # Words that point back to an earlier turn ("Was a compromise reached on it?").
 _ANAPHORA = frozenset(
     "it its this that these those they them their he him his she her there such "
@@ -53,6 +65,7 @@ class Query:
     previous: str = ""  # the earlier turn's search text, for a follow-up
     carried_ids: tuple[str, ...] = ()  # passages the earlier answer cited
     is_request: bool = False
+    unknown_names: tuple[str, ...] = ()  # capitalised words the corpus never uses
 
     @property
     def text(self) -> str:
@@ -82,8 +95,17 @@ def clean(question: str, max_chars: int) -> str:
     return text
 
 
-def prepare(question: str, history: Sequence[Turn], max_chars: int) -> Query:
-    """Return the Query for `question`, resolving a follow-up against the last turn."""
+def prepare(question: str, history: Sequence[Turn], max_chars: int, lexicon: Lexicon) -> Query:
+    """Return the Query for `question`: resolved against the last turn when it is a
+    follow-up, spelling-corrected and with its unknown names found by `lexicon`."""
+    query = parse(question, history, max_chars)
+    query = correct_spelling(query, lexicon)
+    return replace(query, unknown_names=unknown_names(query, lexicon))
+
+
+def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
+    """Return the Query for `question` by the rules alone (no corpus): cleaned, its language,
+    whether it is a request, and a follow-up resolved against the last turn."""
     text = clean(question, max_chars)
     language = "ru" if is_cyrillic(text) else "en"
     is_request = bool(_REQUEST.search(text))
@@ -92,6 +114,44 @@ def prepare(question: str, history: Sequence[Turn], max_chars: int) -> Query:
         previous = last.query or last.question
         return Query(text, language, text, previous, last.passage_ids)
     return Query(text, language, text, is_request=is_request)
+
+
+def correct_spelling(query: Query, lexicon: Lexicon) -> Query:
+    """Return `query` with misspelt words (unknown to the corpus, close to a corpus word)
+    corrected in its search text; English questions only."""
+    if query.language != "en":
+        return query
+
+    def fix(match: re.Match) -> str:
+        word = match.group()
+        folded = word.casefold()
+        if folded in STOPWORDS or stem(folded) in lexicon.stems:
+            return word  # known, or a form of a known word ("envoys")
+        better = lexicon.speller.correct(folded)
+        if better is None:
+            return word
+        return better.capitalize() if word[:1].isupper() else better
+
+    search = _WORD.sub(fix, query.search)
+    return query if search == query.search else replace(query, search=search)
+
+
+def unknown_names(query: Query, lexicon: Lexicon) -> tuple[str, ...]:
+    """Return names in the question (capitalised words after the first) that the corpus
+    never mentions: "What did Zelensky say?" asks about someone the statement doesn't."""
+    if query.language != "en":
+        return ()
+    names = []
+    for word in query.search.split()[1:]:
+        for token in tokens(word):
+            if (
+                word[:1].isupper()
+                and len(token) > 2
+                and token not in STOPWORDS
+                and fold(token) not in lexicon
+            ):
+                names.append(word.strip("?!.,;:\"'()"))
+    return tuple(names)
 
 
 def is_follow_up(text: str) -> bool:

@@ -1,8 +1,9 @@
-"""Records that leave the answering pipeline: citations and answers."""
+"""Records that leave the answering pipeline: citations, answers and stream events."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Literal
 
 from quotebot.index.records import speaker_label
 
@@ -27,7 +28,9 @@ class Citation:
 
 @dataclass
 class Answer:
-    """A cited answer, or an abstention (`abstained`, no citations)."""
+    """A cited answer, or an abstention (`abstained`, no citations). Answering returns an
+    `ExtractedAnswer` (its text is a lead-in) or a `GeneratedAnswer` (its text was written by
+    the LLM and grounded); code that only shows an answer can take either as an `Answer`."""
 
     question: str
     text: str
@@ -63,3 +66,27 @@ class Answer:
         # plain ASCII quote marks: SQuAD normalisation strips them, so EM/F1 see the words
         quotes = " ".join(f'"{c.quote}"' for c in self.citations)
         return f"{self.text} {quotes}".strip()
+
+
+@dataclass
+class ExtractedAnswer(Answer):
+    """An answer whose text is the lead-in to its verified quotes (no generated text)."""
+
+
+@dataclass
+class GeneratedAnswer(Answer):
+    """An answer whose text the LLM wrote: a draft while streaming, grounded when final."""
+
+    @classmethod
+    def of(cls, answer: Answer, **changes) -> GeneratedAnswer:
+        """Return `answer` as a generated answer, with `changes` applied."""
+        return cls(**{**{f.name: getattr(answer, f.name) for f in fields(answer)}, **changes})
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One step of a streamed answer: `quote` (one more verified quote is in), `token` (the
+    generated draft grew; not yet checked) or `final` (the answer to keep; always last)."""
+
+    kind: Literal["quote", "token", "final"]
+    answer: Answer

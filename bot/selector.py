@@ -12,19 +12,11 @@ from quotebot.index.text import content_tokens
 
 from .question import Query
 from .retriever import Evidence
+from .scoring import ScoringConfig
 
-# Weights of a sentence's score: its own similarity to the question, the similarity of its
-# passage (or of the journalist's question it answers), and the share of the question's
-# content words (idf-weighted) that it contains.
-WEIGHTS = {"lexical": (0.4, 0.3, 0.3), "dense_only": (0.6, 0.4, 0.0)}
-# An answer turn whose journalist's question matches the user's question gets this much of
-# that match (scaled) on top: journalists' questions are the statement's own index.
-W_ROUTE = 0.1
-# A name the corpus never mentions ("What did Zelensky say?") lowers every score by this.
-UNKNOWN_NAME_PENALTY = 0.2
-TITLE_PENALTY = 0.05
-# A sentence that cannot hold the kind of answer asked for ("how many" wants a number).
-TYPE_PENALTY = 0.2
+# The numbers (weights, penalties, cosine ranges, threshold, margin) are the ScoringConfig's
+# (bot/scoring.py). An answer turn whose journalist's question matches the user's question
+# gets a share of that match: journalists' questions are the statement's own index.
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"hundred|thousand|million|billion|several|dozens?|half)\b",
@@ -62,9 +54,6 @@ ANSWER_TYPES = (
     ),
     (re.compile(r"^\s*how (many|much)\b|сколько", re.IGNORECASE), _NUMBER),
 )
-SHORT_SENTENCE_WORDS = 5  # a shorter sentence is quoted with the one before it
-# Cosine similarities are mapped to [0, 1] per embedder: (unrelated, strongly related).
-COSINE_RANGE = {"minilm": (0.05, 0.75), "e5": (0.73, 0.86)}
 _ASKS_ABOUT_QUESTION = re.compile(
     r"\b(journalists?|reporters?|asked|ask|asking|premise|who (said|mentioned|raised|"
     r"brought up|referenced|cited)|media|press)\b|журналист|спросил|спрашива",
@@ -93,25 +82,21 @@ class Selection:
 
 
 def select(
-    query: Query,
-    evidence: Evidence,
-    index: CorpusIndex,
-    idf: dict[str, float],
-    max_quotes: int,
-    threshold: float,
-    margin: float,
+    query: Query, evidence: Evidence, index: CorpusIndex, scoring: ScoringConfig, max_quotes: int
 ) -> Selection:
-    """Return up to `max_quotes` quotes scoring at least `threshold` and within `margin` of the
-    best; none when the best sentence is under `threshold` or the question is a request."""
-    scored = score_sentences(query, evidence, index, idf)
+    """Return up to `max_quotes` quotes scoring at least the abstention threshold and within
+    the quote margin of the best; none when the best sentence is under the threshold or the
+    question is a request."""
+    scored = score_sentences(query, evidence, index, scoring)
     ranked = rank_passages(scored)
     quotable = [(row, j, s) for row, j, s, ok in scored if ok]
     best = quotable[0][2] if quotable else 0.0
+    threshold = scoring.abstain_threshold
     if query.is_request or best < threshold:
         return Selection([], best, ranked)
-    cutoff = max(threshold, best - margin)
+    cutoff = max(threshold, best - scoring.quote_margin)
     keep = [(row, j, s) for row, j, s in quotable if s >= cutoff]
-    return Selection(_merge(keep, index, max_quotes), best, ranked)
+    return Selection(_merge(keep, index, max_quotes, scoring.short_sentence_words), best, ranked)
 
 
 def rank_passages(scored: list[tuple[int, int, float, bool]]) -> list[tuple[int, float]]:
@@ -125,32 +110,30 @@ def rank_passages(scored: list[tuple[int, int, float, bool]]) -> list[tuple[int,
 
 
 def score_sentences(
-    query: Query, evidence: Evidence, index: CorpusIndex, idf: dict[str, float]
+    query: Query, evidence: Evidence, index: CorpusIndex, scoring: ScoringConfig
 ) -> list[tuple[int, int, float, bool]]:
     """Return `(passage row, sentence index, score, quotable)` for the sentences of the
     retrieved passages, best first."""
-    lo, hi = COSINE_RANGE.get(evidence.embedder, (0.0, 1.0))
+    idf = index.lexicon.bm25.idf
 
     def scale(cosine: float) -> float:
-        return min(1.0, max(0.0, (cosine - lo) / (hi - lo)))
+        return scoring.cosine_scale(evidence.embedder, cosine)
 
     # a journalist's words are quoted only when the question is about what was asked
     asks_about_question = bool(_ASKS_ABOUT_QUESTION.search(query.question))
     # an English corpus offers no lexical evidence for a question in another language
-    w_sentence, w_context, w_lexical = WEIGHTS[
-        "lexical" if query.language == "en" else "dense_only"
-    ]
+    w = scoring.weights if query.language == "en" else scoring.dense_only_weights
     weights = evidence.query_weights
     total = sum(w * idf.get(t, _unknown_idf(idf)) for t, w in weights.items()) or 1.0
     sentence_vectors = index.vectors[evidence.embedder].sentences
-    penalty = UNKNOWN_NAME_PENALTY if evidence.unknown_names else 0.0
+    penalty = scoring.unknown_name_penalty if query.unknown_names else 0.0
     wanted = answer_type(query.search, about_speaker=asks_about_question)
     out = []
     for row, _ in evidence.ranked:
         passage = index.passages[row]
         quotable = passage.role != "question" or asks_about_question
         context = scale(max(evidence.dense.get(row, 0.0), evidence.routed.get(row, 0.0)))
-        route = W_ROUTE * scale(evidence.routed.get(row, 0.0))
+        route = scoring.route_weight * scale(evidence.routed.get(row, 0.0))
         first = index.first_sentence[row]
         vectors = sentence_vectors.reconstruct_n(first, len(passage.sentences))
         cosines = vectors @ evidence.query_vector
@@ -159,16 +142,16 @@ def score_sentences(
             words = set(content_tokens(source[s:e]))
             lexical = sum(w * idf.get(t, 0.0) for t, w in weights.items() if t in words) / total
             score = (
-                w_sentence * scale(float(cosines[j]))
-                + w_context * context
-                + w_lexical * lexical
+                w.sentence * scale(float(cosines[j]))
+                + w.context * context
+                + w.lexical * lexical
                 + route
                 - penalty
             )
             if passage.role == "title":
-                score -= TITLE_PENALTY
+                score -= scoring.title_penalty
             if wanted is not None and not wanted(source[s:e]):
-                score -= TYPE_PENALTY
+                score -= scoring.type_penalty
             out.append((row, j, score, quotable))
     out.sort(key=lambda t: t[2], reverse=True)
     return out
@@ -196,9 +179,11 @@ def _unknown_idf(idf: dict[str, float]) -> float:
     return max(idf.values(), default=1.0)
 
 
-def _merge(keep: list[tuple[int, int, float]], index: CorpusIndex, max_quotes: int) -> list[Quote]:
+def _merge(
+    keep: list[tuple[int, int, float]], index: CorpusIndex, max_quotes: int, short_words: int
+) -> list[Quote]:
     """Return quotes from kept sentences: adjacent sentences of one passage form one run, and a
-    very short sentence takes the one before it along."""
+    sentence of fewer than `short_words` words takes the one before it along."""
     chosen: dict[int, set[int]] = {}
     order: list[tuple[int, int, float]] = []
     for row, j, score in keep:
@@ -219,7 +204,7 @@ def _merge(keep: list[tuple[int, int, float]], index: CorpusIndex, max_quotes: i
         seen.update((row, k) for k in range(first, last + 1))
         passage = index.passages[row]
         s, e = passage.sentences[first]
-        if first > 0 and len(index.source(passage.doc)[s:e].split()) < SHORT_SENTENCE_WORDS:
+        if first > 0 and len(index.source(passage.doc)[s:e].split()) < short_words:
             first -= 1
         quotes.append(Quote(row, first, last, score))
         if len(quotes) == max_quotes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from quotebot.index.records import Passage
 from quotebot.index.text import normalise
 
 from .records import Citation
@@ -16,3 +17,14 @@ def verify(citation: Citation, source: str) -> bool:
         return False
     quote = citation.quote
     return bool(quote) and quote == normalise(source[citation.start : citation.end])
+
+
+def stored_quote(passage: Passage, first: int, last: int, source: str) -> str:
+    """Return the text the index stored for sentences `first..last` of `passage`: the words of
+    `passage.text` those sentences cover. The source only says which words (how many come
+    before the run, how many are in it); the text is the index's, so a stored text that
+    differs from the source fails `verify`."""
+    start, end = passage.sentences[first][0], passage.sentences[last][1]
+    before = len(source[passage.start : start].split())
+    words = passage.text.split(" ")
+    return " ".join(words[before : before + len(source[start:end].split())])

@@ -8,15 +8,16 @@ on a tie. Words of four letters or fewer are corrected only one edit away.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Mapping
 
 
 class Speller:
-    """Corrects words to the nearest word of a vocabulary."""
+    """Corrects words to the nearest word of a vocabulary (word -> count; words of letters
+    only, longer than two, are kept)."""
 
-    def __init__(self, words: Iterable[str]) -> None:
-        self.frequency = Counter(w for w in words if w.isalpha() and len(w) > 2)
+    def __init__(self, frequency: Mapping[str, int]) -> None:
+        self.frequency = {w: n for w, n in frequency.items() if w.isalpha() and len(w) > 2}
         self._deletes: dict[str, set[str]] = defaultdict(set)
         for word in self.frequency:
             for key in _deletions(word):

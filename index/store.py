@@ -4,6 +4,7 @@ Layout of an index directory (no pickle anywhere):
   manifest.json    format version, corpus hash, embedders (name, dim), counts
   documents.json   doc name, original path, sha256 and the original text of every document
   passages.json    the passages, with sentence spans
+  lexicon.json     vocabulary, BM25 statistics and question->answer routes (index/lexicon.py)
   <embedder>.passages.faiss / <embedder>.sentences.faiss   inner-product indexes of unit vectors
 """
 
@@ -26,11 +27,12 @@ from quotebot.settings import Settings
 
 from .corpus import load_corpus
 from .embedder import ArrayEmbeddings, get_embedder
+from .lexicon import Lexicon, build_lexicon
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
 from .vector_cache import VectorCache, text_key
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: lexicon.json
 PROGRESS_MIN_TEXTS = 500
 _BATCH = 256
 # Index type by size, measured on 2 cores (docs/performance.md): one flat search for k=216
@@ -63,12 +65,14 @@ class VectorSet:
 
 @dataclass
 class CorpusIndex:
-    """Everything answering needs: documents (with original text), passages, vectors."""
+    """Everything answering needs: documents (with original text), passages, vectors and the
+    lexicon."""
 
     corpus_hash: str
     documents: dict[str, Document]
     passages: list[Passage]
     vectors: dict[str, VectorSet]
+    lexicon: Lexicon
     path: Path | None = None
     by_id: dict[str, int] = field(init=False, repr=False)
     sentence_refs: list[tuple[int, int]] = field(init=False, repr=False)
@@ -137,7 +141,8 @@ def build(
         table = embed_texts(emb, texts, progress, cache)
         pv, sv = table[: len(passages)], table[len(passages) :]
         vectors[emb.name] = VectorSet(emb.name, emb.dim, faiss_index(pv), faiss_index(sv))
-    return CorpusIndex(corpus_hash(documents, settings), docs, passages, vectors)
+    lexicon = build_lexicon(documents, passages)
+    return CorpusIndex(corpus_hash(documents, settings), docs, passages, vectors, lexicon)
 
 
 def embed_texts(
@@ -209,6 +214,7 @@ def save(index: CorpusIndex, directory: Path) -> Path:
             ],
         )
         _write_json(tmp / "passages.json", [p.to_json() for p in index.passages])
+        _write_json(tmp / "lexicon.json", index.lexicon.to_json())
         for vs in index.vectors.values():
             faiss.write_index(vs.passages, str(tmp / f"{vs.name}.passages.faiss"))
             faiss.write_index(vs.sentences, str(tmp / f"{vs.name}.sentences.faiss"))
@@ -285,6 +291,12 @@ def load(
         passages = [Passage.from_json(p) for p in _read_json(directory / "passages.json")]
     except (KeyError, TypeError) as exc:
         raise _corrupt(directory / "passages.json", f"bad record {exc}") from exc
+    try:
+        lexicon = Lexicon.from_json(_read_json(directory / "lexicon.json"))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _corrupt(directory / "lexicon.json", f"bad record {exc}") from exc
+    if len(lexicon.bm25.doc_len) != len(passages):
+        raise _corrupt(directory / "lexicon.json", "its passages are not the index's")
     n_sentences = sum(len(p.sentences) for p in passages)
     vectors = {}
     for name, dim in dims.items():
@@ -301,8 +313,7 @@ def load(
                 raise _corrupt(path, f"{fi.ntotal} vectors of dim {fi.d}, expected {count} x {dim}")
             sets.append(fi)
         vectors[name] = VectorSet(name, dim, *sets)
-    index = CorpusIndex(chash, documents, passages, vectors, path=directory)
-    return index
+    return CorpusIndex(chash, documents, passages, vectors, lexicon, path=directory)
 
 
 def _read_json(path: Path):

@@ -218,14 +218,14 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         history.append(Turn.of(answer))
 
 
-def print_stream(snapshots) -> object:
-    """Print an answer as it streams: the lead-in and each quote as soon as it is ready, then
-    generated text token by token, then the checked answer; return the last snapshot."""
-    from quotebot.bot.bot import GENERATING
-
+def print_stream(events) -> object:
+    """Print an answer as it streams (`StreamEvent`s): the lead-in and each quote as soon as it
+    is ready, then generated text token by token, then the checked answer; return the final
+    answer."""
     last, quotes, written = None, 0, ""
-    for answer in snapshots:
-        if answer.notice == GENERATING:
+    for event in events:
+        answer = event.answer
+        if event.kind == "token":
             if not written:
                 print("\n[writing an answer...]")
             sys.stdout.write(answer.text[len(written) :])

@@ -26,6 +26,7 @@ _ENV = {
     "QUOTEBOT_QUERY_THREADS": ("query_threads", int),
     "QUOTEBOT_TOP_K": ("top_k", int),
     "QUOTEBOT_MAX_QUOTES": ("max_quotes", int),
+    "QUOTEBOT_SCORING": ("scoring_file", Path),
     "QUOTEBOT_LLM": ("llm", str),
     "QUOTEBOT_LLM_BASE_URL": ("llm_base_url", str),
     "QUOTEBOT_LLM_MODEL": ("llm_model", str),
@@ -56,12 +57,9 @@ class Settings:
     candidates: int = 24  # passages whose sentences compete for quotes
     max_quotes: int = 3
     max_question_chars: int = 2000
-    # Answer only when the best sentence scores at least this; quote others within
-    # `quote_margin` of the best. Chosen on the dev split of evals/statement.jsonl with
-    # `python -m bench.tune` (threshold 0.45 is the dev optimum; margin 0.0 scores 0.872 on dev
-    # and 0.03 scores 0.826: we keep 0.03 so near-tied evidence from another turn is shown).
-    abstain_threshold: float = 0.45
-    quote_margin: float = 0.03
+    # the weights, penalties and thresholds of answering (bot/scoring.py); None: the shipped
+    # bot/scoring.v1.json
+    scoring_file: Path | None = None
     llm: str = "none"
     llm_base_url: str | None = None
     llm_model: str | None = None

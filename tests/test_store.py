@@ -41,9 +41,11 @@ def test_round_trip_keeps_passages_sources_and_vectors(tmp_path, fake_settings, 
         "documents.json",
         "fake.passages.faiss",
         "fake.sentences.faiss",
+        "lexicon.json",
         "manifest.json",
         "passages.json",
     ]
+    assert loaded.lexicon.to_json() == index.lexicon.to_json()
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedders"] == [{"name": "fake", "dim": 64}]
@@ -101,6 +103,8 @@ def test_version_and_embedder_mismatch_are_stale(tmp_path, fake_settings, fake_e
         ("passages.json", lambda b: b[:-20]),
         ("documents.json", lambda b: b.replace(b"five hours", b"nine hours")),
         ("manifest.json", lambda b: b"{"),
+        ("lexicon.json", lambda b: b[:-20]),
+        ("lexicon.json", lambda b: b.replace(b'"bm25"', b'"bm26"')),
     ],
 )
 def test_corrupt_files_get_an_error_naming_the_file_and_the_fix(

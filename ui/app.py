@@ -175,7 +175,8 @@ class QuotebotUI:
         """Yield (question box, chat messages, source viewer, state) as the answer grows."""
         history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
         try:
-            for answer in self.bot_for(quotes, mode).stream(question, history):
+            for event in self.bot_for(quotes, mode).stream(question, history):
+                answer = event.answer
                 done = [*exchanges, Exchange(question, answer_markdown(answer), answer)]
                 yield "", messages(done), source_html(self.index, answer.citations), done
         except QuestionError as exc:

@@ -1,0 +1,134 @@
+"""The lexicon: the corpus statistics built with the index and saved beside it.
+
+It holds the vocabulary (every folded word, with its count: the speller's dictionary), the
+BM25 statistics of the passages (idf, postings, lengths) and the routes from a journalist's
+question to the answer passages that follow it. Saved as JSON (`lexicon.json`), no pickle.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .records import Document, Passage
+from .spelling import Speller
+from .text import content_tokens, stem, tokens
+
+LEXICON_VERSION = 1
+EMPTY_PASSAGE = "\0"  # the token of a passage with no content word (BM25 needs one)
+
+
+@dataclass(frozen=True, eq=False)
+class BM25:
+    """Okapi BM25 statistics over the passages (rank_bm25's definition and defaults)."""
+
+    k1: float
+    b: float
+    avgdl: float
+    doc_len: np.ndarray  # content tokens per passage
+    idf: dict[str, float]
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]  # token -> (passage rows, counts)
+
+    def scores(self, weights: dict[str, float], n: int) -> np.ndarray:
+        """Return the weighted BM25 score of each of the `n` passages for query `weights`
+        (token -> weight), computed over each token's postings only."""
+        scores = np.zeros(n)
+        for token, w in weights.items():
+            if token not in self.idf:
+                continue
+            rows, tf = self.postings[token]
+            norm = self.k1 * (1 - self.b + self.b * self.doc_len[rows] / self.avgdl)
+            scores[rows] += w * (self.idf[token] * (tf * (self.k1 + 1) / (tf + norm)))
+        return scores
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """What the corpus's words say, computed once when the index is built."""
+
+    words: dict[str, int]  # folded word -> count in the documents
+    bm25: BM25
+    answers_of: dict[int, tuple[int, ...]]  # question passage row -> its answer rows
+    stems: frozenset[str] = field(init=False, repr=False)
+    speller: Speller = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stems", frozenset(stem(w) for w in self.words))
+        object.__setattr__(self, "speller", Speller(self.words))
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+    def to_json(self) -> dict:
+        """Return the JSON form that `from_json` reads."""
+        b = self.bm25
+        return {
+            "version": LEXICON_VERSION,
+            "words": self.words,
+            "bm25": {
+                "k1": b.k1,
+                "b": b.b,
+                "avgdl": b.avgdl,
+                "doc_len": b.doc_len.tolist(),
+                "idf": b.idf,
+                "postings": {t: [r.tolist(), c.tolist()] for t, (r, c) in b.postings.items()},
+            },
+            "answers_of": [[q, list(a)] for q, a in self.answers_of.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Lexicon:
+        """Return the lexicon `to_json` produced `data` from; raise ValueError on another
+        version, KeyError or TypeError on a malformed one."""
+        if data.get("version") != LEXICON_VERSION:
+            raise ValueError(f"lexicon version {data.get('version')}, expected {LEXICON_VERSION}")
+        b = data["bm25"]
+        bm25 = BM25(
+            float(b["k1"]),
+            float(b["b"]),
+            float(b["avgdl"]),
+            np.asarray(b["doc_len"], dtype=np.int64),
+            {t: float(v) for t, v in b["idf"].items()},
+            {
+                t: (np.asarray(r, np.int64), np.asarray(c, np.int64))
+                for t, (r, c) in b["postings"].items()
+            },
+        )
+        answers = {int(q): tuple(int(r) for r in a) for q, a in data["answers_of"]}
+        return cls({w: int(n) for w, n in data["words"].items()}, bm25, answers)
+
+
+def build_lexicon(documents: Sequence[Document], passages: Sequence[Passage]) -> Lexicon:
+    """Return the lexicon of `documents`, segmented into `passages`."""
+    from rank_bm25 import BM25Okapi
+
+    words = Counter(t for d in documents for t in tokens(d.text))
+    okapi = BM25Okapi([content_tokens(p.text) or [EMPTY_PASSAGE] for p in passages])
+    bm25 = BM25(
+        okapi.k1,
+        okapi.b,
+        okapi.avgdl,
+        np.asarray(okapi.doc_len, dtype=np.int64),
+        dict(okapi.idf),
+        _postings(okapi.doc_freqs),
+    )
+    row_of = {p.id: row for row, p in enumerate(passages)}
+    answers: dict[int, list[int]] = defaultdict(list)
+    for row, p in enumerate(passages):
+        if p.question_id:
+            answers[row_of[p.question_id]].append(row)
+    return Lexicon(dict(words), bm25, {q: tuple(a) for q, a in answers.items()})
+
+
+def _postings(doc_freqs: list[dict[str, int]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return token -> (rows of the passages holding it, its count in each)."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    counts: dict[str, list[int]] = defaultdict(list)
+    for row, freqs in enumerate(doc_freqs):
+        for token, tf in freqs.items():
+            rows[token].append(row)
+            counts[token].append(tf)
+    return {t: (np.asarray(rows[t], np.int64), np.asarray(counts[t], np.int64)) for t in rows}
