@@ -77,7 +77,7 @@ class Bot:
                 max_chars=self.settings.max_question_chars,
                 max_quotes=self.settings.max_quotes,
                 top_k=self.settings.top_k,
-                rewrite=None if self.settings.llm == "none" else self._condense,
+                rewrite=self._condense,
             )
         return self
 
@@ -147,9 +147,9 @@ class Bot:
 
         return make_llm(self.settings)
 
-    def _condense(self, question: str, history: Sequence[Turn]) -> str:
-        """Return `question` as the LLM rewrote it to stand alone (unchanged without one)."""
-        return question if self.generator is None else self.generator.condense(question, history)
+    def _condense(self, question: str, history: Sequence[Turn]) -> str | None:
+        """Return `question` as the LLM rewrote it to stand alone, or None without an LLM."""
+        return None if self.generator is None else self.generator.condense(question, history)
 
     def _generation_inputs(self, answer: Answer) -> tuple:
         """Return (question, answer, retrieved passages, source) for the generator."""

@@ -20,8 +20,8 @@ from .scoring import ScoringConfig
 from .selector import Selection, select
 from .verify import stored_quote, verify
 
-# question, earlier turns -> the standalone question to search for
-Condense = Callable[[str, Sequence[Turn]], str]
+# question, earlier turns -> the standalone question to search for (None: no LLM to ask)
+Condense = Callable[[str, Sequence[Turn]], str | None]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ def condense(
         return Prepared(query, laps)
     t = time.perf_counter()
     standalone = rewrite(query.question, asked.history)
+    if standalone is None:  # no LLM after all
+        return Prepared(query, laps)
     laps = laps.lap("condense_llm", t)
     if standalone == query.question:
         return Prepared(query, laps)

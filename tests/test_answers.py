@@ -138,9 +138,11 @@ def test_odd_unicode_does_not_crash(real_bot):
 
 
 def test_stream_yields_the_quotes_one_by_one(real_bot):
-    snapshots = list(real_bot.stream("Who mentioned 28 points?"))
-    assert [len(s.citations) for s in snapshots] == list(range(1, len(snapshots) + 1))
-    assert snapshots[-1].citations == real_bot.answer("Who mentioned 28 points?").citations
+    events = list(real_bot.stream("Who mentioned 28 points?"))
+    *quotes, final = events
+    assert [e.kind for e in events] == ["quote"] * len(quotes) + ["final"]
+    assert [len(e.answer.citations) for e in quotes] == list(range(1, len(quotes) + 1))
+    assert final.answer.citations == real_bot.answer("Who mentioned 28 points?").citations
 
 
 def test_ask_json_is_the_contract(real_settings, capsys):

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from quotebot.bot.bot import GENERATING
-from quotebot.bot.records import Answer, Citation
+from quotebot.bot.records import Answer, Citation, StreamEvent
 
 from quotebot.cli import main, print_stream
 
@@ -17,16 +17,16 @@ Q2 = Citation("s#p12", "s", "Journalist", "question", 3170, 3240, "Some 28 point
 
 def test_quotes_then_tokens_then_the_checked_answer(capsys):
     base = Answer("How long?", "Yury Ushakov said:", [Q1, Q2])
-    snapshots = [
-        replace(base, citations=[Q1]),
-        base,
-        replace(base, text="It lasted", notice=GENERATING),
-        replace(base, text="It lasted five hours [1].", notice=GENERATING),
-        replace(base, text="It lasted five hours [1]."),
+    events = [
+        StreamEvent("quote", replace(base, citations=[Q1])),
+        StreamEvent("quote", base),
+        StreamEvent("token", replace(base, text="It lasted", notice=GENERATING)),
+        StreamEvent("token", replace(base, text="It lasted five hours [1].", notice=GENERATING)),
+        StreamEvent("final", replace(base, text="It lasted five hours [1].")),
     ]
-    last = print_stream(iter(snapshots))
+    last = print_stream(iter(events))
     out = capsys.readouterr().out
-    assert last is snapshots[-1]
+    assert last is events[-1].answer
     lead, quote1, quote2 = (
         out.index(s) for s in ("Yury Ushakov said:", "[1] “It lasted", "[2] “Some 28")
     )
@@ -38,7 +38,8 @@ def test_quotes_then_tokens_then_the_checked_answer(capsys):
 
 def test_a_fallback_notice_is_printed(capsys):
     base = Answer("How long?", "Yury Ushakov said:", [Q1])
-    print_stream(iter([base, replace(base, notice="Generated answer unavailable (timeout)")]))
+    fallback = replace(base, notice="Generated answer unavailable (timeout)")
+    print_stream(iter([StreamEvent("quote", base), StreamEvent("final", fallback)]))
     assert "[Generated answer unavailable (timeout)]" in capsys.readouterr().out
 
 

@@ -17,7 +17,7 @@ from quotebot.bot import model_file
 from quotebot.bot.conversation import Turn
 from quotebot.bot.grounding import CITE, quoted_spans, split_sentences
 from quotebot.bot.llm import Generator, LLMError, make_llm, standalone
-from quotebot.bot.records import Answer, Citation
+from quotebot.bot.records import Answer, Citation, GeneratedAnswer
 from quotebot.bot.verify import verify
 from quotebot.index.corpus import read_document
 from quotebot.index.segment import segment
@@ -216,12 +216,19 @@ def llm_bot(real_bot):
 @pytest.mark.integration
 def test_bot_streams_quotes_first_then_tokens_then_the_grounded_answer(llm_bot):
     llm_bot.generator = fake('It lasted "five hours" [1].')
-    snapshots = list(llm_bot.stream(QUESTION))
-    first = snapshots[0]
+    events = list(llm_bot.stream(QUESTION))
+    first = events[0].answer
+    assert events[0].kind == "quote"
     assert first.citations and first.text == "Yury Ushakov said:" and first.notice is None
-    writing = [s for s in snapshots if s.notice and s.notice.startswith("Writing")]
-    assert len(writing) > 3 and writing[0].citations == snapshots[-1].citations
-    final = snapshots[-1]
+    writing = [e.answer for e in events if e.kind == "token"]
+    assert len(writing) > 3 and writing[0].citations == events[-1].answer.citations
+    assert all(w.notice.startswith("Writing") for w in writing)
+    assert [e.kind for e in events].index("token") > max(
+        i for i, e in enumerate(events) if e.kind == "quote"
+    ), "every quote comes before the first token"
+    assert events[-1].kind == "final"
+    final = events[-1].answer
+    assert isinstance(final, GeneratedAnswer)
     assert final.text == 'It lasted "five hours" [1].' and final.notice is None
     assert llm_bot.answer(QUESTION).text == final.text
 
@@ -234,7 +241,8 @@ def test_bot_does_not_call_the_llm_when_it_abstains(llm_bot):
     llm_bot.generator = Generator("fake", never)
     answer = llm_bot.answer("What is the boiling point of mercury?")
     assert answer.abstained and answer.notice is None
-    assert [a.abstained for a in llm_bot.stream("What is the boiling point of mercury?")] == [True]
+    events = list(llm_bot.stream("What is the boiling point of mercury?"))
+    assert [(e.kind, e.answer.abstained) for e in events] == [("final", True)]
 
 
 @pytest.mark.integration

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from quotebot.bot.conversation import Turn
 from quotebot.bot.question import clean
-from quotebot.bot.records import Answer, Citation
+from quotebot.bot.records import Answer, Citation, StreamEvent
 from quotebot.index.store import CorpusIndex, ensure_index
 from quotebot.index.text import normalise
 from quotebot.ui.render import (
@@ -82,12 +82,13 @@ class FakeBot:
         phrases = ANSWERS.get(text, [])[: self.settings.max_quotes]
         citations = [cite(self.index, phrase) for phrase in phrases]
         if not citations:
-            yield Answer(text, "The statement does not say.", abstained=True)
+            yield StreamEvent("final", Answer(text, "The statement does not say.", abstained=True))
         for n in range(1, len(citations) + 1):
-            yield Answer(text, "Yury Ushakov said:", citations[:n], query=text)
+            answer = Answer(text, "Yury Ushakov said:", citations[:n], query=text)
+            yield StreamEvent("final" if n == len(citations) else "quote", answer)
 
     def answer(self, question: str, history=()) -> Answer:
-        return list(self.stream(question, history))[-1]
+        return list(self.stream(question, history))[-1].answer
 
 
 @pytest.fixture
