@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from quotebot.index.corpus import load_corpus
 from quotebot.index.embedder import EMBEDDERS, ArrayEmbeddings, get_embedder
+from quotebot.index.store import CorpusIndex, build
 from quotebot.index.text import tokens
 
 from quotebot.settings import DEFAULT_CORPUS, Settings, apply_runtime
@@ -44,6 +46,19 @@ class FakeEmbeddings(ArrayEmbeddings):
     embed_queries = embed_passages
 
 
+@pytest.fixture(autouse=True)
+def isolated_environment(request, monkeypatch, tmp_path):
+    """Give each test a clean environment: no QUOTEBOT_* variable, and a cache of its own
+    (XDG_CACHE_HOME in its temporary directory). A test that asks for `real_settings` gets the
+    session's real cache as QUOTEBOT_CACHE_DIR, so the CLI it runs finds the built index."""
+    for name in [v for v in os.environ if v.startswith("QUOTEBOT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    if "real_settings" in request.fixturenames:
+        cache = request.getfixturevalue("real_settings").cache_dir
+        monkeypatch.setenv("QUOTEBOT_CACHE_DIR", str(cache))
+
+
 @pytest.fixture
 def fake_embedder(monkeypatch) -> FakeEmbeddings:
     """Register the fake embedder under the name "fake" and return the shared instance."""
@@ -60,10 +75,18 @@ def fake_settings(tmp_path, fake_embedder) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def fake_index(tmp_path_factory) -> CorpusIndex:
+    """The seed indexed in memory with the fake embedder (real FAISS); shared: do not change
+    it (build a new CorpusIndex from its parts instead)."""
+    cache = tmp_path_factory.mktemp("fake-cache")
+    settings = Settings.load(environ={}, cache_dir=cache, embedders=("fake",))
+    return build(load_corpus([SEED]), [FakeEmbeddings()], settings)
+
+
+@pytest.fixture(scope="session")
 def real_settings(tmp_path_factory) -> Settings:
     """Settings over the seed with the real embedders and a session-wide temporary cache."""
     cache = tmp_path_factory.mktemp("quotebot-cache")
-    os.environ["QUOTEBOT_CACHE_DIR"] = str(cache)
     settings = Settings.load(environ={}, cache_dir=cache)
     apply_runtime(settings)
     return settings

@@ -1,0 +1,55 @@
+"""The lead-in: whose words follow, in the question's language; a journalist's question is
+never presented as the official's words."""
+
+from __future__ import annotations
+
+from quotebot.bot.composer import abstention, lead_in
+from quotebot.bot.records import Citation
+
+
+def cite(role: str, speaker: str | None, quote: str = "Words.") -> Citation:
+    return Citation("s#p01", "s", speaker, role, 0, len(quote), quote)
+
+
+USHAKOV = cite("statement", "Yury Ushakov")
+PESKOV = cite("answer", "Dmitry Peskov")
+JOURNALIST = cite("question", "Journalist")
+TITLE = cite("title", None)
+
+
+def test_one_speaker_is_named():
+    assert lead_in([USHAKOV, USHAKOV], "en") == "Yury Ushakov said:"
+
+
+def test_several_speakers_are_named_once_each_in_order():
+    assert lead_in([USHAKOV, PESKOV, USHAKOV], "en") == "Yury Ushakov and Dmitry Peskov said:"
+
+
+def test_a_journalists_question_is_labelled_as_the_journalists_not_the_answerers():
+    text = lead_in([JOURNALIST, USHAKOV], "en", answerer="Yury Ushakov")
+    assert text == (
+        "A journalist asked this (it is the journalist's question, not Yury Ushakov's words):"
+    )
+    assert "the speaker's words" in lead_in([JOURNALIST], "en")
+    assert JOURNALIST.speaker_label == "Journalist (question)"
+
+
+def test_a_journalists_question_after_an_answer_is_not_counted_as_a_speaker():
+    assert lead_in([USHAKOV, JOURNALIST], "en") == "Yury Ushakov said:"
+
+
+def test_the_heading_and_an_unnamed_speaker():
+    assert lead_in([TITLE], "en") == "The statement's heading says:"
+    assert lead_in([cite("statement", None)], "en") == "Unknown speaker said:"
+
+
+def test_abstentions_and_refused_requests():
+    assert lead_in([], "en") == abstention("en") == "The statement does not say."
+    assert abstention("en", is_request=True).startswith("The statement does not say. I only")
+    assert "инструкции" in abstention("ru", is_request=True)
+
+
+def test_russian_lead_ins_say_the_quotes_are_in_the_statements_language():
+    assert lead_in([USHAKOV], "ru") == "Yury Ushakov сказал (цитата на языке заявления):"
+    assert lead_in([JOURNALIST], "ru", answerer="Yury Ushakov").startswith("Это вопрос журналиста")
+    assert lead_in([], "de") == "The statement does not say.", "an unknown language: English"

@@ -1,0 +1,154 @@
+"""The answering stages over the seed indexed with the fake embedder: frozen records, the
+chain's order, the condense stage, verification against the source (a tampered index is
+caught), the composed answer and the stream's events."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import replace
+
+import pytest
+from quotebot.bot.bot import Bot
+from quotebot.bot.conversation import Turn
+from quotebot.bot.pipeline import (
+    Asked,
+    Laps,
+    Selected,
+    answering_chain,
+    check,
+    condense,
+)
+from quotebot.bot.question import prepare
+from quotebot.bot.records import ExtractedAnswer
+from quotebot.bot.scoring import load_scoring
+from quotebot.bot.selector import Quote, Selection
+from quotebot.bot.verify import stored_quote
+from quotebot.index.store import CorpusIndex
+from quotebot.index.text import normalise
+
+QUESTION = "How many points were in the document?"  # the fake index quotes p13's 27 points
+
+
+def asked(question: str, history=()) -> Asked:
+    return Asked(question, tuple(history), Laps(time.perf_counter()))
+
+
+def tampered(index: CorpusIndex, passage_id: str, old: str, new: str) -> CorpusIndex:
+    """Return `index` with one passage's stored text changed (the source is untouched)."""
+    passages = list(index.passages)
+    row = index.by_id[passage_id]
+    assert old in passages[row].text
+    passages[row] = replace(passages[row], text=passages[row].text.replace(old, new))
+    return CorpusIndex(index.corpus_hash, index.documents, passages, index.vectors, index.lexicon)
+
+
+@pytest.fixture
+def bot(fake_settings, fake_index):
+    return Bot(fake_settings, index=fake_index)
+
+
+def test_the_stored_text_of_every_sentence_run_is_the_normalised_source(fake_index):
+    for p in fake_index.passages:
+        source = fake_index.source(p.doc)
+        for first in range(len(p.sentences)):
+            for last in range(first, len(p.sentences)):
+                start, end = p.sentences[first][0], p.sentences[last][1]
+                assert stored_quote(p, first, last, source) == normalise(source[start:end])
+
+
+def test_a_quote_from_a_tampered_index_is_rejected_and_counted(fake_settings, fake_index):
+    honest = Bot(fake_settings, index=fake_index).answer(QUESTION)
+    assert [c.passage_id for c in honest.citations] == ["statement#p13"]
+    assert "27 points" in honest.citations[0].quote and honest.rejected_quotes == 0
+    index = tampered(fake_index, "statement#p13", "27 points", "72 points")
+    answer = Bot(fake_settings, index=index).answer(QUESTION)
+    assert answer.rejected_quotes == 1
+    assert not any("72" in c.quote for c in answer.citations)
+    assert answer.abstained and answer.text == "The statement does not say."
+
+
+def test_the_verify_stage_keeps_a_repeated_quote_once(fake_index):
+    row = fake_index.by_id["statement#p13"]
+    query = prepare(QUESTION, [], 2000, fake_index.lexicon)
+    quotes = [Quote(row, 0, 0, 0.9), Quote(row, 0, 0, 0.8), Quote(row, 1, 1, 0.7)]
+    selected = Selected(query, Selection(quotes, 0.9, []), Laps(time.perf_counter()))
+    verified = check(selected, fake_index)
+    assert [(c.passage_id, c.quote[:9]) for c in verified.citations] == [
+        ("statement#p13", "If we are"),
+        ("statement#p13", normalise(fake_index.passages[row].text).split(". ")[1][:9]),
+    ]
+    assert verified.rejected == 0 and [name for name, _ in verified.laps.stages] == ["verify"]
+
+
+def test_stage_records_are_frozen():
+    record = asked("Why?")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.question = "What?"
+    laps = record.laps.lap("condense", time.perf_counter())
+    assert record.laps.stages == () and [n for n, _ in laps.stages] == ["condense"]
+
+
+def test_the_chain_runs_the_stages_in_order_and_times_each(bot):
+    bot.warm_up()
+    chain = answering_chain(
+        bot.index, bot.ranker, bot.scoring, max_chars=2000, max_quotes=3, top_k=8
+    )
+    assert [step.name for step in chain.steps] == [
+        "condense",
+        "retrieve",
+        "select",
+        "verify",
+        "compose",
+    ]
+    answer = chain.invoke(asked(QUESTION))
+    assert isinstance(answer, ExtractedAnswer) and answer.citations
+    assert list(answer.timings_ms) == [
+        "condense",
+        "retrieve",
+        "select",
+        "verify",
+        "compose",
+        "total",
+    ]
+    assert 0.5 < answer.confidence < 1 and len(answer.retrieved) == 8
+
+
+def test_the_confidence_is_the_best_scores_margin_through_the_scoring_slope(
+    fake_settings, fake_index
+):
+    steep = replace(load_scoring(), confidence_slope=1000.0)
+    answer = Bot(fake_settings, index=fake_index, scoring=steep).answer(QUESTION)
+    assert answer.citations and answer.confidence > 0.999
+    flat = replace(load_scoring(), confidence_slope=0.0)
+    assert Bot(fake_settings, index=fake_index, scoring=flat).answer(QUESTION).confidence == 0.5
+
+
+def test_condense_asks_the_rewriter_only_for_a_question_the_rules_leave_alone(fake_index):
+    calls = []
+
+    def rewrite(question, history):
+        calls.append(question)
+        return "How many points did the document comprise?"
+
+    history = (Turn("Was a document handed over?", "Yes."),)
+    follow_up = condense(asked("And was it discussed?", history), fake_index, 2000, rewrite)
+    assert follow_up.query.is_follow_up and calls == []
+    alone = condense(asked("How big was the document?", history), fake_index, 2000, rewrite)
+    assert calls == ["How big was the document?"]
+    assert alone.query.question == "How big was the document?"
+    assert alone.query.search == "How many points did the document comprise?"
+    assert [n for n, _ in alone.laps.stages] == ["condense", "condense_llm", "condense"]
+    no_llm = condense(
+        asked("How big was the document?", history), fake_index, 2000, lambda q, h: None
+    )
+    assert no_llm.query.search == "How big was the document?"
+    assert [n for n, _ in no_llm.laps.stages] == ["condense"]
+
+
+def test_the_stream_gives_each_quote_then_the_final_answer(bot):
+    events = list(bot.stream(QUESTION))
+    assert [e.kind for e in events] == ["quote", "final"]
+    assert events[-1].answer.citations == bot.answer(QUESTION).citations
+    abstained = list(bot.stream("What is the boiling point of mercury?"))
+    assert [(e.kind, e.answer.abstained) for e in abstained] == [("final", True)]
