@@ -5,6 +5,13 @@ Importing this package is cheap: the Bot loads its index and models on first use
 
 from quotebot.errors import QuestionError
 
-from .records import Answer, Citation
+from .records import Answer, Citation, ExtractedAnswer, GeneratedAnswer, StreamEvent
 
-__all__ = ["Answer", "Citation", "QuestionError"]
+__all__ = [
+    "Answer",
+    "Citation",
+    "ExtractedAnswer",
+    "GeneratedAnswer",
+    "QuestionError",
+    "StreamEvent",
+]

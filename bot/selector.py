@@ -14,9 +14,7 @@ from .question import Query
 from .retriever import Evidence
 from .scoring import ScoringConfig
 
-# The numbers (weights, penalties, cosine ranges, threshold, margin) are the ScoringConfig's
-# (bot/scoring.py). An answer turn whose journalist's question matches the user's question
-# gets a share of that match: journalists' questions are the statement's own index.
+# Every number (weights, penalties, cosine ranges, threshold, margin) is the ScoringConfig's.
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"hundred|thousand|million|billion|several|dozens?|half)\b",
@@ -133,6 +131,8 @@ def score_sentences(
         passage = index.passages[row]
         quotable = passage.role != "question" or asks_about_question
         context = scale(max(evidence.dense.get(row, 0.0), evidence.routed.get(row, 0.0)))
+        # journalists' questions are the statement's own index: an answer gets a share of the
+        # match between its question and the user's
         route = scoring.route_weight * scale(evidence.routed.get(row, 0.0))
         first = index.first_sentence[row]
         vectors = sentence_vectors.reconstruct_n(first, len(passage.sentences))
