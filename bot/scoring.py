@@ -3,8 +3,9 @@
 One frozen record, read from a versioned JSON file (the shipped `scoring.v1.json`, or the file
 `settings.scoring_file` names) and passed to the stages that use it; `python -m bench.tune`
 writes such a file. No stage keeps a tuned number of its own. The shipped threshold (0.45) and
-margin (0.03) were chosen on the dev split of evals/statement.jsonl: margin 0.0 scores 0.872 on
-dev and 0.03 scores 0.826, kept so that near-tied evidence from another turn is shown.
+margin (0.03) were chosen on the dev split of evals/statement.jsonl. bench.tune (2026-11-25):
+margin 0.0 scores 0.846 on dev, 0.03 scores 0.829; 0.03 is kept so that near-tied evidence
+from another turn is shown.
 """
 
 from __future__ import annotations
