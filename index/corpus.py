@@ -1,4 +1,7 @@
-"""Loading statement files: a `.txt`/`.md` file or a folder of them becomes `Document`s."""
+"""Loading statement files: a transcript file or a folder of them becomes `Document`s.
+
+Reading each format is `formats.py`'s job; this module finds files and reports mistakes.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from .formats import KINDS, SUFFIXES, FormatError, extract
 from .records import Document
 
-SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -25,9 +28,11 @@ def load_corpus(paths: Iterable[Path]) -> list[Document]:
         if not path.exists():
             raise CorpusError(f"{path}: no such file or folder")
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
             if not found:
-                raise CorpusError(f"{path}: the folder holds no .txt or .md file")
+                raise CorpusError(f"{path}: the folder holds no {KINDS} file")
             files += [(p, p.relative_to(path).with_suffix("").as_posix()) for p in found]
         else:
             files.append((path, path.stem))
@@ -48,14 +53,14 @@ def load_corpus(paths: Iterable[Path]) -> list[Document]:
         seen_name.add(name)
         documents.append(document)
     if not documents:
-        raise CorpusError("the corpus is empty: give a .txt or .md file, or a folder of them")
+        raise CorpusError("the corpus is empty: give a transcript file, or a folder of them")
     return documents
 
 
 def read_document(path: Path, name: str) -> Document:
-    """Return the document in `path`, or raise CorpusError if it is not readable UTF-8 text."""
-    if path.suffix not in SUFFIXES:
-        raise CorpusError(f"{path}: only .txt and .md files can be indexed")
+    """Return the document in `path`, or raise CorpusError if its reader cannot read it."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise CorpusError(f"{path}: only {KINDS} files can be indexed")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -65,14 +70,19 @@ def read_document(path: Path, name: str) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read it ({exc.strerror})") from exc
-    if b"\x00" in data:
-        raise CorpusError(f"{path}: looks like a binary file, not text")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"{path}: not UTF-8 text (byte {exc.start}); convert it, e.g. iconv -t UTF-8"
-        ) from exc
+        extracted = extract(path.suffix, data)
+    except FormatError as exc:
+        raise CorpusError(f"{path}: {exc}") from exc
+    text = extracted.text
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty")
-    return Document(doc=name, path=str(path), text=text, sha256=hashlib.sha256(data).hexdigest())
+    return Document(
+        doc=name,
+        path=str(path),
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        title=extracted.title,
+        date=extracted.date,
+        source=extracted.source,
+    )

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-ROLES = ("title", "statement", "question", "answer")
+ROLES = ("title", "statement", "question", "answer", "moderator")
 
 
 @dataclass(frozen=True)
 class Document:
-    """One statement file: `text` is the original file content, decoded, unchanged."""
+    """One statement file. `text` is what its reader extracted (for .txt/.md files the content as
+    written, less front matter); passages' offsets index it and `sha256` is its hash. `title`,
+    `date` (YYYY-MM-DD) and `source` (a URL) come from front matter, page metadata or the header.
+    """
 
     doc: str
     path: str
     text: str
     sha256: str
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,12 @@ class Passage:
 
 
 def speaker_label(role: str, speaker: str | None) -> str:
-    """Return who says a text of `role`, as shown to people: a journalist's question is
-    labelled as the journalist's, never as the answering speaker's."""
+    """Return who says a text of `role`, as shown to people: a question is labelled as the
+    asker's (a journalist's unless a named member asks), never as the answering speaker's."""
     if role == "question":
-        return "Journalist (question)"
+        return f"{speaker or 'Journalist'} (question)"
     if role == "title":
         return "Title"
+    if role == "moderator":
+        return speaker or "Moderator"
     return speaker or "Unknown speaker"

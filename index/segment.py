@@ -1,21 +1,41 @@
-"""Segmentation: a document becomes speaker-aware passages with offsets into the original text.
+"""Segmentation: a document becomes speaker-aware passages with offsets into its text.
 
-Shape of a transcript: web-page chrome, a title and a dateline, an opening statement
-("Aide to the President Yury Ushakov: ..."), then `Question:` turns each followed by an answer.
-A turn runs until the next speaker label; a paragraph is never split across passages, and a long
-paragraph is cut at sentence boundaries. Plain prose without labels becomes paragraph passages
-with no speaker.
+A transcript is a run of turns, each opened by a speaker label at the start of a paragraph or
+line: `Name:`, `MS. LEAVITT:`, `PRESIDENT TRUMP:`, `**Ms Melanie Field**:`, Hansard's
+`1. Mr David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`. A label may stand alone on its
+line with the words below it. A turn runs until the next label (a following paragraph goes on
+the same turn) or until a heading, and nothing after an `END` line is speech. Lines that are not
+speech are dropped: time stamps (`[00:00:00:01]`, `1:06 P.M. EST`, `*(10.54 am)*`), stage
+directions on their own (`(Laughter.)`, `[Mr Speaker in the Chair]`), rules and column markers.
+Short unpunctuated lines before the first turn (and headings between turns) are titles.
+
+A candidate label must look like one (short, capitalised words, honorifics or a known role such
+as `MODERATOR`). One that is neither titled nor a known role must be a name of two or more
+words free of prose words, or have its speaker labelled again in the document, or (in capitals)
+be one of several capital labels: a once-seen `In Ukraine:` or `Summary:` stays prose.
+
+Each turn gets a role (question, answer, statement, moderator) and a canonical speaker: title
+variants of a person map to one name within a document ("PRESIDENT TRUMP" and "THE PRESIDENT";
+"Mr William Hague (Richmond (Yorks)) (Con)" and "Mr Hague"), and a lone surname is completed
+from the other labels or the document's title ("MS. LEAVITT" -> "Karoline Leavitt"). Reporters'
+turns are "Journalist"; a Hansard member asking is named, role question. An answer is any
+named turn after a question, until the next question. A paragraph is never split across
+passages, and a long one is cut at sentence boundaries; a sentence that is wholly a stage
+direction ("(Laughter.)") is left out of passages. Text without labels becomes paragraph
+passages with no speaker.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from dataclasses import dataclass
 
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 1
+SEGMENTATION_VERSION = 2
 
 CHROME = frozenset(
     {
@@ -28,10 +48,68 @@ CHROME = frozenset(
         "official website of the president of russia",
         "документ /",
         "документ",
+        "the white house",
+        "office of communications",
+        "office of the press secretary",
+        "for immediate release",
     }
 )
-QUESTION_LABELS = frozenset({"question", "questions", "remark", "q", "reply", "response"})
+QUESTION_LABELS = frozenset(
+    {"question", "questions", "remark", "q", "journalist", "reporter", "audience member", "вопрос"}
+)
+MODERATOR_LABELS = frozenset(
+    {
+        "moderator",
+        "the moderator",
+        "chair",
+        "the chair",
+        "chairman",
+        "the chairman",
+        "chairwoman",
+        "chairperson",
+        "host",
+        "operator",
+        "mr speaker",
+        "madam speaker",
+        "mr deputy speaker",
+        "madam deputy speaker",
+        "presiding officer",
+    }
+)
+INTERPRETER_LABELS = frozenset({"interpreter", "the interpreter", "translator"})
+NOT_LABELS = frozenset(
+    {
+        "note",
+        "notes",
+        "nb",
+        "ps",
+        "update",
+        "editor's note",
+        "source",
+        "sources",
+        "date",
+        "time",
+        "location",
+        "place",
+        "subject",
+        "re",
+        "warning",
+        "correction",
+        "transcript",
+        "title",
+        "tags",
+        "via",
+        "end",
+    }
+)
 JOURNALIST = "Journalist"
+# words that make a once-seen capitalised "label" prose: "In Ukraine:", "Our Goal:"
+_PROSE = frozenset(
+    """a about after again also an and as at but by first finally for from he her here his
+    however i if in it its last let my next no not now of on one or our please second she so
+    that the their then there these they this those three to today two we well what when where
+    which who why with yes you your""".split()
+)
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
 _HONORIFICS = frozenset(
     {
@@ -41,6 +119,7 @@ _HONORIFICS = frozenset(
         "secretary",
         "spokesman",
         "spokeswoman",
+        "spokesperson",
         "press",
         "deputy",
         "foreign",
@@ -51,6 +130,7 @@ _HONORIFICS = frozenset(
         "mr",
         "ms",
         "mrs",
+        "miss",
         "dr",
         "envoy",
         "special",
@@ -62,6 +142,37 @@ _HONORIFICS = frozenset(
         "governor",
         "director",
         "the",
+        "lady",
+        "lord",
+        "sir",
+        "dame",
+        "baroness",
+        "baron",
+        "madam",
+        "senator",
+        "sen",
+        "rep",
+        "representative",
+        "congressman",
+        "congresswoman",
+        "judge",
+        "justice",
+        "prof",
+        "professor",
+        "admiral",
+        "colonel",
+        "captain",
+        "commissioner",
+        "chancellor",
+        "coordinator",
+        "mayor",
+        "witness",
+        "hon",
+        "rt",
+        "king",
+        "queen",
+        "prince",
+        "princess",
     }
 )
 _ABBREVIATIONS = frozenset(
@@ -103,10 +214,55 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATELINE = re.compile(
     rf"^(?:(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})"
 )
+_DATE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTHS})\s+(?P<d1>\d{{1,2}}),\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTHS})\s+(?P<y2>\d{{4}}))\b"
+)
 _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
-_LABEL = re.compile(r"(?P<label>[^\W\d_][^\n:.!?;\"“”]{0,60}?)[^\S\n]*:[^\S\n]+")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _LAST_WORD = re.compile(r"([\w.]+)$")
+# a label: optional question number ("1. ", "T1. [66880] "), then `Name:`, `**Name**:` or
+# `**Name:**`, followed by a space or the end of the line; or a bare `Q` / `Q:` / `Q.`
+_LABEL = re.compile(
+    r"(?:T?\d{1,3}\.[^\S\n]+)?(?:\[\d+\][^\S\n]+)?"
+    r"(?:\*\*(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
+    r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
+    r"|(?P<q>Q)[.:]?"
+    r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?)[^\S\n]*:)"
+    r"(?=\s|$)"
+)
+_TIMESTAMP = re.compile(
+    r"\[?\(?\d{1,3}(?:[:.]\d{2}){1,3}(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?\)?\]?", re.I
+)
+_STAGE = re.compile(r"[(\[][^()\[\]]*(?:[(\[][^()\[\]]*[)\]][^()\[\]]*)*[)\]]\.?")
+_SKIP_LINE = re.compile(
+    r"\*[^*\s][^*]*\*"  # an italic line on its own: *MS MELANIE FIELD (affirmed).*
+    r"|_[a-z]+:\s.*"  # a directive: _page: 42
+    r"|(?:\\?[-_=*~#]\s*){3,}"  # a rule
+    r"|.*\S\s*:\s*Column\s+\d+"  # a Hansard column marker
+)
+_END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
+_PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
+_NAME_WORD = re.compile(r"[A-Z][\w’'.-]*")
+
+
+@dataclass(frozen=True)
+class Label:
+    """A speaker label as written, with what it says: kind, person and title."""
+
+    kind: str  # "question", "moderator", "interpreter" or "person"
+    text: str  # the label, normalised, without number, markup or colon
+    name: str  # the person's words ("Yury Ushakov", "LEAVITT"); "" for a bare title
+    title: str  # the words before the name ("Aide to the President", "THE PRESIDENT")
+    member: bool = False  # Hansard member asking: "Name (Constituency) (Party)"
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    label: Label | None = None
+    heading: bool = False
 
 
 def content_start(text: str) -> int:
@@ -114,7 +270,7 @@ def content_start(text: str) -> int:
     offset = 0
     for line in text.splitlines(keepends=True):
         key = normalise(line.lstrip("\ufeff")).casefold()
-        if key and key not in CHROME:
+        if key and key not in CHROME and not _SKIP_LINE.fullmatch(key):
             break
         offset += len(line)
     return offset
@@ -172,30 +328,101 @@ def _is_boundary(text: str, sentence_start: int, match: re.Match, end: int) -> b
     return True
 
 
-def speaker_label(text: str, start: int, end: int) -> tuple[str, int] | None:
-    """Return `(label, content offset)` if the paragraph at `start` opens with a speaker label."""
-    match = _LABEL.match(text, start, end)
-    if not match:
+def is_skip_line(line: str) -> bool:
+    """Return True for a line that is not speech: a time stamp, a stage direction on its own,
+    a directive, a rule or a column marker."""
+    line = normalise(line)
+    return bool(
+        _TIMESTAMP.fullmatch(line)
+        or (len(line) <= 200 and _STAGE.fullmatch(line.strip("*_")))
+        or _SKIP_LINE.fullmatch(line)
+    )
+
+
+def is_stage_direction(sentence: str) -> bool:
+    """Return True for a sentence that is wholly a bracketed direction: "(Laughter.)"."""
+    return bool(_STAGE.fullmatch(normalise(sentence)))
+
+
+def parse_label(raw: str) -> Label | None:
+    """Return what the label text `raw` (without colon) says, or None if it is no label."""
+    text = normalise(raw)
+    key = text.casefold().rstrip(".")
+    if key in QUESTION_LABELS:
+        return Label("question", text, "", text)
+    if key in MODERATOR_LABELS:
+        return Label("moderator", text, "", text)
+    if key in INTERPRETER_LABELS:
+        return Label("interpreter", text, "", text)
+    if key in NOT_LABELS:
         return None
-    label = normalise(match.group("label"))
-    words = label.split()
-    if label.casefold() in QUESTION_LABELS:
-        return label, trim(text, match.end(), end)[0]
-    if len(words) > 8 or not all(w[0].isupper() or w in _CONNECTORS for w in words):
+    split = _split_groups(text)
+    if split is None:
         return None
-    if len(person_name(label).split()) < 2:
+    outer, groups = split
+    words = outer.split()
+    if not 1 <= len(words) <= 12 or re.search(r"[,;!?\"“”\[\]]", outer):
         return None
-    return label, trim(text, match.end(), end)[0]
+    for i, word in enumerate(words):
+        if "." in word:
+            bare = word.casefold().rstrip(".")
+            if bare not in _ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", word):
+                return None
+        elif re.fullmatch(r"\d+(?:/\d+)*", word):
+            if i == 0:
+                return None
+        elif not (word[0].isupper() or (0 < i < len(words) - 1 and word in _CONNECTORS)):
+            return None
+    member = bool(groups) and bool(_PARTY.fullmatch(groups[-1]))
+    name = person_name(outer)
+    if groups and not member:
+        inner = person_name(groups[0])
+        if len(inner.split()) >= 2:
+            return Label("person", text, inner, outer)
+    title = outer[: len(outer) - len(name)].strip()
+    if not name and not all(
+        w.casefold().rstrip(".") in _HONORIFICS | _CONNECTORS for w in title.split()
+    ):
+        return None
+    return Label("person", text, name, title, member)
+
+
+def _split_groups(text: str) -> tuple[str, list[str]] | None:
+    """Return `(text without parenthesised groups, top-level groups)`; None if unbalanced."""
+    outer, groups, depth, current = [], [], 0, []
+    for ch in text:
+        if ch == "(":
+            if depth:
+                current.append(ch)
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth:
+                current.append(ch)
+            else:
+                groups.append(normalise("".join(current)))
+                current = []
+        elif depth:
+            current.append(ch)
+        else:
+            outer.append(ch)
+    if depth:
+        return None
+    return normalise("".join(outer)), groups
 
 
 def person_name(label: str) -> str:
     """Return the person in a label: "Aide to the President Yury Ushakov" -> "Yury Ushakov"."""
-    words = label.split()
     tail: list[str] = []
-    for word in reversed(words):
-        if not word[0].isupper() or word.casefold() in _HONORIFICS:
+    for word in reversed(label.split()):
+        is_number = bool(re.fullmatch(r"\d+(?:/\d+)*", word))
+        if word.casefold().rstrip(".") in _HONORIFICS or not (word[0].isupper() or is_number):
             break
         tail.insert(0, word)
+    while tail and not tail[0][0].isupper():
+        tail.pop(0)
     return " ".join(tail)
 
 
@@ -204,61 +431,210 @@ def is_dateline(text: str) -> bool:
     return len(text) <= 160 and bool(_DATELINE.match(normalise(text)))
 
 
+def iso_date(text: str) -> str | None:
+    """Return the first "Month D, YYYY" or "D Month YYYY" date in `text` as YYYY-MM-DD."""
+    match = _DATE.search(text)
+    if not match:
+        return None
+    month = match.group("m1") or match.group("m2")
+    day = match.group("d1") or match.group("d2")
+    year = match.group("y1") or match.group("y2")
+    number = _MONTHS.split("|").index(month) + 1
+    return f"{year}-{number:02d}-{int(day):02d}"
+
+
+def header_metadata(text: str) -> tuple[str | None, str | None]:
+    """Return `(title, date)` read from the header of a transcript (before the first turn)."""
+    title = date = None
+    for k, unit in enumerate(_scan(text, content_start(text), lambda label: True)[:8]):
+        if unit.label is not None:
+            break
+        body = normalise(text[unit.start : unit.end])
+        if title is None and k < 3 and _looks_like_title(body):
+            title = body
+        date = date or (iso_date(body) if len(body) <= 160 else None)
+    return title, date
+
+
+def _label_of(match: re.Match) -> Label | None:
+    if match.group("q"):
+        return Label("question", "Q", "", "Q")
+    raw = match.group("b1") or match.group("b2") or match.group("plain")
+    return parse_label(raw)
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, pos = [], start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        span = trim(text, pos, stop)
+        if span[1] > span[0]:
+            spans.append(span)
+        pos = stop + 1
+    return spans
+
+
+def _scan(text: str, start: int, accept) -> list[_Unit]:
+    """Return the units of `text[start:]`: label-opened blocks, plain blocks and headings."""
+    units: list[_Unit] = []
+    for pstart, pend in paragraphs(text, start):
+        lines = _lines(text, pstart, pend)
+        may_label = True
+        current: _Unit | None = None
+        for lstart, lend in lines:
+            line = text[lstart:lend]
+            if _END.fullmatch(normalise(line)):
+                if current:
+                    units.append(current)
+                return units
+            if is_skip_line(line):
+                if current:
+                    units.append(current)
+                current, may_label = None, True
+                continue
+            match = _LABEL.match(text, lstart, lend) if may_label else None
+            label = _label_of(match) if match else None
+            if label is not None and accept(label):
+                if current:
+                    units.append(current)
+                content = trim(text, match.end(), lend)[0]
+                current = _Unit(content, lend if content < lend else content, label)
+            elif current is None:
+                current = _Unit(lstart, lend)
+            else:
+                current.end = lend
+            may_label = bool(re.search(r"[.?!…:\"”’)\]]$", line)) or current.start == current.end
+        if current:
+            units.append(current)
+    return units
+
+
+def _accepting(text: str, start: int):
+    """Return the label test for this document: see the module docstring."""
+    candidates = [u.label for u in _scan(text, start, lambda label: True) if u.label]
+    keys = Counter((lb.name or lb.title).casefold() for lb in candidates if lb.kind == "person")
+    capitals = sum(1 for lb in candidates if lb.text.isupper() and lb.kind != "question")
+
+    def support(key: str) -> int:
+        return sum(n for k, n in keys.items() if k == key or k.endswith(" " + key))
+
+    def accept(label: Label) -> bool:
+        if label.kind != "person" or label.member or label.title.casefold() not in ("", "the"):
+            return True
+        if "(" in label.text:
+            return False
+        if label.text.isupper():
+            return capitals >= 3
+        words = label.text.casefold().split()
+        prose = len(words) < 2 or any(w in _PROSE for w in words)
+        return not prose or support((label.name or label.title).casefold()) >= 2
+
+    return accept
+
+
 def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) -> list[Passage]:
     """Return the passages of `document`, in order, with offsets into `document.text`."""
     text = document.text
-    paras = paragraphs(text, content_start(text))
-    labels = [speaker_label(text, s, e) for s, e in paras]
+    start = content_start(text)
+    units = _scan(text, start, _accepting(text, start))
+    labelled = any(u.label for u in units)
+    first_label = next((i for i, u in enumerate(units) if u.label), len(units))
+    for i, unit in enumerate(units):
+        if unit.label is None and unit.start < unit.end:
+            body = normalise(text[unit.start : unit.end])
+            unit.heading = is_dateline(body) or (
+                (i == 0 or (labelled and i < first_label) or _is_heading(body))
+                and _looks_like_title(body)
+            )
+    header = " \n".join(normalise(text[u.start : u.end]) for u in units[:first_label])
+    speakers = _speakers([u.label for u in units if u.label], f"{document.title or ''}\n{header}")
+    questioners, witness = _questioners(text, units, speakers)
+    if witness is not None:
+        for lb in (u.label for u in units if u.label):
+            if lb.kind == "person" and not lb.name and _role_title(lb.title) == "witness":
+                speakers[lb.text] = witness
     passages: list[Passage] = []
     turn, role, speaker, question_id = 0, "statement", None, None
-    last_question_id: str | None = None
+    open_question: str | None = None
+    in_turn = False
 
     def emit(start: int, end: int, role: str, speaker: str | None, qid: str | None) -> str:
         first_id = ""
-        for chunk in _chunks(sentence_spans(text, start, end), max_sentences, max_chars):
-            pid = f"{document.doc}#p{len(passages) + 1:02d}"
-            first_id = first_id or pid
-            s, e = chunk[0][0], chunk[-1][1]
-            passages.append(
-                Passage(
-                    pid,
-                    document.doc,
-                    speaker,
-                    role,
-                    turn,
-                    qid,
-                    s,
-                    e,
-                    normalise(text[s:e]),
-                    tuple(chunk),
+        for run in _speech_runs(text, sentence_spans(text, start, end)):
+            for chunk in _chunks(run, max_sentences, max_chars):
+                pid = f"{document.doc}#p{len(passages) + 1:02d}"
+                first_id = first_id or pid
+                s, e = chunk[0][0], chunk[-1][1]
+                passages.append(
+                    Passage(
+                        pid,
+                        document.doc,
+                        speaker,
+                        role,
+                        turn,
+                        qid,
+                        s,
+                        e,
+                        normalise(text[s:e]),
+                        tuple(chunk),
+                    )
                 )
-            )
         return first_id
 
-    for i, ((start, end), label) in enumerate(zip(paras, labels, strict=True)):
-        body = normalise(text[start:end])
-        if label is None and (is_dateline(body) or (i == 0 and _looks_like_title(body))):
-            emit(start, end, "title", None, None)
+    for unit in units:
+        label = unit.label
+        if unit.heading:
+            emit(unit.start, unit.end, "title", None, None)
+            in_turn = False
             continue
         if label is not None:
-            name, start = label
             turn += 1
-            if name.casefold() in QUESTION_LABELS:
-                role, speaker, question_id = "question", JOURNALIST, None
+            in_turn = True
+            speaker = speakers.get(label.text)
+            question_id = None
+            if label.kind == "question" or speaker in questioners:
+                role, speaker = "question", speaker or JOURNALIST
+            elif label.kind == "moderator":
+                role = "moderator"
+            elif (
+                label.kind == "interpreter"
+                or open_question is None
+                or (witness is not None and speaker != witness)
+            ):
+                role = "statement"
             else:
-                speaker = person_name(name)
-                role = "answer" if role == "question" else "statement"
-                question_id = last_question_id if role == "answer" else None
-        elif not any(labels):
+                role, question_id = "answer", open_question
+        elif not labelled:
             turn += 1
-        first = emit(start, end, role, speaker, question_id)
-        if label is not None and role == "question":
-            last_question_id = first
-    return _canonical_speakers(passages)
+        elif not in_turn:
+            role, speaker, question_id = "statement", None, None
+        if unit.start >= unit.end:
+            continue
+        first = emit(unit.start, unit.end, role, speaker, question_id)
+        if label is not None and role == "question" and first:
+            open_question = first
+    return passages
+
+
+def _is_heading(body: str) -> bool:
+    words = body.split()
+    return len(words) <= 10 and all(w[0].isupper() or w in _CONNECTORS for w in words)
 
 
 def _looks_like_title(body: str) -> bool:
-    return len(body) <= 300 and not body.endswith((".", "?", "!", ":"))
+    return len(body) <= 300 and not body.endswith((".", "?", "!", ":", ",", "—", "-", ";"))
+
+
+def _speech_runs(text: str, sentences: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Split sentences into runs around stage directions, which are dropped."""
+    runs: list[list[tuple[int, int]]] = [[]]
+    for s, e in sentences:
+        if is_stage_direction(text[s:e]):
+            runs.append([])
+        else:
+            runs[-1].append((s, e))
+    return [r for r in runs if r]
 
 
 def _chunks(
@@ -278,16 +654,121 @@ def _chunks(
     return out
 
 
-def _canonical_speakers(passages: list[Passage]) -> list[Passage]:
-    """Map a longer form of a name to a shorter one it ends with ("Yury Ushakov")."""
-    names = {p.speaker for p in passages if p.speaker and p.speaker != JOURNALIST}
-    canon = {}
-    for name in names:
-        shorter = [m for m in names if m != name and name.endswith(" " + m)]
-        canon[name] = min(shorter, key=len) if shorter else name
-    out = []
-    for p in passages:
-        if p.speaker in canon and canon[p.speaker] != p.speaker:
-            p = Passage(**{**p.__dict__, "speaker": canon[p.speaker]})
-        out.append(p)
+def _display(text: str) -> str:
+    """Return `text` with words in capitals in title case: "MS. JEAN-PIERRE" -> "Ms. Jean-Pierre".
+
+    Short capital words that are no honorific stay as they are ("CC", "UKN")."""
+    words = []
+    for word in text.split():
+        bare = word.casefold().rstrip(".")
+        if word.isupper() and (len(word) >= 4 or bare in _HONORIFICS | _CONNECTORS):
+            if bare in _CONNECTORS:
+                word = word.casefold()
+            else:
+                word = re.sub(r"[^\W\d_]+", lambda m: m.group().capitalize(), word)
+        words.append(word)
+    return " ".join(words)
+
+
+def _full_name(surname: str, known: list[str], context: str) -> str | None:
+    """Return a full name ending with `surname`, from other labels or the document's header."""
+    fold = surname.casefold()
+    for name in known:
+        if name.casefold().endswith(" " + fold):
+            return name
+    pattern = rf"\b([^\W\d_][\w’'-]+\s+(?:[A-Z]\.\s+)?)(?i:{re.escape(surname)})\b"
+    for match in re.finditer(pattern, context):
+        first = match.group(1).split()[0]
+        if first[0].isupper() and first.casefold() not in _HONORIFICS | _CONNECTORS:
+            return _display(match.group(0))
+    return None
+
+
+def _speakers(labels: list[Label], context: str) -> dict[str, str]:
+    """Return the canonical speaker of each person or moderator label text in a document."""
+    persons = [lb for lb in labels if lb.kind in ("person", "moderator", "interpreter")]
+    full = sorted({_display(lb.name) for lb in persons if len(lb.name.split()) >= 2}, key=len)
+    out: dict[str, str] = {}
+    titled: dict[str, str] = {}
+    for lb in persons:
+        if lb.kind != "person":
+            out[lb.text] = _display(lb.text)
+            continue
+        if not lb.name:
+            continue
+        name = _display(lb.name)
+        if len(lb.name.split()) >= 2:
+            shorter = [f for f in full if f != name and name.endswith(" " + f)]
+            out[lb.text] = shorter[0] if shorter else name
+        else:
+            out[lb.text] = _full_name(name, full, context) or _display(f"{lb.title} {lb.name}")
+        if lb.title:
+            titled.setdefault(_role_title(lb.title), out[lb.text])
+    for lb in persons:
+        if lb.kind != "person" or lb.name:
+            continue
+        title = _role_title(lb.title)
+        if title in titled:
+            out[lb.text] = titled[title]
+            continue
+        match = re.search(rf"\b(?i:{re.escape(title)})\s+((?:[A-Z][\w’'-]+\s*){{1,3}})", context)
+        words = match.group(1).split() if match else []
+        while words and words[-1].casefold() in _CONNECTORS | _HONORIFICS:
+            words.pop()
+        if words and title != "witness":
+            out[lb.text] = _display(" ".join(words) if len(words) >= 2 else f"{title} {words[0]}")
+            out[lb.text] = out[lb.text][0].upper() + out[lb.text][1:]
+        else:
+            out[lb.text] = _display(lb.text)
     return out
+
+
+def _role_title(title: str) -> str:
+    words = title.casefold().split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def _questioners(
+    text: str, units: list[_Unit], speakers: dict[str, str]
+) -> tuple[set[str], str | None]:
+    """Return `(askers, witness)`: the named speakers who ask, and in an interview without
+    question labels the one who answers. Hansard members ask; otherwise a speaker asks whose
+    turns end in a question at least a quarter of the time and twice as often as those of the
+    speaker with the most words, who is then the witness."""
+    labels = [u.label for u in units if u.label]
+    members = {speakers[lb.text] for lb in labels if lb.member and lb.text in speakers}
+    if members or any(lb.kind == "question" for lb in labels):
+        return members, None
+    turns: Counter = Counter()
+    asking: Counter = Counter()
+    words: Counter = Counter()
+    current, last = None, None
+    for unit in units:
+        if unit.label is not None:
+            current = speakers.get(unit.label.text) if unit.label.kind == "person" else None
+            if current:
+                turns[current] += 1
+        if current and unit.start < unit.end:
+            words[current] += len(text[unit.start : unit.end].split())
+        if unit.label is not None or unit.heading:
+            last = None
+        if current and unit.start < unit.end:
+            ends = text[unit.start : unit.end].rstrip().endswith("?")
+            if ends and last != (current, turns[current]):
+                asking[current] += 1
+                last = (current, turns[current])
+    if len(turns) < 2:
+        return set(), None
+    main = max(words, key=words.__getitem__)
+    rate = asking[main] / turns[main]
+    askers = {
+        s
+        for s in turns
+        if s != main
+        and turns[s] >= 2
+        and asking[s] >= max(1, turns[s] / 4)
+        and asking[s] / turns[s] >= 2 * rate
+    }
+    return askers, main if askers else None

@@ -10,7 +10,7 @@ def test_a_folder_of_statements_loads_sorted_with_relative_names(tmp_path, seed_
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "two.md").write_text("Second statement. It is short.", encoding="utf-8")
     (tmp_path / "one.txt").write_text(seed_text, encoding="utf-8")
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "notes.odt").write_bytes(b"PK")
     docs = load_corpus([tmp_path])
     assert [d.doc for d in docs] == ["b/two", "one"]
     assert docs[1].text == seed_text
@@ -44,12 +44,30 @@ def test_unreadable_files_are_refused_by_name(tmp_path, content, message):
 def test_missing_path_and_empty_folder(tmp_path):
     with pytest.raises(CorpusError, match="no such file"):
         load_corpus([tmp_path / "nope.txt"])
-    with pytest.raises(CorpusError, match="no .txt or .md"):
+    with pytest.raises(CorpusError, match=r"holds no \.txt, \.md, \.html, \.pdf or \.docx file"):
         load_corpus([tmp_path])
 
 
 def test_other_file_types_are_refused(tmp_path):
-    path = tmp_path / "statement.pdf"
+    path = tmp_path / "statement.odt"
     path.write_text("text", encoding="utf-8")
-    with pytest.raises(CorpusError, match="only .txt and .md"):
+    with pytest.raises(CorpusError, match=r"only \.txt, \.md, \.html, \.pdf or \.docx files"):
         load_corpus([path])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.pdf", b"%PDF-1.4 not really", "not a readable PDF"),
+        ("broken.docx", b"PK\x03\x04 not a zip", "not a readable .docx"),
+        ("empty.html", b"<html><body><nav>Home</nav></body></html>", "no readable text"),
+    ],
+)
+def test_unreadable_documents_of_other_formats_are_refused_by_name(
+    tmp_path, name, content, message
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CorpusError, match=message) as err:
+        load_corpus([path])
+    assert str(path) in str(err.value) and "\n" not in str(err.value)

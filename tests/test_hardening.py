@@ -122,7 +122,7 @@ def test_cli_index_refuses_bad_files_without_traceback(tmp_path, content, messag
 
 def test_cli_index_of_an_empty_folder_or_missing_path(tmp_path):
     result = run_cli("index", str(tmp_path), "--index-dir", str(tmp_path / "ix"))
-    assert result.returncode == 2 and "no .txt or .md" in result.stderr
+    assert result.returncode == 2 and "holds no .txt, .md" in result.stderr
     result = run_cli("index", str(tmp_path / "missing.txt"))
     assert result.returncode == 2 and "no such file" in result.stderr
 

@@ -1,0 +1,348 @@
+"""File readers: one per suffix, each returning the text to index plus the file's metadata.
+
+The returned text is what passages' offsets point into and what the index stores, so quotes are
+verified against it. Plain text is kept as written (only front matter is cut off); the other
+formats are reduced to readable paragraphs separated by blank lines.
+
+Library choices:
+  - PDF: pypdfium2 (Apache-2.0/BSD, PDFium's C++ engine, prebuilt wheels, maintained): text with
+    per-character boxes, so paragraphs come from line spacing and running heads/page numbers
+    from what repeats at the page edges. It reads a 7-page transcript in ~20 ms; pypdf (pure
+    Python) is several times slower and gives no geometry.
+  - HTML: selectolax with the Lexbor engine (MIT, C, very fast): we need every paragraph of the
+    transcript and its bold labels. trafilatura (heavier, lxml-based) returned nothing for the
+    Hansard page and may drop short paragraphs such as "Question:" lines as boilerplate.
+  - DOCX: python-docx (MIT), the standard reader: paragraphs in order, with run formatting.
+  - Front matter: YAML via PyYAML's safe loader, TOML via the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from io import BytesIO
+
+import yaml
+
+from .segment import header_metadata
+
+
+class FormatError(ValueError):
+    """The file cannot be read as its suffix says; the message says why (without the path)."""
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The text of a file, as indexed, and what the file says about itself."""
+
+    text: str
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
+
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[^\S\n]*\n(.*?\n)\1[^\S\n]*(?:\n|\Z)", re.S)
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_BREAK = "\u2028"  # stands for <br> until the block's whitespace is collapsed
+_SPACES = re.compile(r"[ \t\r\n\f]+")  # HTML whitespace; NBSP is text and stays
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd", "td")
+_DROP = "script, style, noscript, template, nav, header, footer, aside, form, svg, iframe, button"
+
+
+def decode(data: bytes) -> str:
+    """Return `data` as UTF-8 text, or raise FormatError."""
+    if b"\x00" in data:
+        raise FormatError("looks like a binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            f"not UTF-8 text (byte {exc.start}); convert it, e.g. iconv -t UTF-8"
+        ) from exc
+
+
+def front_matter(text: str) -> tuple[dict, str]:
+    """Return `(fields, body)`: a leading YAML (`---`) or TOML (`+++`) block parsed, and the rest.
+
+    Text without a well-formed block comes back whole with no fields.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        if match.group(1) == "---":
+            fields = yaml.safe_load(match.group(2))
+        else:
+            fields = tomllib.loads(match.group(2))
+    except (yaml.YAMLError, tomllib.TOMLDecodeError):
+        return {}, text
+    if not isinstance(fields, dict):
+        return {}, text
+    return fields, text[match.end() :]
+
+
+def _from_fields(text: str, fields: dict) -> Extracted:
+    def field(*names: str) -> str | None:
+        for name in names:
+            value = fields.get(name)
+            if value not in (None, ""):
+                return str(value)[:10] if name == "date" else str(value)
+        return None
+
+    title, date = header_metadata(text)
+    return Extracted(
+        text,
+        field("title") or title,
+        field("date") or date,
+        field("source", "source_url", "url", "link"),
+    )
+
+
+def read_text(data: bytes) -> Extracted:
+    """A `.txt` file: the decoded text, less any front matter."""
+    fields, body = front_matter(decode(data))
+    return _from_fields(body, fields)
+
+
+def read_markdown(data: bytes) -> Extracted:
+    """A `.md` file: front matter becomes metadata; backslash escapes (`\\_`, `\\[`) are undone."""
+    fields, body = front_matter(decode(data))
+    return _from_fields(_MD_ESCAPE.sub(r"\1", body), fields)
+
+
+def read_html(data: bytes) -> Extracted:
+    """An HTML page: the paragraphs of its main content (the element holding most paragraph
+    text), one per block, whitespace collapsed as a browser would; nav, header and footer go."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(decode(data))
+
+    def meta(*keys: str) -> str | None:
+        for key in keys:
+            for attr in ("property", "name", "itemprop"):
+                node = tree.css_first(f'meta[{attr}="{key}"]')
+                if node is not None and (node.attributes.get("content") or "").strip():
+                    return node.attributes["content"].strip()
+        return None
+
+    title_node = tree.css_first("title")
+    title = meta("og:title", "twitter:title", "DC.title") or (
+        title_node.text().strip() if title_node is not None else None
+    )
+    date = meta("article:published_time", "datePublished", "DC.date", "ya:ovs:upload_date")
+    canonical = tree.css_first('link[rel="canonical"]')
+    source = meta("og:url") or (canonical.attributes.get("href") if canonical else None)
+    for node in tree.css(_DROP):
+        node.decompose()
+    for node in tree.css("br"):
+        node.replace_with(_BREAK)
+    root = _main_content(tree)
+    paragraphs = []
+    if root is not None:
+        for node in root.traverse():
+            if node.tag in _BLOCKS and not _inside_block(node, root):
+                lines = (_collapse(line) for line in node.text().split(_BREAK))
+                block = "\n".join(line for line in lines if line)
+                if block:
+                    paragraphs.append(block)
+    if not paragraphs:
+        raise FormatError("no readable text in this HTML page")
+    text = "\n\n".join(paragraphs) + "\n"
+    header_title, header_date = header_metadata(text)
+    return Extracted(
+        text, _collapse(title) if title else header_title, (date or "")[:10] or header_date, source
+    )
+
+
+def _collapse(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _inside_block(node, root) -> bool:
+    parent = node.parent
+    while parent is not None and parent is not root and parent != root:
+        if parent.tag in _BLOCKS:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _main_content(tree):
+    """Return the deepest element holding at least 60% of all paragraph text."""
+    body = tree.body
+    if body is None:
+        return None
+    paragraphs = body.css("p")
+    total = sum(len(p.text(strip=True)) for p in paragraphs)
+    if total == 0:
+        return body
+    held: Counter = Counter()
+    nodes = {}
+    for p in paragraphs:
+        size = len(p.text(strip=True))
+        node = p.parent
+        while node is not None:
+            key = node.mem_id
+            held[key] += size
+            nodes[key] = node
+            if node == body:
+                break
+            node = node.parent
+    best, best_depth = body, 0
+    for key, size in held.items():
+        if size >= 0.6 * total:
+            depth, node = 0, nodes[key]
+            while node is not None and node != body:
+                depth, node = depth + 1, node.parent
+            if depth > best_depth:
+                best, best_depth = nodes[key], depth
+    return best
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    bottom: float
+    left: float
+    right: float
+
+
+def read_pdf(data: bytes) -> Extracted:
+    """A PDF: text per page; running heads and page numbers repeated across pages go, lines are
+    joined into paragraphs (a wider gap between lines starts one) and end-of-line hyphens mended."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise FormatError(f"not a readable PDF ({exc})") from exc
+    try:
+        pages = [_page_lines(pdf[i]) for i in range(len(pdf))]
+        info = pdf.get_metadata_dict(skip_empty=True)
+    finally:
+        pdf.close()
+    pages = _drop_running_lines(pages)
+    paragraphs: list[list[_Line]] = []
+    width = max((ln.right for page in pages for ln in page), default=0.0)
+    for page in pages:
+        gaps = sorted(
+            a.bottom - b.bottom for a, b in zip(page, page[1:], strict=False) if a.bottom > b.bottom
+        )
+        pitch = gaps[len(gaps) // 4] if gaps else 0.0  # lower quartile: the plain line spacing
+        for k, line in enumerate(page):
+            if k == 0:
+                # a page's first line goes on the last paragraph if that ended in a full line
+                new = not paragraphs or paragraphs[-1][-1].right < 0.85 * width
+            else:
+                new = (
+                    page[k - 1].bottom - line.bottom > 1.3 * pitch
+                    or line.bottom > page[k - 1].bottom
+                )
+            if new:
+                paragraphs.append([line])
+            else:
+                paragraphs[-1].append(line)
+    text = "\n\n".join(_join_lines(p) for p in paragraphs)
+    if not text.strip():
+        raise FormatError("the PDF has no text layer (a scan?); run OCR on it first")
+    subject = info.get("Subject", "")
+    header_title, header_date = header_metadata(text)
+    return Extracted(
+        text + "\n",
+        info.get("Title") or header_title,
+        header_date,
+        subject if subject.startswith(("http://", "https://")) else None,
+    )
+
+
+def _page_lines(page) -> list[_Line]:
+    textpage = page.get_textpage()
+    try:
+        chars = textpage.get_text_range()
+        lines, pos = [], 0
+        for raw in chars.split("\r\n"):
+            first = len(raw) - len(raw.lstrip())
+            last = len(raw.rstrip()) - 1
+            if last >= first:
+                left, bottom, _, _ = textpage.get_charbox(pos + first)
+                _, _, right, _ = textpage.get_charbox(pos + last)
+                lines.append(_Line(raw.strip(), bottom, left, right))
+            pos += len(raw) + 2
+        return lines
+    finally:
+        textpage.close()
+
+
+def _template(line: str) -> str:
+    return re.sub(r"\d+", "#", line.casefold())
+
+
+def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Drop lines within three lines of a page's top or bottom whose text (digits aside) is on
+    at least half the pages: running heads, footers, page numbers."""
+    if len(pages) < 2:
+        return pages
+    seen: Counter = Counter()
+    for page in pages:
+        seen.update({_template(ln.text) for ln in page[:3] + page[-3:]})
+    running = {t for t, n in seen.items() if n >= max(2, len(pages) / 2)}
+    return [
+        [
+            ln
+            for k, ln in enumerate(page)
+            if not ((k < 3 or k >= len(page) - 3) and _template(ln.text) in running)
+        ]
+        for page in pages
+    ]
+
+
+def _join_lines(lines: list[_Line]) -> str:
+    out = lines[0].text
+    for line in lines[1:]:
+        soft = out.endswith(("\xad", "\x02"))  # a soft hyphen (PDFium reports \x02)
+        if soft or (re.search(r"[^\W\d_]-$", out) and line.text[:1].islower()):
+            out = out[:-1] + line.text
+        else:
+            out += " " + line.text
+    return out
+
+
+def read_docx(data: bytes) -> Extracted:
+    """A Word file: its body paragraphs in order (a label in a bold run is plain text here)."""
+    import docx
+
+    try:
+        document = docx.Document(BytesIO(data))
+    except Exception as exc:  # any failure to parse (zip, XML, package) means unreadable
+        raise FormatError(f"not a readable .docx file ({exc})") from exc
+    paragraphs = [p.text.strip() for p in document.paragraphs]
+    text = "\n\n".join(p for p in paragraphs if p)
+    if not text:
+        raise FormatError("the document has no text")
+    core = document.core_properties
+    header_title, header_date = header_metadata(text)
+    return Extracted(text + "\n", core.title or header_title, header_date, core.identifier or None)
+
+
+READERS: dict[str, Callable[[bytes], Extracted]] = {
+    ".txt": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}
+SUFFIXES = tuple(READERS)
+KINDS = ".txt, .md, .html, .pdf or .docx"
+
+
+def extract(suffix: str, data: bytes) -> Extracted:
+    """Return the text and metadata of a file with `suffix` and content `data`."""
+    reader = READERS.get(suffix.lower())
+    if reader is None:
+        raise FormatError(f"cannot read {suffix or 'a file without a suffix'}; use {KINDS}")
+    return reader(data)
