@@ -212,7 +212,9 @@ class _Line:
 
 def read_pdf(data: bytes) -> Extracted:
     """A PDF: text per page; running heads and page numbers repeated across pages go, lines are
-    joined into paragraphs (a wider gap between lines starts one) and end-of-line hyphens mended."""
+    grouped into paragraphs (a wider gap between lines starts one; a page's first line goes on
+    the paragraph before if that ended in a full-width line) and end-of-line hyphens mended.
+    Lines stay on their own lines, so a label opening a line after a page break is seen."""
     import pypdfium2 as pdfium
 
     try:
@@ -306,7 +308,7 @@ def _join_lines(lines: list[_Line]) -> str:
         if soft or (re.search(r"[^\W\d_]-$", out) and line.text[:1].islower()):
             out = out[:-1] + line.text
         else:
-            out += " " + line.text
+            out += "\n" + line.text
     return out
 
 

@@ -445,15 +445,18 @@ def iso_date(text: str) -> str | None:
 
 def header_metadata(text: str) -> tuple[str | None, str | None]:
     """Return `(title, date)` read from the header of a transcript (before the first turn)."""
-    title = date = None
-    for k, unit in enumerate(_scan(text, content_start(text), lambda label: True)[:8]):
+    start = content_start(text)
+    units = _scan(text, start, lambda label: True)[:8]
+    end = next((u.start for u in units if u.label), units[-1].end if units else start)
+    title = None
+    for unit in units[:3]:
         if unit.label is not None:
             break
         body = normalise(text[unit.start : unit.end])
-        if title is None and k < 3 and _looks_like_title(body):
+        if _looks_like_title(body):
             title = body
-        date = date or (iso_date(body) if len(body) <= 160 else None)
-    return title, date
+            break
+    return title, iso_date(text[start:end])
 
 
 def _label_of(match: re.Match) -> Label | None:

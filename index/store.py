@@ -2,7 +2,7 @@
 
 Layout of an index directory (no pickle anywhere):
   manifest.json    format version, corpus hash, embedders (name, dim), counts
-  documents.json   doc name, original path, sha256 and the original text of every document
+  documents.json   doc name, original path, extracted text, its sha256, title, date, source
   passages.json    the passages, with sentence spans
   lexicon.json     vocabulary, BM25 statistics and question->answer routes (index/lexicon.py)
   <embedder>.passages.faiss / <embedder>.sentences.faiss   inner-product indexes of unit vectors
@@ -10,6 +10,7 @@ Layout of an index directory (no pickle anywhere):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -208,10 +209,7 @@ def save(index: CorpusIndex, directory: Path) -> Path:
     try:
         _write_json(
             tmp / "documents.json",
-            [
-                {"doc": d.doc, "path": d.path, "sha256": d.sha256, "text": d.text}
-                for d in index.documents.values()
-            ],
+            [dataclasses.asdict(d) for d in index.documents.values()],
         )
         _write_json(tmp / "passages.json", [p.to_json() for p in index.passages])
         _write_json(tmp / "lexicon.json", index.lexicon.to_json())
@@ -281,7 +279,7 @@ def load(
     documents = {}
     for item in _read_json(directory / "documents.json"):
         try:
-            doc = Document(item["doc"], item["path"], item["text"], item["sha256"])
+            doc = Document(**item)
         except (KeyError, TypeError) as exc:
             raise _corrupt(directory / "documents.json", f"bad record {exc}") from exc
         if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
