@@ -361,9 +361,13 @@ def parse_label(raw: str) -> Label | None:
         return None
     outer, groups = split
     words = outer.split()
-    if not 1 <= len(words) <= 12 or re.search(r"[,;!?\"“”\[\]]", outer):
+    # a comma only in a title before a bracketed name: "Minister of State, Foreign Office (Jo Bo)"
+    if not 1 <= len(words) <= 12 or re.search(
+        r"[;!?\"“”\[\]]" if groups else r"[,;!?\"“”\[\]]", outer
+    ):
         return None
     for i, word in enumerate(words):
+        word = word.rstrip(",")
         if "." in word:
             bare = word.casefold().rstrip(".")
             if bare not in _ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", word):

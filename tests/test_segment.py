@@ -119,3 +119,144 @@ def test_fuzz_offsets_stay_inside_the_source_and_match(text):
         assert normalise(text[p.start : p.end]) == p.text != ""
         for s, e in p.sentences:
             assert p.start <= s < e <= p.end
+
+
+def roles_and_speakers(text: str) -> list[tuple[str, str | None, str]]:
+    return [(p.role, p.speaker, p.text) for p in segment(doc(text, "t"))]
+
+
+def test_white_house_labels_titles_and_a_bare_q():
+    text = (
+        "MS. JEAN-PIERRE:  Good afternoon.\n\n"
+        "Q    Is the deal done?\n\n"
+        "MS. JEAN-PIERRE:  Not yet. (Laughter.) We are close.\n\n"
+        "Q: And the summit?\n\n"
+        "Q. Anything else?\n\n"
+        "SECRETARY BLINKEN:  The summit is on.\n\n"
+        "QUESTION: Where?\n\n"
+        "THE PRESIDENT:  In Geneva.\n\n"
+        "PRESIDENT BIDEN:  Yes, Geneva.\n\n"
+        "END    1:52 P.M. EST\n\n"
+        "Stay connected with the White House.\n"
+    )
+    got = roles_and_speakers(text)
+    assert got == [
+        ("statement", "Ms. Jean-Pierre", "Good afternoon."),
+        ("question", "Journalist", "Is the deal done?"),
+        ("answer", "Ms. Jean-Pierre", "Not yet."),
+        ("answer", "Ms. Jean-Pierre", "We are close."),
+        ("question", "Journalist", "And the summit?"),
+        ("question", "Journalist", "Anything else?"),
+        ("answer", "Secretary Blinken", "The summit is on."),
+        ("question", "Journalist", "Where?"),
+        ("answer", "President Biden", "In Geneva."),
+        ("answer", "President Biden", "Yes, Geneva."),
+    ]
+
+
+def test_labels_on_their_own_line_and_moderator_and_russian_question():
+    text = (
+        "MODERATOR:\nWelcome, everyone.\n\n"
+        "Вопрос:\nКогда?\n\n"
+        "Dmitry Peskov:\nСкоро.\n\nЕщё абзац.\n"
+    )
+    got = roles_and_speakers(text)
+    assert got == [
+        ("moderator", "Moderator", "Welcome, everyone."),
+        ("question", "Journalist", "Когда?"),
+        ("answer", "Dmitry Peskov", "Скоро."),
+        ("answer", "Dmitry Peskov", "Ещё абзац."),
+    ]
+
+
+def test_prose_with_colons_is_not_a_label():
+    text = (
+        "Jane Roe: We start.\n\n"
+        "Note: the figures are provisional.\n\n"
+        "Washington, D.C.: a city of monuments.\n\n"
+        "In Ukraine: the front holds.\n\n"
+        "Question: Is that so?\n\n"
+        "Jane Roe: It is.\n"
+    )
+    got = roles_and_speakers(text)
+    assert [g[1] for g in got] == ["Jane Roe"] * 4 + ["Journalist", "Jane Roe"]
+    assert got[1][2] == "Note: the figures are provisional."
+    assert got[2][2] == "Washington, D.C.: a city of monuments."
+    assert got[3][2] == "In Ukraine: the front holds."
+
+
+def test_hansard_labels_map_short_forms_to_one_member():
+    text = (
+        "Syria\n\n"
+        "1. Mr William Hague (Richmond (Yorks)) (Con): Will the Minister act? [1234]\n\n"
+        "The Minister of State, Foreign Office (Jane Roe): We shall.\n\n"
+        "Mr Hague: When?\n\n"
+        "Jane Roe: Soon.\n\n"
+        "Mr Speaker: Order.\n"
+    )
+    got = roles_and_speakers(text)
+    assert got == [
+        ("title", None, "Syria"),
+        ("question", "William Hague", "Will the Minister act?"),  # [1234] is no speech
+        ("answer", "Jane Roe", "We shall."),
+        ("question", "William Hague", "When?"),
+        ("answer", "Jane Roe", "Soon."),
+        ("moderator", "Mr Speaker", "Order."),
+    ]
+
+
+def test_time_stamps_stage_lines_and_markdown_bold_labels():
+    text = (
+        "*(10.54 am)*\n\n"
+        "**Ms Ann Lee**: Is it true?\n\n"
+        "**Mr Bo Chan:** It is, and it has been true for many years now.\n\n"
+        "[00:00:01:02]\nMs Ann Lee: Thank you?\n"
+        "Mr Bo Chan: Yes.\n\n"
+        "*(The witness withdrew)*\n"
+    )
+    got = roles_and_speakers(text)
+    assert [(r, s) for r, s, _ in got] == [
+        ("question", "Ann Lee"),
+        ("answer", "Bo Chan"),
+        ("question", "Ann Lee"),
+        ("answer", "Bo Chan"),
+    ]
+    assert [t for *_, t in got][2:] == ["Thank you?", "Yes."]
+
+
+def test_front_matter_is_metadata_not_text():
+    from quotebot.index.formats import read_markdown, read_text
+
+    yaml_md = b"---\ntitle: A Briefing\ndate: 2025-01-29\nsource: https://x.test/b\n---\nQ  Hi?\n"
+    got = read_markdown(yaml_md)
+    assert (got.title, got.date, got.source) == ("A Briefing", "2025-01-29", "https://x.test/b")
+    assert got.text == "Q  Hi?\n"
+    toml_txt = b'+++\ntitle = "Notes"\ndate = 2024-02-06\n+++\nText \\_ here.\n'
+    got = read_text(toml_txt)
+    assert (got.title, got.date, got.text) == ("Notes", "2024-02-06", "Text \\_ here.\n")
+    assert read_markdown(b"Text \\_ here.\n").text == "Text _ here.\n"
+    assert read_text(b"---\nnot: [closed\n---\nBody.\n").text.startswith("---")
+
+
+def test_html_reader_keeps_the_article_and_drops_chrome():
+    from quotebot.index.formats import read_html
+
+    page = (
+        "<html><head><title>Talk</title><meta property='og:url' content='https://x.test/t'>"
+        "</head><body><nav><p>Home</p><p>News</p></nav><div class='side'><p>Ad</p></div>"
+        "<article><h1>Talk on trade</h1><p><b>Question:</b> Is it\n  done?</p>"
+        "<p><b>Jane Roe:</b> Yes.<br>Fully.</p></article><footer><p>Copyright</p></footer>"
+        "</body></html>"
+    ).encode()
+    got = read_html(page)
+    assert got.text == "Talk on trade\n\nQuestion: Is it done?\n\nJane Roe: Yes.\nFully.\n"
+    assert (got.title, got.source) == ("Talk", "https://x.test/t")
+
+
+def test_pdf_lines_join_with_hyphens_mended():
+    from quotebot.index.formats import _join_lines, _Line
+
+    lines = [
+        _Line(t, 0, 0, 0) for t in ("a well-", "known fact, U.S.-", "Qatar and co\x02", "operation")
+    ]
+    assert _join_lines(lines) == "a wellknown fact, U.S.-\nQatar and cooperation"
