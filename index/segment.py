@@ -5,9 +5,10 @@ line: `Name:`, `MS. LEAVITT:`, `PRESIDENT TRUMP:`, `**Ms Melanie Field**:`, Hans
 `1. Mr David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`. A label may stand alone on its
 line with the words below it. A turn runs until the next label (a following paragraph goes on
 the same turn) or until a heading, and nothing after an `END` line is speech. Lines that are not
-speech are dropped: time stamps (`[00:00:00:01]`, `1:06 P.M. EST`, `*(10.54 am)*`), stage
-directions on their own (`(Laughter.)`, `[Mr Speaker in the Chair]`), rules and column markers.
-Short unpunctuated lines before the first turn (and headings between turns) are titles.
+speech are dropped: time stamps (`[00:00:00:01]`, `*(10.54 am)*`), stage directions on their
+own (`(Laughter.)`, `[Mr Speaker in the Chair]`), rules and column markers. Short unpunctuated
+lines before the first turn, headings between turns and a time of day on its own line
+(`11:06 A.M. EST`) are titles: not speech, but there to answer "when did it start?".
 
 A candidate label must look like one (short, capitalised words, honorifics or a known role such
 as `MODERATOR`). One that is neither titled nor a known role must be a name of two or more
@@ -231,6 +232,7 @@ _LABEL = re.compile(
     r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?)[^\S\n]*:)"
     r"(?=\s|$)"
 )
+_CLOCK = re.compile(r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?(?:\s+[a-z]{2,4})?", re.I)  # 11:06 A.M. EST
 _TIMESTAMP = re.compile(
     r"\[?\(?\d{1,3}(?:[:.]\d{2}){1,3}(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?\)?\]?", re.I
 )
@@ -456,6 +458,8 @@ def header_metadata(text: str) -> tuple[str | None, str | None]:
     for unit in units[:3]:
         if unit.label is not None:
             break
+        if unit.heading:
+            continue
         body = normalise(text[unit.start : unit.end])
         if _looks_like_title(body):
             title = body
@@ -495,6 +499,12 @@ def _scan(text: str, start: int, accept) -> list[_Unit]:
                 if current:
                     units.append(current)
                 return units
+            if _CLOCK.fullmatch(normalise(line)):  # a time of day on its own: a title line
+                if current:
+                    units.append(current)
+                units.append(_Unit(lstart, lend, heading=True))
+                current, may_label = None, True
+                continue
             if is_skip_line(line):
                 if current:
                     units.append(current)
@@ -550,9 +560,13 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     for i, unit in enumerate(units):
         if unit.label is None and unit.start < unit.end:
             body = normalise(text[unit.start : unit.end])
-            unit.heading = is_dateline(body) or (
-                (i == 0 or (labelled and i < first_label) or _is_heading(body))
-                and _looks_like_title(body)
+            unit.heading = (
+                unit.heading
+                or is_dateline(body)
+                or (
+                    (i == 0 or (labelled and i < first_label) or _is_heading(body))
+                    and _looks_like_title(body)
+                )
             )
     header = " \n".join(normalise(text[u.start : u.end]) for u in units[:first_label])
     speakers = _speakers([u.label for u in units if u.label], f"{document.title or ''}\n{header}")

@@ -175,7 +175,8 @@ def test_markdown_front_matter_becomes_metadata():
     assert not document.text.startswith("---") and "mirror:" not in document.text
     # the markdown escape \[ is undone, so a quote of the sentence matches the rendered text
     assert any("[Seila]" in p.text for p in passages)
-    assert passages[0].speaker == "Karoline Leavitt" and passages[1].text == "Good afternoon."
+    assert (passages[0].role, passages[0].text) == ("title", "1:06 P.M. EST")  # not speech
+    assert passages[1].speaker == "Karoline Leavitt" and passages[2].text == "Good afternoon."
 
 
 def test_pdf_loses_running_heads_and_page_numbers_but_keeps_paragraphs():
@@ -263,3 +264,29 @@ def test_cli_passages_shows_a_pdf_transcript():
     assert result.returncode == 0, result.stderr
     assert "John Kirby" in result.stdout and "Journalist (question)" in result.stdout
     assert "Moderator" in result.stdout
+
+
+def test_every_gold_quote_of_the_transcript_questions_lies_in_one_passage_of_the_right_role():
+    """evals/transcripts.jsonl's gold quotes are whole sentences of the documents: each must be
+    inside one passage (so it can be quoted and verified), an official's words in an answer or
+    statement, a questioner's words in a question."""
+    documents = {Path(name).stem: load(name) for name in EXPECTED}
+    seed = read_document(Path(DEFAULT_CORPUS), "statement")
+    documents["statement"] = (seed, segment(seed))
+    questions = CORPORA.parent / "transcripts.jsonl"
+    checked = 0
+    for line in questions.read_text("utf-8").splitlines():
+        q = json.loads(line)
+        _, passages = documents[q["doc"]]
+        roles = []
+        for quote in q["quotes"]:
+            holders = [p for p in passages if normalise(quote) in p.text]
+            assert holders, (q["id"], quote)
+            roles.append({p.role for p in holders})
+            checked += 1
+        if q["category"] == "official":
+            assert all(r & {"answer", "statement"} for r in roles), q["id"]
+        # who asked: the question, and maybe who gave the floor (air-to-ground has no questions)
+        if q["category"] == "asked" and not q["doc"].startswith("08_"):
+            assert any("question" in r for r in roles), q["id"]
+    assert checked >= 250

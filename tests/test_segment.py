@@ -242,12 +242,12 @@ def test_html_reader_keeps_the_article_and_drops_chrome():
     from quotebot.index.formats import read_html
 
     page = (
-        "<html><head><title>Talk</title><meta property='og:url' content='https://x.test/t'>"
-        "</head><body><nav><p>Home</p><p>News</p></nav><div class='side'><p>Ad</p></div>"
-        "<article><h1>Talk on trade</h1><p><b>Question:</b> Is it\n  done?</p>"
-        "<p><b>Jane Roe:</b> Yes.<br>Fully.</p></article><footer><p>Copyright</p></footer>"
-        "</body></html>"
-    ).encode()
+        b"<html><head><title>Talk</title><meta property='og:url' content='https://x.test/t'>"
+        b"</head><body><nav><p>Home</p><p>News</p></nav><div class='side'><p>Ad</p></div>"
+        b"<article><h1>Talk on trade</h1><p><b>Question:</b> Is it\n  done?</p>"
+        b"<p><b>Jane Roe:</b> Yes.<br>Fully.</p></article><footer><p>Copyright</p></footer>"
+        b"</body></html>"
+    )
     got = read_html(page)
     assert got.text == "Talk on trade\n\nQuestion: Is it done?\n\nJane Roe: Yes.\nFully.\n"
     assert (got.title, got.source) == ("Talk", "https://x.test/t")
