@@ -163,7 +163,7 @@ def _collapse(text: str) -> str:
 
 def _inside_block(node, root) -> bool:
     parent = node.parent
-    while parent is not None and parent is not root and parent != root:
+    while parent is not None and parent.mem_id != root.mem_id:
         if parent.tag in _BLOCKS:
             return True
         parent = parent.parent
@@ -175,31 +175,24 @@ def _main_content(tree):
     body = tree.body
     if body is None:
         return None
-    paragraphs = body.css("p")
-    total = sum(len(p.text(strip=True)) for p in paragraphs)
+    sizes = [(p, len(p.text(strip=True))) for p in body.css("p")]
+    total = sum(size for _, size in sizes)
     if total == 0:
         return body
     held: Counter = Counter()
-    nodes = {}
-    for p in paragraphs:
-        size = len(p.text(strip=True))
+    nodes, depth = {}, {}
+    for p, size in sizes:
+        chain = []
         node = p.parent
-        while node is not None:
-            key = node.mem_id
-            held[key] += size
-            nodes[key] = node
-            if node == body:
-                break
+        while node is not None and node.mem_id != body.mem_id:
+            chain.append(node)
             node = node.parent
-    best, best_depth = body, 0
-    for key, size in held.items():
-        if size >= 0.6 * total:
-            depth, node = 0, nodes[key]
-            while node is not None and node != body:
-                depth, node = depth + 1, node.parent
-            if depth > best_depth:
-                best, best_depth = nodes[key], depth
-    return best
+        for k, node in enumerate(chain):
+            held[node.mem_id] += size
+            nodes[node.mem_id] = node
+            depth[node.mem_id] = len(chain) - k
+    deep = [key for key, size in held.items() if size >= 0.6 * total]
+    return nodes[max(deep, key=depth.__getitem__)] if deep else body
 
 
 @dataclass(frozen=True)

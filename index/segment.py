@@ -322,7 +322,8 @@ def _is_boundary(text: str, sentence_start: int, match: re.Match, end: int) -> b
     if nxt < end and text[nxt].islower():
         return False
     if match.group() == ".":
-        word = _LAST_WORD.search(text, sentence_start, match.start())
+        # the last word before the stop (a window keeps this linear in the sentence's length)
+        word = _LAST_WORD.search(text, max(sentence_start, match.start() - 40), match.start())
         if word:
             token = word.group(1).casefold()
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
@@ -333,10 +334,15 @@ def _is_boundary(text: str, sentence_start: int, match: re.Match, end: int) -> b
 def is_skip_line(line: str) -> bool:
     """Return True for a line that is not speech: a time stamp, a stage direction on its own,
     a directive, a rule or a column marker."""
+    line = line.strip()
+    if not line or len(line) > 300:
+        return False
+    if line[0] not in "[(*_-=~#\\" and not line[0].isdigit() and "Column" not in line:
+        return False  # what every pattern below needs, checked cheaply
     line = normalise(line)
     return bool(
         _TIMESTAMP.fullmatch(line)
-        or (len(line) <= 200 and _STAGE.fullmatch(line.strip("*_")))
+        or _STAGE.fullmatch(line.strip("*_"))
         or _SKIP_LINE.fullmatch(line)
     )
 
@@ -356,9 +362,9 @@ def parse_label(raw: str) -> Label | None:
         return Label("moderator", text, "", text)
     if key in INTERPRETER_LABELS:
         return Label("interpreter", text, "", text)
-    if key in NOT_LABELS:
+    if key in NOT_LABELS or len(text) > 120:
         return None
-    split = _split_groups(text)
+    split = _split_groups(text) if "(" in text or ")" in text else (text, [])
     if split is None:
         return None
     outer, groups = split
@@ -495,11 +501,11 @@ def _scan(text: str, start: int, accept) -> list[_Unit]:
         current: _Unit | None = None
         for lstart, lend in lines:
             line = text[lstart:lend]
-            if _END.fullmatch(normalise(line)):
+            if _END.fullmatch(line):
                 if current:
                     units.append(current)
                 return units
-            if _CLOCK.fullmatch(normalise(line)):  # a time of day on its own: a title line
+            if _CLOCK.fullmatch(line):  # a time of day on its own: a title line
                 if current:
                     units.append(current)
                 units.append(_Unit(lstart, lend, heading=True))
@@ -527,9 +533,18 @@ def _scan(text: str, start: int, accept) -> list[_Unit]:
     return units
 
 
-def _accepting(text: str, start: int):
-    """Return the label test for this document: see the module docstring."""
-    candidates = [u.label for u in _scan(text, start, lambda label: True) if u.label]
+def _units(text: str, start: int) -> list[_Unit]:
+    """Return the units of `text[start:]` with the labels this document accepts (see the module
+    docstring): a scan taking every candidate, and a second one if any is refused."""
+    units = _scan(text, start, lambda label: True)
+    accept = _accepting([u.label for u in units if u.label])
+    if all(accept(u.label) for u in units if u.label):
+        return units
+    return _scan(text, start, accept)
+
+
+def _accepting(candidates: list[Label]):
+    """Return the label test for a document whose candidate labels are `candidates`."""
     keys = Counter((lb.name or lb.title).casefold() for lb in candidates if lb.kind == "person")
     capitals = sum(1 for lb in candidates if lb.text.isupper() and lb.kind != "question")
 
@@ -554,7 +569,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     """Return the passages of `document`, in order, with offsets into `document.text`."""
     text = document.text
     start = content_start(text)
-    units = _scan(text, start, _accepting(text, start))
+    units = _units(text, start)
     labelled = any(u.label for u in units)
     first_label = next((i for i, u in enumerate(units) if u.label), len(units))
     for i, unit in enumerate(units):
