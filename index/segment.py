@@ -245,7 +245,6 @@ _SKIP_LINE = re.compile(
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
-_NAME_WORD = re.compile(r"[A-Z][\w’'.-]*")
 
 
 @dataclass(frozen=True)
