@@ -290,3 +290,30 @@ def test_every_gold_quote_of_the_transcript_questions_lies_in_one_passage_of_the
         if q["category"] == "asked" and not q["doc"].startswith("08_"):
             assert any("question" in r for r in roles), q["id"]
     assert checked >= 250
+
+
+@pytest.mark.parametrize(
+    ("name", "labels"),
+    [
+        ("01_wh-briefing-leavitt-2025-01-29.md", {"Karoline Leavitt": "MS. LEAVITT:"}),
+        ("02_wh-trump-modi-presser-2025-02-13.txt", {"Narendra Modi": "PRIME MINISTER MODI:"}),
+        (
+            "03_wh-kirby-gaggle-2024-02-06.pdf",
+            {"John Kirby": "MR. KIRBY:", "Moderator": "MODERATOR:"},
+        ),
+        ("07_wh-interview-trump-fox-sports-2025-02-16.md", {"President Trump": "THE PRESIDENT:"}),
+    ],
+)
+def test_one_turn_per_label_in_the_text(name, labels):
+    """Every label opens a turn, except one followed only by a stage direction ("(Laughs.)")."""
+    document, passages = load(name)
+    first = {}
+    for p in passages:
+        first.setdefault(p.turn, p)
+    text = document.text
+    speech = r"(?!\s*\([^)\n]*\)\s*$)"
+    for speaker, label in labels.items():
+        written = len(re.findall(rf"^\s*{re.escape(label)}{speech}", text, re.M))
+        assert written and sum(p.speaker == speaker for p in first.values()) == written
+    questions = len(re.findall(rf"^\s*Q\s{speech}", text, re.M))
+    assert questions and sum(p.role == "question" for p in first.values()) == questions
