@@ -1,5 +1,6 @@
-# quotebot: `make run` starts the chat UI on the seed statement; `make test` runs the suite.
-# Both create .venv on first use (idempotent: re-run only when pyproject.toml changes).
+# quotebot: `make run` starts the chat UI on the seed statement; `make test` runs the suite;
+# `make wheel-check` builds the wheel and runs it from a fresh venv outside the repository.
+# They create .venv on first use (idempotent: re-run only when pyproject.toml changes).
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
@@ -7,8 +8,9 @@ HOST    ?= 127.0.0.1
 PORT    ?= 7860
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
+SHELL   := bash
 
-.PHONY: setup browser run chat test lint bench clean
+.PHONY: setup browser run chat test lint bench clean wheel-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -37,6 +39,32 @@ lint: setup
 
 test: setup browser lint
 	$(PY) -m pytest
+
+# The built wheel, installed with its pinned dependencies (torch first, as above) into a fresh
+# venv, answers a question and runs the shipped question set's test split from a temporary
+# folder; its only top-level package is `quotebot`. Reuses pip's cache.
+WHEEL_TMP ?= $(shell mktemp -d -t quotebot-wheel-XXXXXX)
+wheel-check: setup
+	set -euo pipefail; tmp="$(WHEEL_TMP)"; \
+	rm -rf dist; $(PY) -m pip wheel -q --no-deps --no-build-isolation -w dist .; \
+	wheel=$$(ls dist/quotebot-*.whl); echo "built $$wheel"; \
+	$(PY) -c "import sys, zipfile; \
+	tops = {n.split('/')[0] for n in zipfile.ZipFile(sys.argv[1]).namelist()}; \
+	tops = {t for t in tops if not t.endswith('.dist-info')}; \
+	assert tops == {'quotebot'}, f'top-level names in the wheel: {sorted(tops)}'" "$$wheel"; \
+	python3 -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install -q torch==2.13.0; \
+	"$$tmp/venv/bin/python" -m pip install -q "$$wheel"; \
+	mkdir -p "$$tmp/run"; cd "$$tmp/run"; \
+	export QUOTEBOT_CACHE_DIR="$$tmp/cache"; \
+	"$$tmp/venv/bin/quotebot" ask "How long did the meeting last?" | tee answer.txt; \
+	grep -q "five hours" answer.txt; \
+	qset=$$("$$tmp/venv/bin/python" -c \
+	  "from quotebot.settings import DEFAULT_QUESTION_SET as s; print(s)"); \
+	case "$$qset" in "$(CURDIR)"/*) echo "the shipped set comes from the repository: $$qset"; exit 1;; esac; \
+	"$$tmp/venv/bin/quotebot" eval "$$qset" --split test --out "$$tmp/run/eval"; \
+	test -s "$$tmp/run/eval/report.html"; \
+	rm -rf "$$tmp"; echo "wheel-check passed"
 
 bench: setup
 	$(PY) -m bench.run

@@ -24,7 +24,7 @@ from quotebot.bot.question import prepare
 from quotebot.bot.scoring import ScoringConfig, Weights, save_scoring
 from quotebot.bot.selector import select
 from quotebot.evaluation.metrics.spans import Span, covered, locate, union
-from quotebot.evaluation.runner import load_questions
+from quotebot.evaluation.questions import load_questions
 
 from quotebot.settings import Settings
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         for q, query, evidence, gold in prepared:
             sel = select(query, evidence, index, scoring, bot.settings.max_quotes)
             cited = [_span(index, quote) for quote in sel.quotes]
-            scores[q.split].append(_objective(q.answerable, cited, gold))
+            scores.setdefault(q.split, []).append(_objective(q.answerable, cited, gold))
         dev = sum(scores["dev"]) / len(scores["dev"])
         test = sum(scores["test"]) / len(scores["test"])
         results.append((dev, test, scoring))

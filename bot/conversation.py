@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from quotebot.errors import QuestionError
+from quotebot.jsonio import JSONInputError, loads
 
 from .records import Answer
 
@@ -58,11 +58,13 @@ def as_turns(history: Sequence[Turn | dict]) -> list[Turn]:
 def read_history(path: Path) -> list[Turn]:
     """Return the turns in a JSON file of role/content messages."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise QuestionError(f"{path}: cannot read the history file ({exc.strerror})") from exc
-    except ValueError as exc:
-        raise QuestionError(f"{path}: the history file is not valid JSON ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise QuestionError(f"{path}: the history file is not UTF-8 (byte {exc.start})") from exc
+    except JSONInputError as exc:
+        raise QuestionError(f"{path}: the history file is {exc}") from exc
     if not isinstance(data, list):
         raise QuestionError(f"{path}: the history must be a JSON list of messages")
     return turns_from_messages(data)

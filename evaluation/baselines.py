@@ -23,7 +23,7 @@ from quotebot.index.text import normalise, tokens
 from quotebot.settings import Settings
 
 from .metrics.spans import Span
-from .runner import System
+from .records import System
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

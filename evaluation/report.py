@@ -1,17 +1,21 @@
 """The HTML report of an eval run: tables, inline SVG plots, and the failures beside the gold.
 
-One self-contained file with no scripts and no external assets; every text that comes from a
-question set, an answer or a quote is HTML-escaped.
+One self-contained file with no scripts and no external assets, rendered from
+`templates/report.html.j2` by Jinja2 with autoescape on: every text that comes from a question
+set, an answer or a quote is HTML-escaped. The plots are SVG built here, escaped the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from html import escape
 from pathlib import Path
 
-from .runner import METRICS, Question, fmt
+from .records import Question, Result, Run
+from .summary import METRICS, fmt
 
+TEMPLATES = Path(__file__).with_name("templates")
 COLOURS = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c")
 CATEGORY_METRICS = (
     "questions",
@@ -30,76 +34,64 @@ FAILURE_RULE = (
     "quote characters cited (citation recall under 0.5), an unanswerable question that was "
     "answered, or a question that raised an error."
 )
-_CSS = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-table { border-collapse: collapse; margin: .5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-th { background: #f4f4f4; }
-.note { background: #fffbea; border-left: 4px solid #d69e2e; padding: .5em 1em; }
-.quote { margin: 0 0 .4em; }
-.meta { color: #666; font-size: 12px; }
-figure { display: inline-block; margin: 0 1em 1em 0; }
-"""
 
 
-def write_report(
-    path: Path, summary: dict, questions: Sequence[Question], results: Sequence[dict]
-) -> Path:
-    """Write the report of `summary` (with the per-question `results`) to `path`; return it."""
+@cache
+def _template():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("report.html.j2")
+
+
+def write_report(path: Path, run: Run) -> Path:
+    """Write the report of `run` to `path`; return it."""
     path = Path(path)
-    path.write_text(render(summary, questions, results), encoding="utf-8")
+    path.write_text(render(run.summary, run.questions, run.results), encoding="utf-8")
     return path
 
 
-def render(summary: dict, questions: Sequence[Question], results: Sequence[dict]) -> str:
+def render(summary: dict, questions: Sequence[Question], results: Sequence[Result]) -> str:
     """Return the report as one HTML document: overall (side by side), by split, plots, by
     category, then the first system's failures."""
+    from markupsafe import Markup
+
     systems = summary["systems"]
     names = list(systems)
-    title = f"quotebot evaluation: {summary.get('question_set', 'question set')}"
-    heading = f"Side by side: {' vs '.join(names)}" if len(names) > 1 else "Overall"
     rows = ("questions", "answerable", "abstained", "errors", *METRICS)
     split_columns = [(n, s) for n in names for s in systems[n]["by_split"]]
-    parts = [
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
-        f"<p>{summary['questions']} questions, split: {escape(summary['split'])}; systems: "
-        f"{escape(', '.join(names))}.</p>",
-        f'<p class="note">{escape(summary["note"])}</p>',
-        f"<h2>{escape(heading)}</h2>",
-        _table(
-            "metric", names, [(m, [fmt(systems[n]["overall"][m], m) for n in names]) for m in rows]
-        ),
-        "<h2>By split</h2>",
-        _table(
-            "metric",
-            [f"{n} {s}" for n, s in split_columns],
-            [(m, [fmt(systems[n]["by_split"][s][m], m) for n, s in split_columns]) for m in rows],
-        ),
-        "<h2>Plots</h2>",
-        _plots(systems, results),
-        "<h2>By category</h2>",
-    ]
-    for name, s in systems.items():
-        parts.append(f"<h3>{escape(name)}</h3>")
-        parts.append(
-            _table(
-                "category",
-                CATEGORY_METRICS,
+    return _template().render(
+        title=f"quotebot evaluation: {summary.get('question_set', 'question set')}",
+        summary=summary,
+        names=names,
+        heading=f"Side by side: {' vs '.join(names)}" if len(names) > 1 else "Overall",
+        overall=[(m, [fmt(systems[n]["overall"][m], m) for n in names]) for m in rows],
+        split_columns=[f"{n} {s}" for n, s in split_columns],
+        by_split=[
+            (m, [fmt(systems[n]["by_split"][s][m], m) for n, s in split_columns]) for m in rows
+        ],
+        figures=[Markup(f) for f in _plots(systems, results)],  # noqa: S704 - built escaped
+        category_metrics=CATEGORY_METRICS,
+        by_category=[
+            (
+                name,
                 [
                     (c, [fmt(g[m], m) for m in CATEGORY_METRICS])
                     for c, g in s["by_category"].items()
                 ],
             )
-        )
-    parts.append(_failures(names[0], questions, results))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+            for name, s in systems.items()
+        ],
+        failure_rule=FAILURE_RULE,
+        failures=_failures(names[0], questions, results),
+    )
 
 
-def _plots(systems: dict, results: Sequence[dict]) -> str:
+def _plots(systems: dict, results: Sequence[Result]) -> list[str]:
     """Return the figures: scores by category (all systems), and each system's latencies."""
     names = list(systems)
     categories = list(systems[names[0]]["by_category"])
@@ -110,81 +102,48 @@ def _plots(systems: dict, results: Sequence[dict]) -> str:
         }
         figures.append(bar_chart(f"{metric} by category", categories, series))
     for i, name in enumerate(names):
-        latencies = [r["latency_ms"] for r in results if r["system"] == name]
+        latencies = [r.latency_ms for r in results if r.system == name]
         figures.append(histogram(f"latency of {name} (ms)", latencies, COLOURS[i % len(COLOURS)]))
-    return "".join(f"<figure>{f}</figure>" for f in figures)
+    return figures
 
 
-def is_failure(question: Question, result: dict) -> bool:
+def is_failure(question: Question, result: Result) -> bool:
     """Return True when `result` fails `question` by the rule in FAILURE_RULE."""
-    if result.get("error"):
+    if result.error:
         return True
     if not question.answerable:
-        return not result["abstained"]
-    recall = result["scores"]["citation_recall"]
-    return result["abstained"] or recall is None or recall < 0.5
+        return not result.abstained
+    recall = result.scores["citation_recall"]
+    return result.abstained or recall is None or recall < 0.5
 
 
-def _failures(system: str, questions: Sequence[Question], results: Sequence[dict]) -> str:
-    by_id = {r["id"]: r for r in results if r["system"] == system}
-    failed = [(q, by_id[q.id]) for q in questions if q.id in by_id and is_failure(q, by_id[q.id])]
-    parts = [
-        f"<h2>Failures of {escape(system)} ({len(failed)})</h2>",
-        f"<p>{escape(FAILURE_RULE)}</p>",
-    ]
-    if not failed:
-        return "\n".join(parts)
-    parts.append(
-        "<table><tr><th>question</th><th>quoted by the system</th><th>gold quotes</th></tr>"
-    )
-    for q, r in failed:
-        history = "".join(
-            f'<div class="meta">{escape(m["role"])}: {escape(m["content"])}</div>'
-            for m in q.history
+def _failures(system: str, questions: Sequence[Question], results: Sequence[Result]) -> list:
+    by_id = {r.id: r for r in results if r.system == system}
+    failed = []
+    for q in questions:
+        r = by_id.get(q.id)
+        if r is None or not is_failure(q, r):
+            continue
+        answer = r.answer or {}
+        failed.append(
+            {
+                "question": q,
+                "meta": f"{q.id} · {q.category} · {q.split} · "
+                f"{'answerable' if q.answerable else 'unanswerable'}"
+                + (f" · {q.doc}" if q.doc else ""),
+                "recall": fmt(r.scores["citation_recall"]),
+                "answer": answer.get("answer", ""),
+                "citations": [{**c, "speaker": _speaker(c)} for c in answer.get("citations", [])],
+                "instead": f"error: {r.error}" if r.error else "abstained",
+            }
         )
-        meta = (
-            f"{q.id} · {q.category} · {q.split} · "
-            f"{'answerable' if q.answerable else 'unanswerable'}"
-        )
-        answer = r.get("answer") or {}
-        quoted = (
-            "".join(
-                f'<p class="quote">“{escape(c["quote"])}”<br><span class="meta">'
-                f"{escape(_speaker(c))}, {escape(c['passage_id'])}, chars {c['start']}-{c['end']}"
-                f"</span></p>"
-                for c in answer.get("citations", [])
-            )
-            or f"<em>{'error: ' + escape(r['error']) if r.get('error') else 'abstained'}</em>"
-        )
-        lead = escape(answer.get("answer", ""))
-        gold = "".join(f'<p class="quote">“{escape(g)}”</p>' for g in q.quotes) or (
-            "<em>none: should abstain</em>"
-        )
-        recall = fmt(r["scores"]["citation_recall"])
-        parts.append(
-            f"<tr><td>{history}<strong>{escape(q.question)}</strong>"
-            f'<div class="meta">{escape(meta)}; citation recall {recall}</div></td>'
-            f"<td><div>{lead}</div>{quoted}</td><td>{gold}</td></tr>"
-        )
-    parts.append("</table>")
-    return "\n".join(parts)
+    return failed
 
 
 def _speaker(citation: dict) -> str:
     if citation.get("role") == "question":
         return "Journalist (question)"
     return citation.get("speaker") or citation.get("role") or "unknown"
-
-
-def _table(corner: str, columns: Sequence[str], rows: Sequence[tuple[str, list[str]]]) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in (corner, *columns))
-    body = "".join(
-        f"<tr><th>{escape(name)}</th>"
-        + "".join(f'<td class="num">{escape(v)}</td>' for v in cells)
-        + "</tr>"
-        for name, cells in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def bar_chart(title: str, groups: Sequence[str], series: dict[str, list[float | None]]) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 from quotebot.bot.conversation import Turn
 from quotebot.bot.verify import verify
 from quotebot.index.text import normalise
 
 from quotebot.cli import main
+from quotebot.contract import SCHEMA_PATH
 from quotebot.errors import QuestionError
 
 pytestmark = pytest.mark.integration
@@ -161,6 +163,9 @@ def test_ask_json_is_the_contract(real_settings, capsys):
     c = data["citations"][0]
     assert set(c) == {"passage_id", "doc", "speaker", "role", "start", "end", "quote"}
     assert c["doc"] == "statement" and "five hours" in c["quote"]
+    assert data["version"] == 1
+    assert data["answer"].startswith(f"Yury Ushakov said: \u201c{c['quote']}\u201d [1]")
+    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     assert 0.0 <= data["confidence"] <= 1.0
     assert {"retrieve", "select", "verify", "total"} <= set(data["timings_ms"])
     assert data["retrieved"][0] == {

@@ -16,8 +16,11 @@ from quotebot.evaluation import runner as evaluation
 from quotebot.evaluation.baselines import BM25Baseline, LangChainStock, split_chunks
 from quotebot.evaluation.metrics.quote_verification import is_verified
 from quotebot.evaluation.metrics.spans import Span
+from quotebot.evaluation.questions import load_questions
+from quotebot.evaluation.records import QuestionSetError, Result, System
 from quotebot.evaluation.report import render
-from quotebot.evaluation.runner import METRICS, System, load_questions, run, summarise
+from quotebot.evaluation.runner import run
+from quotebot.evaluation.summary import METRICS, summarise
 from quotebot.index.corpus import load_corpus
 from quotebot.index.segment import segment
 from quotebot.index.text import normalise
@@ -164,6 +167,10 @@ def read_results(out: Path) -> list[dict]:
     return [json.loads(x) for x in (out / "results.jsonl").read_text("utf-8").splitlines()]
 
 
+def read_run(out: Path) -> list[Result]:
+    return [Result.from_json(r) for r in read_results(out)]
+
+
 # ---------------------------------------------------------------- runner and summary
 
 
@@ -183,7 +190,7 @@ def test_results_are_written_as_each_question_finishes(questions, tmp_path):
 def test_results_hold_the_answer_contract_latency_scores_and_system(questions, tmp_path):
     results = run_quietly(questions, systems(questions), tmp_path / "out")
     lines = read_results(tmp_path / "out")
-    assert lines == results and len(lines) == 2 * len(QUESTIONS)
+    assert lines == [r.to_json() for r in results] and len(lines) == 2 * len(QUESTIONS)
     first = lines[0]
     assert (first["system"], first["id"], first["question"]) == ("oracle", "q1", "How long?")
     assert first["answer"]["citations"][0]["quote"] == "The meeting lasted five hours."
@@ -222,7 +229,7 @@ def test_resume_after_an_interruption_gives_the_same_summary(questions, tmp_path
     resumed = run_quietly(questions, fresh, out, resume=True)
     assert [s.answerer.calls for s in fresh] == [0, len(QUESTIONS) - 2]
     assert summarise(questions, resumed) == expected
-    assert summarise(questions, read_results(out)) == expected
+    assert summarise(questions, read_run(out)) == expected
 
 
 def test_resume_drops_a_half_written_line_and_a_fresh_run_starts_over(questions, tmp_path):
@@ -243,8 +250,8 @@ def test_a_rejected_question_is_recorded_as_an_error_and_asked_again_on_resume(q
     out = tmp_path / "out"
     failing = System("oracle", Oracle(questions, SOURCES, UNITS, reject={"A deal?"}), UNITS)
     results = run_quietly(questions, [failing], out)
-    bad = next(r for r in results if r["id"] == "q2")
-    assert bad["error"] == "the question is too long" and bad["answer"] is None
+    bad = next(r for r in results if r.id == "q2")
+    assert bad.error == "the question is too long" and bad.answer is None
     assert summarise(questions, results)["systems"]["oracle"]["overall"]["errors"] == 1
     again = System("oracle", Oracle(questions, SOURCES, UNITS), UNITS)
     run_quietly(questions, [again], out, resume=True)
@@ -337,11 +344,10 @@ def test_eval_command_reports_a_bad_question_file_in_one_line(fake_quotebot, tmp
     assert fake_quotebot.calls == 0
 
 
-def test_eval_command_rejects_an_unknown_min_score_metric(capsys):
-    with pytest.raises(SystemExit) as caught:
-        main(["eval", "x.jsonl", "--min-score", "accuracy=0.5"])
-    assert caught.value.code == 2
-    assert "METRIC one of exact_match" in capsys.readouterr().err
+def test_eval_command_rejects_an_unknown_min_score_metric(subset, capsys):
+    assert main(["eval", str(subset), "--min-score", "accuracy=0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "METRIC one of exact_match" in err and err.count("\n") == 1
 
 
 # ---------------------------------------------------------------- baselines
@@ -392,3 +398,70 @@ def test_eval_command_runs_the_real_bot_and_baselines_end_to_end(real_settings, 
     assert first["scores"]["citation_recall"] == 1.0
     report = (out / "report.html").read_text("utf-8")
     assert "Side by side: quotebot vs langchain-stock vs bm25" in report
+
+
+# ---------------------------------------------------------------- structure
+
+
+def test_the_evaluation_modules_import_each_other_without_a_cycle():
+    """Every import between evaluation's modules, at the top or inside a function, follows one
+    direction (records <- questions, summary <- report, runner; baselines <- records)."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "evaluation"
+    modules = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+    graph = {}
+    for name in modules:
+        tree = ast.parse((folder / f"{name}.py").read_text("utf-8"))
+        targets = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level == 1:
+                    targets.add(module.split(".")[0])
+                elif module.startswith("quotebot.evaluation."):
+                    targets.add(module.split(".")[2])
+        graph[name] = targets & modules
+    seen, done = set(), set()
+
+    def visit(name, path):
+        assert name not in seen or name in done, f"import cycle: {' -> '.join(path)}"
+        if name in done:
+            return
+        seen.add(name)
+        for target in graph[name]:
+            visit(target, [*path, target])
+        done.add(name)
+
+    for name in sorted(modules):
+        visit(name, [name])
+    assert graph["records"] <= {"metrics"} and "runner" not in graph["baselines"]
+
+
+def test_questions_without_a_split_are_reported_as_unsplit(tmp_path):
+    path = tmp_path / "set.jsonl"
+    rows = [
+        {k: v for k, v in q.items() if k != "split"} if q["id"] == "q2" else q for q in QUESTIONS
+    ]
+    path.write_text("".join(json.dumps(q) + "\n" for q in rows), encoding="utf-8")
+    questions = load_questions(path, SOURCES)
+    assert [q.split for q in questions] == ["dev", "unsplit", "dev", "dev", "test"]
+    results = run_quietly(questions, systems(questions)[:1], None)
+    summary = summarise(questions, results)
+    assert list(summary["systems"]["oracle"]["by_split"]) == ["dev", "test", "unsplit"]
+    assert summary["systems"]["oracle"]["by_split"]["test"]["questions"] == 1
+    assert "oracle unsplit" in render(summary, questions, results)
+
+
+def test_a_question_about_one_document_finds_its_gold_there_only(tmp_path):
+    sources = {**SOURCES, "other": "They went home."}
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps({**QUESTIONS[2], "doc": "other"}) + "\n", encoding="utf-8")
+    (q,) = load_questions(path, sources)
+    assert q.doc == "other" and [s.doc for s in q.gold[0]] == ["other"]
+    path.write_text(json.dumps({**QUESTIONS[0], "doc": "other"}) + "\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match='not found verbatim in document "other"'):
+        load_questions(path, sources)
+    path.write_text(json.dumps({**QUESTIONS[0], "doc": "nope"}) + "\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=r'set.jsonl:1: field "doc": no document "nope"'):
+        load_questions(path, sources)

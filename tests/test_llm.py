@@ -23,6 +23,7 @@ from quotebot.index.corpus import read_document
 from quotebot.index.segment import segment
 from quotebot.index.text import normalise
 
+from quotebot.errors import SettingsError
 from quotebot.settings import DEFAULT_CORPUS, Settings
 
 QUESTION = "How long did the meeting last?"
@@ -195,7 +196,11 @@ def test_make_llm_is_cheap_and_import_bot_stays_light():
 
 
 def test_unknown_backend_is_a_notice(extractive, passages, source):
-    generator = make_llm(Settings.load(environ={}, llm="gpt9"))
+    with pytest.raises(SettingsError, match="setting llm='gpt9'"):
+        Settings.load(environ={}, llm="gpt9")
+    settings = Settings.load(environ={})
+    object.__setattr__(settings, "llm", "gpt9")  # past validation, as a caller of make_llm could
+    generator = make_llm(settings)
     answer = generator.answer(QUESTION, extractive, passages, source)
     assert "unknown LLM backend 'gpt9'" in answer.notice
     with pytest.raises(LLMError):

@@ -8,7 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from quotebot.evaluation.runner import QuestionSetError, load_questions
+from quotebot.evaluation.questions import load_questions
+from quotebot.evaluation.records import QuestionSetError
 from quotebot.index.corpus import load_corpus
 from quotebot.index.segment import segment
 from quotebot.index.text import is_cyrillic, normalise
@@ -73,7 +74,7 @@ def test_a_valid_set_loads_with_gold_spans_in_the_original_text(tmp_path):
         SOURCES["doc"][q1.gold[0][0].start : q1.gold[0][0].end]
         == "The meeting lasted\u00a0five hours."
     )
-    assert (q2.category, q2.split, q2.gold, q2.line) == ("uncategorised", "test", (), 3)
+    assert (q2.category, q2.split, q2.gold, q2.line) == ("uncategorised", "unsplit", (), 3)
 
 
 @pytest.mark.parametrize(

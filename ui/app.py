@@ -1,4 +1,4 @@
-"""The Gradio page: a thin class over a shared Bot and `bot.evaluation`. It lays out the chat,
+"""The Gradio page: a thin class over a shared Bot and `quotebot.evaluation`. It lays out the chat,
 the source viewer, the settings and the evaluation tab, and turns results into page text
 through `ui.render`; it answers and scores nothing itself.
 """
@@ -6,7 +6,6 @@ through `ui.render`; it answers and scores nothing itself.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from .render import (
 if TYPE_CHECKING:
     from quotebot.bot.bot import Bot
     from quotebot.bot.records import Answer
+    from quotebot.evaluation.records import Result
     from quotebot.index.store import CorpusIndex
 
     from quotebot.settings import Settings
@@ -209,12 +209,12 @@ class QuotebotUI:
         split: str,
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 - gradio's idiom
     ) -> tuple[str, list[list[str]], list[list[Any]], str, list[str], list[list[Any]]]:
-        """Run a question set with `bot.evaluation`; return the tab's status, metrics table,
+        """Run a question set with `quotebot.evaluation`; return the tab's status, metrics table,
         results table, plot, files to download, and all result rows (for the filter).
 
         `progress` is never called: it makes Gradio show the evaluation's tqdm bar.
         """
-        from quotebot.evaluation.runner import QuestionSetError
+        from quotebot.evaluation.records import QuestionSetError
         from quotebot.index.corpus import CorpusError
         from quotebot.index.store import IndexCorrupt
 
@@ -312,7 +312,7 @@ class QuotebotUI:
         gr.Markdown(
             "Run a question set through the bot and score it (SQuAD EM/F1, citation recall and "
             "precision, recall@k, MRR, abstention, latency). The format is described in "
-            "`bot/evaluation.py`."
+            "`evaluation/questions.py`."
         )
         with gr.Row():
             choice = gr.Radio(
@@ -421,14 +421,13 @@ def example_questions(index: CorpusIndex, limit: int = EXAMPLES) -> list[str]:
 def evaluate_file(path: Path, settings: Settings, split: str) -> EvalView:
     """Run `quotebot eval` on `path` into a new folder and return what the tab shows."""
     from quotebot.evaluation.report import PLOTTED, bar_chart, is_failure
-    from quotebot.evaluation.runner import corpus_sources, evaluate, fmt, load_questions
+    from quotebot.evaluation.runner import evaluate
+    from quotebot.evaluation.summary import fmt
 
     out = Path(tempfile.mkdtemp(prefix="quotebot-eval-"))
-    evaluate(path, settings, out, split=split)
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    results = [json.loads(line) for line in (out / "results.jsonl").read_text("utf-8").splitlines()]
-    questions = {q.id: q for q in load_questions(path, corpus_sources(settings))}
-    system = next(iter(summary["systems"].values()))
+    run = evaluate(path, settings, out, split=split)
+    questions = {q.id: q for q in run.questions}
+    system = next(iter(run.summary["systems"].values()))
     metrics = [[m, fmt(v, m)] for m, v in system["overall"].items()]
     categories = list(system["by_category"])
     plot = "".join(
@@ -439,30 +438,29 @@ def evaluate_file(path: Path, settings: Settings, split: str) -> EvalView:
         )
         for m in PLOTTED
     )
-    rows = [result_row(r, is_failure(questions[r["id"]], r)) for r in results]
+    rows = [result_row(r, is_failure(questions[r.id], r)) for r in run.results]
     failed = len(only_failures(rows, True))
     status = escape_markdown(
-        f"{len(rows)} questions, {failed} failure(s), split {split}. {summary['note']}"
+        f"{len(rows)} questions, {failed} failure(s), split {split}. {run.summary['note']}"
     )
     files = [str(out / name) for name in ("results.jsonl", "summary.json", "report.html")]
     return EvalView(status, metrics, rows, plot, files)
 
 
-def result_row(result: dict, failure: bool) -> list[Any]:
+def result_row(result: Result, failure: bool) -> list[Any]:
     """Return one row of the per-question table (columns as in RESULT_COLUMNS)."""
-    scores = result["scores"]
     return [
-        result["id"],
-        result["category"],
-        result["split"],
-        result["answerable"],
-        result["abstained"],
-        scores["citation_recall"],
-        round(scores["f1"], 3),
-        result["latency_ms"],
+        result.id,
+        result.category,
+        result.split,
+        result.answerable,
+        result.abstained,
+        result.scores["citation_recall"],
+        round(result.scores["f1"], 3),
+        result.latency_ms,
         "failure" if failure else "",
-        result["question"],
-        result["error"] or "",
+        result.question,
+        result.error or "",
     ]
 
 
