@@ -79,7 +79,9 @@ def fake_index(tmp_path_factory) -> CorpusIndex:
     """The seed indexed in memory with the fake embedder (real FAISS); shared: do not change
     it (build a new CorpusIndex from its parts instead)."""
     cache = tmp_path_factory.mktemp("fake-cache")
-    settings = Settings.load(environ={}, cache_dir=cache, embedders=("fake",))
+    with pytest.MonkeyPatch.context() as patch:  # settings accept registered embedders only
+        patch.setitem(EMBEDDERS, "fake", FakeEmbeddings)
+        settings = Settings.load(environ={}, cache_dir=cache, embedders=("fake",))
     return build(load_corpus([SEED]), [FakeEmbeddings()], settings)
 
 
