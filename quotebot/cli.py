@@ -355,10 +355,12 @@ def passages(corpus, index_dir, embedder) -> int:
 def ask(question, as_json, history, **options) -> int:
     from quotebot.bot.bot import Bot
     from quotebot.bot.conversation import read_history
+    from quotebot.bot.question import clean
 
     from .contract import answer_json
 
     settings = load_settings(**options)
+    clean(question, settings.max_question_chars)  # an empty or too long question: before loading
     turns = read_history(history) if history else ()
     answer = Bot(settings).answer(question, turns)
     if as_json:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
@@ -27,7 +28,8 @@ SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 RESULT_SCHEMA = {**SCHEMA, "$ref": "#/$defs/result"}
 MISSING = "/no/such/path.txt"
 A_FILE = str(ROOT / "README.md")
-FAST = ["--index-dir", "/nonexistent-qb-index"]
+# an index folder no run of the walk gets to (each stops at its bad value before loading)
+FAST = ["--index-dir", str(Path(tempfile.gettempdir()) / "quotebot-walk-index")]
 
 # (command, option) -> a bad value; the walk fails if an option of the CLI is not listed
 BAD_OPTIONS = {
