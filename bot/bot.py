@@ -56,11 +56,12 @@ class Bot:
                 self._index = ensure_index(self.settings)
             names = list(self._index.vectors)
             embedders = {
-                n: get_embedder(n, self.settings.threads, self.settings.query_threads)
+                n: get_embedder(
+                    n, self.settings.threads, self.settings.query_threads, self.settings.cache_dir
+                )
                 for n in names
             }
-            for emb in embedders.values():
-                emb.warm_up()
+            embedders[names[0]].warm_up()  # the others (e5) load on their first question
             self._retriever = Retriever(
                 self._index,
                 embedders,

