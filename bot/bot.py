@@ -10,7 +10,8 @@ from dataclasses import replace
 from functools import cached_property
 
 from quotebot.index.embedder import get_embedder
-from quotebot.index.store import CorpusIndex, ensure_index
+from quotebot.index.store import CorpusIndex, complete_index, ensure_index, pending_embedders
+from quotebot.index.text import is_cyrillic
 
 from quotebot.settings import Settings, apply_runtime
 
@@ -134,8 +135,19 @@ class Bot:
     def extract(self, question: str, history: Sequence[Turn | dict] = ()) -> ExtractedAnswer:
         """Return the extractive answer: the lead-in and the verified quotes."""
         self.warm_up()
+        if is_cyrillic(question) and pending_embedders(self._index, self.settings):
+            self._add_pending_vectors()
         asked = Asked(question, tuple(as_turns(history)), Laps(time.perf_counter()))
         return self._chain.invoke(asked)
+
+    def _add_pending_vectors(self) -> None:
+        """Build the multilingual vectors the index lacks (a new index has the English ones
+        only), then the pipeline again with them; once, on the first non-English question."""
+        with self._lock:
+            if pending_embedders(self._index, self.settings):
+                complete_index(self._index, self.settings)
+                self._chain = None
+        self.warm_up()
 
     # --- generated answers (settings.llm): see bot/llm.py and bot/grounding.py -------------
 

@@ -117,9 +117,12 @@ class LangChainStock(ChunkBaseline):
 
     name = "langchain-stock"
 
-    def __init__(self, sources: Mapping[str, str], top_k: int = 8, threads: int = 2) -> None:
+    def __init__(
+        self, sources: Mapping[str, str], top_k: int = 8, threads: int = 2, embeddings=None
+    ) -> None:
         super().__init__(sources, top_k)
         self.threads = threads
+        self.embeddings = embeddings  # default: MiniLM through sentence-transformers
         self._store = None
 
     def warm_up(self) -> LangChainStock:
@@ -134,8 +137,10 @@ class LangChainStock(ChunkBaseline):
                 Document(page_content=c.text, metadata={"doc": c.doc, "start_index": c.start})
                 for c in self.chunks
             ]
+            if self.embeddings is None:
+                self.embeddings = MiniLMTorchEmbeddings(self.threads)
             self._store = FAISS.from_documents(
-                docs, MiniLMTorchEmbeddings(self.threads), ids=[c.id for c in self.chunks]
+                docs, self.embeddings, ids=[c.id for c in self.chunks]
             )
         return self
 

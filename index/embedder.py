@@ -88,7 +88,7 @@ class MiniLMEmbeddings(ArrayEmbeddings):
 
                 self.cache_dir = Settings.load().cache_dir
             try:
-                directory = onnx_export.ensure_model(self.cache_dir, log=_log)
+                directory = onnx_export.ensure_model(self.cache_dir)
                 source = onnx_export.packaged_model()
             except ImportError as exc:  # pragma: no cover - install hint
                 raise EmbedderError(
@@ -225,16 +225,20 @@ EMBEDDERS = {"minilm": MiniLMEmbeddings, "e5": E5Embeddings}
 def get_embedder(
     name: str, threads: int = 2, query_threads: int = 1, cache_dir: Path | None = None
 ) -> ArrayEmbeddings:
-    """Return the shared embedder called `name` (not loaded until first use); `cache_dir` is
-    where it may keep files (MiniLM's ONNX export; default: the settings' cache)."""
+    """Return the shared embedder called `name` (not loaded until first use). `cache_dir` is
+    where it may keep files (MiniLM's ONNX export; default: the settings' cache): the first
+    one given is kept, since the export is the same wherever it lives."""
     if name not in EMBEDDERS:
         raise EmbedderError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
-    return _shared(name, threads, query_threads, cache_dir)
+    embedder = _shared(name, threads, query_threads)
+    if getattr(embedder, "cache_dir", None) is None and cache_dir is not None:
+        embedder.cache_dir = cache_dir
+    return embedder
 
 
 @cache
-def _shared(name: str, threads: int, query_threads: int, cache_dir: Path | None) -> ArrayEmbeddings:
-    return EMBEDDERS[name](threads=threads, query_threads=query_threads, cache_dir=cache_dir)
+def _shared(name: str, threads: int, query_threads: int) -> ArrayEmbeddings:
+    return EMBEDDERS[name](threads=threads, query_threads=query_threads)
 
 
 get_embedder.cache_clear = _shared.cache_clear  # tests swap the registry

@@ -62,7 +62,7 @@ def model_dir(cache_dir: Path) -> Path:
     return Path(cache_dir) / "models" / name
 
 
-def ensure_model(cache_dir: Path, log=None) -> Path:
+def ensure_model(cache_dir: Path) -> Path:
     """Return the folder of the exported model, exporting it first if it is missing or
     incomplete. Raises ExportError if an export fails its verification."""
     directory = model_dir(cache_dir)
@@ -74,8 +74,6 @@ def ensure_model(cache_dir: Path, log=None) -> Path:
     with FileLock(str(directory) + ".lock", timeout=600):
         if _complete(directory):  # another process exported it while we waited
             return directory
-        if log:
-            log("exporting MiniLM to ONNX (once; about 10 s)")
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
         try:
             export(tmp)

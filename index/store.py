@@ -6,6 +6,10 @@ Layout of an index directory (no pickle anywhere):
   passages.json    the passages, with sentence spans
   lexicon.json     vocabulary, BM25 statistics and question->answer routes (index/lexicon.py)
   <embedder>.passages.faiss / <embedder>.sentences.faiss   inner-product indexes of unit vectors
+
+An index is searchable once its first embedder's vectors are saved: the others (e5, for
+non-English questions) are added later by `add_vectors`, which writes their files and then
+replaces the manifest.
 """
 
 from __future__ import annotations
@@ -134,16 +138,25 @@ def build(
     if not passages:
         raise IndexCorrupt("the corpus has no text to index after dropping page chrome")
     docs = {d.doc: d for d in documents}
-    texts = [p.text for p in passages]
-    texts += [docs[p.doc].text[s:e] for p in passages for s, e in p.sentences]
-    vectors = {}
-    for emb in embedders:
-        cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
-        table = embed_texts(emb, texts, progress, cache)
-        pv, sv = table[: len(passages)], table[len(passages) :]
-        vectors[emb.name] = VectorSet(emb.name, emb.dim, faiss_index(pv), faiss_index(sv))
+    vectors = {emb.name: vector_set(emb, docs, passages, progress, cache_dir) for emb in embedders}
     lexicon = build_lexicon(documents, passages)
     return CorpusIndex(corpus_hash(documents, settings), docs, passages, vectors, lexicon)
+
+
+def vector_set(
+    emb: ArrayEmbeddings,
+    docs: dict[str, Document],
+    passages: list[Passage],
+    progress: bool | None = None,
+    cache_dir: Path | None = None,
+) -> VectorSet:
+    """Return `emb`'s passage and sentence vectors of `passages` as FAISS indexes."""
+    texts = [p.text for p in passages]
+    texts += [docs[p.doc].text[s:e] for p in passages for s, e in p.sentences]
+    cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
+    table = embed_texts(emb, texts, progress, cache)
+    pv, sv = table[: len(passages)], table[len(passages) :]
+    return VectorSet(emb.name, emb.dim, faiss_index(pv), faiss_index(sv))
 
 
 def embed_texts(
@@ -217,17 +230,7 @@ def save(index: CorpusIndex, directory: Path) -> Path:
             faiss.write_index(vs.passages, str(tmp / f"{vs.name}.passages.faiss"))
             faiss.write_index(vs.sentences, str(tmp / f"{vs.name}.sentences.faiss"))
         # the manifest goes last: a directory without it is never taken for an index
-        _write_json(
-            tmp / "manifest.json",
-            {
-                "format_version": FORMAT_VERSION,
-                "corpus_hash": index.corpus_hash,
-                "embedders": [{"name": v.name, "dim": v.dim} for v in index.vectors.values()],
-                "passages": len(index.passages),
-                "sentences": len(index.sentence_refs),
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            },
-        )
+        _write_json(tmp / "manifest.json", _manifest(index))
         old = None
         if directory.exists():
             old = directory.with_name(f".{directory.name}.old-{os.getpid()}-{time.time_ns()}")
@@ -240,6 +243,56 @@ def save(index: CorpusIndex, directory: Path) -> Path:
         raise
     index.path = directory
     return directory
+
+
+def _manifest(index: CorpusIndex) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "corpus_hash": index.corpus_hash,
+        "embedders": [{"name": v.name, "dim": v.dim} for v in index.vectors.values()],
+        "passages": len(index.passages),
+        "sentences": len(index.sentence_refs),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def add_vectors(
+    index: CorpusIndex, embedders: Sequence[ArrayEmbeddings], settings: Settings
+) -> CorpusIndex:
+    """Embed `index` with `embedders` it lacks and add their vectors to it (and to its
+    directory: their FAISS files, then the manifest, replaced atomically). Returns `index`."""
+    from filelock import FileLock
+
+    missing = [emb for emb in embedders if emb.name not in index.vectors]
+    if not missing:
+        return index
+    if index.path is None:
+        for emb in missing:
+            index.vectors[emb.name] = vector_set(emb, index.documents, index.passages)
+        return index
+    with FileLock(str(index.path) + ".lock", timeout=900):
+        try:  # another process may have added them while we waited
+            on_disk = load(index.path, index.corpus_hash)
+        except (FileNotFoundError, IndexStale, IndexCorrupt):
+            on_disk = index
+        for emb in missing:
+            if emb.name in on_disk.vectors:
+                index.vectors[emb.name] = on_disk.vectors[emb.name]
+                continue
+            vs = vector_set(emb, index.documents, index.passages, cache_dir=settings.cache_dir)
+            index.vectors[emb.name] = vs
+            try:
+                import faiss
+
+                faiss.write_index(vs.passages, str(index.path / f"{vs.name}.passages.faiss"))
+                faiss.write_index(vs.sentences, str(index.path / f"{vs.name}.sentences.faiss"))
+                fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=index.path)
+                os.close(fd)
+                _write_json(Path(tmp), _manifest(index))
+                os.replace(tmp, index.path / "manifest.json")
+            except OSError:  # a read-only index: the vectors stay in memory
+                pass
+    return index
 
 
 def _write_json(path: Path, data) -> None:
@@ -274,7 +327,8 @@ def load(
         raise IndexStale(f"index format {version}, this quotebot reads {FORMAT_VERSION}")
     if expected_hash is not None and chash != expected_hash:
         raise IndexStale("the corpus changed since the index was built")
-    if embedders is not None and list(embedders) != list(dims):
+    if embedders is not None and (not dims or list(embedders)[: len(dims)] != list(dims)):
+        # the first embedders are enough: the others are added by `add_vectors`
         raise IndexStale(f"index embedders {list(dims)}, wanted {list(embedders)}")
     documents = {}
     for item in _read_json(directory / "documents.json"):
@@ -329,16 +383,55 @@ def _corrupt(path: Path, why: str) -> IndexCorrupt:
 
 
 def ensure_index(
-    settings: Settings, rebuild: bool = False, log: Callable[[str], None] | None = None
+    settings: Settings,
+    rebuild: bool = False,
+    log: Callable[[str], None] | None = None,
+    complete: bool = False,
 ) -> CorpusIndex:
     """Return the index of `settings.corpus`, loading it from the cache or building it.
 
-    A stale index is rebuilt with a one-line message, and so is a corrupt one in the cache.
-    When the index cannot be written (a read-only cache) it is built in memory with a warning.
+    A new index gets the vectors of the first embedder only (English: searchable soonest); the
+    others are added by `complete_index`, here with `complete` or later on the first question
+    that needs them. A stale index is rebuilt with a one-line message, and so is a corrupt one
+    in the cache. When the index cannot be written (a read-only cache) it is built in memory
+    with a warning.
     """
+    log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
+    index = _first_vectors(settings, rebuild, log)
+    if complete:
+        complete_index(index, settings, log)
+    return index
+
+
+def pending_embedders(index: CorpusIndex, settings: Settings) -> list[str]:
+    """Return the names of `settings.embedders` whose vectors `index` does not have yet."""
+    return [n for n in settings.embedders if n not in index.vectors]
+
+
+def complete_index(
+    index: CorpusIndex, settings: Settings, log: Callable[[str], None] | None = None
+) -> CorpusIndex:
+    """Add the vectors of every embedder in `settings` that `index` lacks, saying so first."""
+    pending = pending_embedders(index, settings)
+    if pending:
+        log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
+        log(
+            f"building the {'+'.join(pending)} vectors for non-English questions "
+            f"({len(index.passages) + len(index.sentence_refs)} texts, once); "
+            "English questions are answered meanwhile"
+        )
+        add_vectors(index, [_embedder(n, settings) for n in pending], settings)
+    return index
+
+
+def _embedder(name: str, settings: Settings) -> ArrayEmbeddings:
+    return get_embedder(name, settings.threads, settings.query_threads, settings.cache_dir)
+
+
+def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]) -> CorpusIndex:
+    """Return the index of `settings.corpus` with at least its first embedder's vectors."""
     from filelock import FileLock, Timeout
 
-    log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
     documents = load_corpus(settings.corpus)
     chash = corpus_hash(documents, settings)
     directory = default_index_dir(settings, chash)
@@ -349,10 +442,7 @@ def ensure_index(
             pass
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
-    embedders = [
-        get_embedder(n, settings.threads, settings.query_threads, settings.cache_dir)
-        for n in settings.embedders
-    ]
+    embedders = [_embedder(settings.embedders[0], settings)]
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(directory) + ".lock", timeout=900)

@@ -313,7 +313,7 @@ def index(corpus, index_dir, embedder, threads, rebuild) -> int:
 
     settings = load_settings(corpus=corpus, index_dir=index_dir, embedder=embedder, threads=threads)
     started = time.perf_counter()
-    built = ensure_index(settings, rebuild=rebuild)
+    built = ensure_index(settings, rebuild=rebuild, complete=True)
     took = time.perf_counter() - started
     say(
         f"{len(built.passages)} passages, {len(built.sentence_refs)} sentences from "

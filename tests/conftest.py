@@ -25,7 +25,7 @@ class FakeEmbeddings(ArrayEmbeddings):
     name = "fake"
     dim = 64
 
-    def __init__(self, threads: int = 1, query_threads: int = 1, cache_dir=None) -> None:
+    def __init__(self, threads: int = 1, query_threads: int = 1) -> None:
         self.calls = 0
 
     def warm_up(self) -> None:
