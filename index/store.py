@@ -417,8 +417,7 @@ def complete_index(
         log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
         log(
             f"building the {'+'.join(pending)} vectors for non-English questions "
-            f"({len(index.passages) + len(index.sentence_refs)} texts, once); "
-            "English questions are answered meanwhile"
+            f"({len(index.passages) + len(index.sentence_refs)} texts, once)"
         )
         add_vectors(index, [_embedder(n, settings) for n in pending], settings)
     return index
