@@ -429,8 +429,6 @@ def _embedder(name: str, settings: Settings) -> ArrayEmbeddings:
 
 def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]) -> CorpusIndex:
     """Return the index of `settings.corpus` with at least its first embedder's vectors."""
-    from filelock import FileLock, Timeout
-
     documents = load_corpus(settings.corpus)
     chash = corpus_hash(documents, settings)
     directory = default_index_dir(settings, chash)
@@ -441,6 +439,8 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
             pass
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
+    from filelock import FileLock, Timeout  # not needed to load an index
+
     embedders = [_embedder(settings.embedders[0], settings)]
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
