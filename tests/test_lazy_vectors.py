@@ -74,7 +74,7 @@ def test_only_a_non_english_question_builds_the_multilingual_vectors(two_fakes):
     assert list(bot.index.vectors) == ["fake"] and get_embedder("fake2").calls == 0
     bot.answer("Сколько длилась встреча?")
     assert list(bot.index.vectors) == ["fake", "fake2"]
-    assert "fake2" in bot.retriever.embedders
+    assert "fake2" in bot.ranker.embedders
     built = bot.index.vectors["fake2"]
     bot.answer("Кто был на встрече?")
     assert bot.index.vectors["fake2"] is built  # built once
