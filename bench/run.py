@@ -90,7 +90,7 @@ def _load_models(settings) -> float:
 
     started = time.perf_counter()
     for name in settings.embedders:
-        get_embedder(name, settings.threads).warm_up()
+        get_embedder(name, settings.threads, settings.query_threads, settings.cache_dir).warm_up()
     return time.perf_counter() - started
 
 

@@ -84,9 +84,7 @@ class MiniLMEmbeddings(ArrayEmbeddings):
             from .onnx_export import MAX_TOKENS, ensure_model, packaged_model
 
             if self.cache_dir is None:
-                from quotebot.settings import Settings
-
-                self.cache_dir = Settings.load().cache_dir
+                raise EmbedderError("the minilm embedder needs a cache folder for its ONNX model")
             try:
                 directory = ensure_model(self.cache_dir)
                 source = packaged_model()
@@ -226,8 +224,8 @@ def get_embedder(
     name: str, threads: int = 2, query_threads: int = 1, cache_dir: Path | None = None
 ) -> ArrayEmbeddings:
     """Return the shared embedder called `name` (not loaded until first use). `cache_dir` is
-    where it may keep files (MiniLM's ONNX export; default: the settings' cache): the first
-    one given is kept, since the export is the same wherever it lives."""
+    where it may keep files (MiniLM's ONNX export): the first one given is kept, since the
+    export is the same wherever it lives."""
     if name not in EMBEDDERS:
         raise EmbedderError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
     embedder = _shared(name, threads, query_threads)
