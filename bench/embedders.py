@@ -106,7 +106,7 @@ def load_cases(path: str, docs: dict[str, Document]) -> list[Case]:
     cases = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
-        if not q["answerable"]:
+        if not q["answerable"] or q["doc"] not in docs:
             continue
         gold = tuple(gold_sentences(docs[q["doc"]], quote) for quote in q["quotes"])
         if not all(gold):
@@ -234,9 +234,9 @@ def recalls(case: Case, scores: np.ndarray) -> list[float]:
     return [sum(bool(g & set(order[:k].tolist())) for g in case.gold) / len(case.gold) for k in KS]
 
 
-def quality(path: str, models: list[str]) -> list[dict]:
-    docs = {name: load_document(name) for name in DOCS}
-    cases = load_cases(path, docs)
+def quality(path: str, models: list[str], only: list[str]) -> list[dict]:
+    docs = {name: load_document(name) for name in only or DOCS}
+    cases = [c for c in load_cases(path, docs) if c.doc in docs]
     print(
         f"{len(cases)} answerable questions; sentences per document: "
         + ", ".join(f"{n[:9]} {len(d.spans)}" for n, d in docs.items()),
@@ -254,6 +254,8 @@ def quality(path: str, models: list[str]) -> list[dict]:
     for name, scores in runs.items():
         for split in ("dev", "test", "all"):
             sub = [c for c in cases if split in (c.split, "all")]
+            if not sub:
+                continue
             r = np.mean([recalls(c, scores[c.id]) for c in sub], axis=0)
             row = {"run": name, "split": split, "n": len(sub)}
             rows.append(row | dict(zip(KS, r, strict=True)))
@@ -314,6 +316,7 @@ def costs(path: str, models: list[str], repeats: int) -> list[dict]:
                 text=True,
             ).stdout
             runs.append(json.loads(out.strip().splitlines()[-1]))
+            print(json.dumps(runs[-1]), file=sys.stderr)
         keys = [k for k in runs[0] if k != "model"]
         rows.append({"model": name, **{k: statistics.median(r[k] for r in runs) for k in keys}})
     return rows
@@ -322,6 +325,8 @@ def costs(path: str, models: list[str], repeats: int) -> list[dict]:
 def print_quality(rows: list[dict]) -> None:
     for split in ("dev", "test", "all"):
         sub = [r for r in rows if r["split"] == split]
+        if not sub:
+            continue
         print(f"\n{split} ({sub[0]['n']} answerable questions)\n")
         print("| run | R@1 | R@5 | R@10 |\n|---|---:|---:|---:|")
         for r in sub:
@@ -346,6 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.embedders")
     parser.add_argument("questions")
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--docs", default="", help="quality on these documents only (comma list)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--part", choices=("quality", "cost", "both"), default="both")
     parser.add_argument("--cost", metavar="NAME", help=argparse.SUPPRESS)
@@ -356,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     models = [m for m in args.models.split(",") if m]
     if args.part != "cost":
-        print_quality(quality(args.questions, models))
+        print_quality(quality(args.questions, models, [d for d in args.docs.split(",") if d]))
     if args.part != "quality":
         print(f"load average before the cost runs: {os.getloadavg()}", file=sys.stderr)
         print_costs(costs(args.questions, models, args.repeats))
