@@ -18,7 +18,7 @@ from .records import Citation, ExtractedAnswer
 from .retriever import Evidence, Retriever
 from .scoring import ScoringConfig
 from .selector import Selection, select
-from .verify import stored_quote, verify
+from .verify import Originals, stored_quote, verify
 
 # question, earlier turns -> the standalone question to search for (None: no LLM to ask)
 Condense = Callable[[str, Sequence[Turn]], str | None]
@@ -127,16 +127,21 @@ def choose(
     return Selected(retrieved.query, selection, retrieved.laps.lap("select", t))
 
 
-def check(selected: Selected, index: CorpusIndex) -> Verified:
+def check(selected: Selected, index: CorpusIndex, originals: Originals | None = None) -> Verified:
     """Make each quote a citation from the index's stored text and keep those that are the
-    source at their offsets (`verify`); count the others. A repeated quote is kept once."""
+    original file at their offsets (`verify`, `Originals`); count the others, and those from a
+    file changed since it was indexed. A repeated quote is kept once."""
     t = time.perf_counter()
+    originals = originals or Originals(index.documents)
     citations: list[Citation] = []
     seen: set[str] = set()
     rejected = 0
     for quote in selected.selection.quotes:
         passage = index.passages[quote.row]
-        source = index.source(passage.doc)
+        source = originals.text(passage.doc)
+        if source is None:
+            rejected += 1
+            continue
         citation = Citation(
             passage.id,
             passage.doc,
@@ -206,7 +211,9 @@ def answering_chain(
         | RunnableLambda(
             partial(choose, index=index, scoring=scoring, max_quotes=max_quotes), name="select"
         )
-        | RunnableLambda(partial(check, index=index), name="verify")
+        | RunnableLambda(
+            partial(check, index=index, originals=Originals(index.documents)), name="verify"
+        )
         | RunnableLambda(
             partial(compose, index=index, scoring=scoring, top_k=top_k), name="compose"
         )
