@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from quotebot.index.corpus import load_corpus
 from quotebot.index.store import (
@@ -367,3 +369,104 @@ def test_a_format_1_index_is_recognised_and_replaced(tmp_path, fake_settings):
     index = ensure_index(settings, log=messages.append)
     assert "format 1" in messages[0] and index.path == folder
     assert json.loads((folder / "manifest.json").read_text())["format_version"] == FORMAT_VERSION
+
+
+# --- an index that does not match its sources is not trusted --------------------------------
+
+
+def rewrite_documents(folder, old, new):
+    """Change the stored text of every document and update its sha256 to match."""
+    path = folder / "documents.json"
+    docs = json.loads(path.read_text())
+    for d in docs:
+        d["text"] = d["text"].replace(old, new)
+        d["sha256"] = hashlib.sha256(d["text"].encode("utf-8")).hexdigest()
+    path.write_text(json.dumps(docs))
+
+
+def rewrite_passages(folder, change):
+    path = folder / "passages.json"
+    path.write_text(json.dumps([change(p) for p in json.loads(path.read_text())]))
+
+
+def rewrite_vectors(folder, name, change):
+    import faiss
+
+    path = folder / name
+    index = faiss.read_index(str(path))
+    vectors = change(index.reconstruct_n(0, index.ntotal))
+    fresh = faiss.IndexFlatIP(index.d)
+    fresh.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(fresh, str(path))
+
+
+def random_units(v):
+    r = np.random.default_rng(0).standard_normal(v.shape)
+    return r / np.linalg.norm(r, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "named"),
+    [
+        (lambda f: rewrite_documents(f, "five hours", "ten hours!"), "documents.json"),
+        (
+            lambda f: rewrite_passages(
+                f, lambda p: {**p, "speaker": "Dmitry Peskov"} if p["speaker"] else p
+            ),
+            "passages.json",
+        ),
+        (lambda f: rewrite_passages(f, lambda p: {**p, "role": "answer"}), "passages.json"),
+        (
+            lambda f: rewrite_passages(f, lambda p: {**p, "start": p["start"] + 1}),
+            "passages.json",
+        ),
+        (lambda f: rewrite_vectors(f, "fake.sentences.faiss", lambda v: v * 3), "unit length"),
+        (
+            lambda f: rewrite_vectors(
+                f, "fake.passages.faiss", lambda v: np.where(v > 0.2, np.nan, v)
+            ),
+            "not finite",
+        ),
+        (lambda f: rewrite_vectors(f, "fake.passages.faiss", lambda v: v[:-1]), "expected"),
+    ],
+    ids=["text", "speakers", "roles", "offsets", "scaled", "nan", "count"],
+)
+def test_a_tampered_index_is_rebuilt_from_the_sources_with_one_line(
+    tmp_path, fake_settings, tamper, named
+):
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    first = ensure_index(settings)
+    tamper(tmp_path / "ix")
+    messages = []
+    again = ensure_index(settings, log=messages.append)
+    assert len(messages) == 1 and named in messages[0] and "\n" not in messages[0]
+    assert "five hours" in again.source("statement") and "ten hours!" not in again.source(
+        "statement"
+    )
+    assert again.passages == first.passages
+    reloaded = load(tmp_path / "ix", first.corpus_hash, ["fake"], load_corpus(settings.corpus))
+    assert reloaded.passages == first.passages
+
+
+def test_the_index_answers_from_the_files_not_from_its_copies(tmp_path, fake_settings):
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    ensure_index(settings)
+    sources = load_corpus(settings.corpus)
+    index = load(tmp_path / "ix", None, None, sources)
+    assert index.documents["statement"] is sources[0]
+    rewrite_documents(tmp_path / "ix", "five hours", "nine hours")
+    rewrite_passages(
+        tmp_path / "ix", lambda p: {**p, "text": p["text"].replace("five hours", "nine hours")}
+    )
+    assert "nine hours" in load(tmp_path / "ix").source("statement"), "consistent alone"
+    with pytest.raises(IndexCorrupt, match="differs from its file"):
+        load(tmp_path / "ix", None, None, sources)
+
+
+def test_randomised_unit_vectors_of_the_right_shape_still_load(tmp_path, fake_settings):
+    # The limit of the checks: vectors cannot be told from others of the same shape without
+    # embedding again. They change the ranking, never a quote or who said it (see bot/verify.py).
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    first = ensure_index(settings)
+    rewrite_vectors(tmp_path / "ix", "fake.passages.faiss", random_units)
+    assert load(tmp_path / "ix", first.corpus_hash, ["fake"]).passages == first.passages
