@@ -107,3 +107,33 @@ def test_past_the_size_limit_only_the_latest_build_is_kept(tmp_path, monkeypatch
     assert len(again) == 3
     assert again.lookup(keys_of(0))[1] == [0, 1, 2]
     assert again.lookup(keys_of(1))[1] == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda v: np.where(v > 0.2, np.nan, v),
+        lambda v: np.where(v > 0.2, np.inf, v),
+        lambda v: v * 2,
+    ],
+    ids=["nan", "inf", "not-unit"],
+)
+def test_damaged_cached_vectors_are_embedded_again(
+    fake_settings, corpus, embedded, capsys, damage
+):
+    settings = replace(fake_settings, corpus=(corpus,))
+    ensure_index(settings)
+    for path in (settings.cache_dir / "vectors" / "fake-64").glob("*.npy"):
+        np.save(path, damage(np.load(path)).astype(np.float32))
+    first = len(embedded)
+    capsys.readouterr()
+    again = ensure_index(settings, rebuild=True)
+    assert len(embedded) > first, "the damaged vectors were embedded again"
+    assert "damaged" in capsys.readouterr().err
+    fresh = ensure_index(replace(settings, cache_dir=settings.cache_dir.parent / "other"))
+    for cached, built in zip(vectors(again), vectors(fresh), strict=True):
+        assert np.array_equal(cached, built)
+    embedded.clear()
+    ensure_index(settings, rebuild=True)
+    assert embedded == [], "the cache holds the new vectors"
+    assert "damaged" not in capsys.readouterr().err
