@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -48,6 +49,7 @@ MAX_MANIFEST_BYTES = 2**20
 UNIT_NORM_TOLERANCE = 1e-3  # on the squared norm of a stored vector
 _CHECK_ROWS = 16_384  # vectors checked per block on load (bounded memory)
 _LEVELS = ("passages", "sentences")
+_KINDS = (".json", ".faiss")  # the kinds of file an index consists of
 PROGRESS_MIN_TEXTS = 500
 _BATCH = 256
 # Index type by size, measured on 2 cores (docs/performance.md): one flat search for k=216
@@ -340,6 +342,17 @@ def _remove_index(directory: Path, names: list[str]) -> None:
         directory.rmdir()
 
 
+def _remove_abandoned(directory: Path) -> None:
+    """Remove the temporary folders that writers of `directory` killed mid-write left (call it
+    holding the lock): those holding only files an index consists of."""
+    for tmp in directory.parent.glob(f".{glob.escape(directory.name)}.tmp-*"):
+        if tmp.is_symlink() or not tmp.is_dir():
+            continue
+        entries = list(os.scandir(tmp))
+        if all(e.is_file(follow_symlinks=False) and e.name.endswith(_KINDS) for e in entries):
+            _remove_index(tmp, [e.name for e in entries])
+
+
 def _write_json(path: Path, data) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(data, ensure_ascii=False))  # dumps encodes in C, dump in Python
@@ -507,6 +520,7 @@ def ensure_index(
         directory.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(directory.with_name(f".{directory.name}.lock")), timeout=900)
         with lock:
+            _remove_abandoned(directory)
             if not rebuild:  # another process may have built it while we waited
                 try:
                     return load(directory, chash, settings.embedders, documents)

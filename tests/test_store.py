@@ -470,3 +470,19 @@ def test_randomised_unit_vectors_of_the_right_shape_still_load(tmp_path, fake_se
     first = ensure_index(settings)
     rewrite_vectors(tmp_path / "ix", "fake.passages.faiss", random_units)
     assert load(tmp_path / "ix", first.corpus_hash, ["fake"]).passages == first.passages
+
+
+def test_a_killed_writers_temporary_folder_is_removed_but_not_a_foreign_one(
+    tmp_path, fake_settings
+):
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    abandoned = tmp_path / ".ix.tmp-killed1"
+    abandoned.mkdir()
+    (abandoned / "documents.json").write_text("[")
+    (abandoned / "fake.passages.faiss").write_bytes(b"half")
+    odd = tmp_path / ".ix.tmp-odd"
+    (odd / "sub").mkdir(parents=True)
+    (odd / "notes.txt").write_text("mine")
+    ensure_index(settings)
+    assert not abandoned.exists()
+    assert (odd / "notes.txt").read_text() == "mine" and (odd / "sub").is_dir()
