@@ -118,9 +118,7 @@ def test_past_the_size_limit_only_the_latest_build_is_kept(tmp_path, monkeypatch
     ],
     ids=["nan", "inf", "not-unit"],
 )
-def test_damaged_cached_vectors_are_embedded_again(
-    fake_settings, corpus, embedded, capsys, damage
-):
+def test_damaged_cached_vectors_are_embedded_again(fake_settings, corpus, embedded, capsys, damage):
     settings = replace(fake_settings, corpus=(corpus,))
     ensure_index(settings)
     for path in (settings.cache_dir / "vectors" / "fake-64").glob("*.npy"):
