@@ -271,8 +271,9 @@ def test_two_index_runs_at_once_leave_one_good_index(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], outs
     indexes = tmp_path / "indexes"
     entries = sorted(p.name for p in indexes.iterdir())
-    assert len([e for e in entries if not e.endswith(".lock")]) == 1, entries
-    index = load(indexes / entries[0])
+    built = [e for e in entries if not e.endswith(".lock")]
+    assert len(built) == 1, entries
+    index = load(indexes / built[0])
     assert len(index.passages) == 34
 
 
