@@ -357,17 +357,22 @@ def test_an_empty_folder_is_used_and_an_index_replaced_file_by_file(tmp_path, fa
     assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.lock", "cache", "ix"]
 
 
-def test_a_format_1_index_is_recognised_and_replaced(tmp_path, fake_settings):
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_index_of_an_earlier_format_is_recognised_and_replaced(tmp_path, fake_settings, version):
     folder = tmp_path / "ix"
     settings = replace(fake_settings, index_dir=folder)
     ensure_index(settings)
     manifest = json.loads((folder / "manifest.json").read_text())
     del manifest["files"], manifest["limits"]
-    (folder / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "format_version": version}))
+    if version == 1:
+        with pytest.raises(IndexDirError):  # format 1 had no lexicon: this file is not its
+            check_target(folder)
+        (folder / "lexicon.json").unlink()
     assert check_target(folder) == sorted(p.name for p in folder.iterdir())
     messages = []
     index = ensure_index(settings, log=messages.append)
-    assert "format 1" in messages[0] and index.path == folder
+    assert f"format {version}" in messages[0] and index.path == folder
     assert json.loads((folder / "manifest.json").read_text())["format_version"] == FORMAT_VERSION
 
 
