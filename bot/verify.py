@@ -40,8 +40,8 @@ class Originals:
     """The original text of each indexed document, as its file holds it now.
 
     A file is read again (by its reader) and its text hashed only when its size, modification
-    time or inode changed since it was last checked; if its content is no longer the one indexed (same sha256), or it is
-    gone, it has no original text and no quote from it can be verified.
+    time or inode changed since it was last checked; if its text is no longer the one indexed
+    (same sha256), or it is gone, it has no original text and no quote from it can be verified.
     """
 
     def __init__(self, documents: Mapping[str, Document]) -> None:
