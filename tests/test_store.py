@@ -283,7 +283,7 @@ def test_an_index_is_never_written_over_what_quotebot_did_not_create(
 ):
     target = make(tmp_path, fake_settings)
     before = tree(tmp_path)
-    with pytest.raises(IndexDirError, match=message):
+    with pytest.raises(ValueError, match=message):  # IndexDirError, or Settings for a file
         ensure_index(replace(fake_settings, index_dir=target), rebuild=True)
     with pytest.raises(IndexDirError, match=message):
         save(built(fake_settings, fake_embedder), target)
