@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +163,8 @@ class LocalChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         from langchain_core.messages import convert_to_openai_messages
 
-        deadline = time.monotonic() + self.timeout_s
         server = _local_server(self.model_path, self.n_ctx, self.threads)
+        deadline = time.monotonic() + self.timeout_s  # loading the model does not count
         request = {
             "messages": convert_to_openai_messages(messages),
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
@@ -345,16 +345,22 @@ class Generation:
     """The tokens of one generated text, iterated once; afterwards `text`, `error` (a reason
     for people, or None), `timed_out` and the timings are set. An error ends the tokens; it
     never raises. `timeout_s` bounds the whole generation; when it is reached, `text` keeps
-    what was streamed. Closing the generation (or dropping it) stops the backend's request."""
+    what was streamed. `ready()` (loading the model) runs first and does not count. Closing the
+    generation (or dropping it) stops the backend's request."""
 
-    def __init__(self, tokens: Callable[[], Iterator[str]], timeout_s: float) -> None:
+    def __init__(
+        self,
+        tokens: Callable[[], Iterator[str]],
+        timeout_s: float,
+        ready: Callable[[], object] | None = None,
+    ) -> None:
         self.text = ""
         self.error: str | None = None
         self.timed_out = False
         self.chunks = 0
         self.first_token_ms: float | None = None
         self.total_ms: float | None = None
-        self._iterator = self._run(tokens, timeout_s)
+        self._iterator = self._run(tokens, timeout_s, ready)
 
     def __iter__(self) -> Iterator[str]:
         return self._iterator
@@ -366,10 +372,15 @@ class Generation:
         """Stop generating: a consumer that stops reading tokens calls this (or drops it)."""
         self._iterator.close()
 
-    def _run(self, tokens: Callable[[], Iterator[str]], timeout_s: float) -> Iterator[str]:
+    def _run(
+        self, tokens: Callable[[], Iterator[str]], timeout_s: float, ready: Callable | None
+    ) -> Iterator[str]:
         started = time.perf_counter()
         source = None
         try:
+            if ready:
+                ready()
+                started = time.perf_counter()
             source = tokens()
             for token in source:
                 if self.first_token_ms is None:
@@ -451,7 +462,8 @@ class Generator:
         messages = self.answer_prompt.render(
             passages=passage_blocks(self.numbered(answer, passages)), question=question
         )
-        return Generation(lambda: self._tokens(messages, self.max_tokens), self.timeout_s)
+        tokens = partial(self._tokens, messages, self.max_tokens)
+        return Generation(tokens, self.timeout_s, ready=self.warm_up)
 
     def finish(
         self,
@@ -504,7 +516,8 @@ class Generator:
             if turn.answer:
                 lines.append(f"Assistant: {_clip(turn.answer, 300)}")
         messages = self.condense_prompt.render(history="\n".join(lines), question=question)
-        generation = Generation(lambda: self._tokens(messages, CONDENSE_MAX_TOKENS), self.timeout_s)
+        tokens = partial(self._tokens, messages, CONDENSE_MAX_TOKENS)
+        generation = Generation(tokens, self.timeout_s, ready=self.warm_up)
         text = "".join(generation)
         return (None if generation.error else standalone(text)) or question
 
