@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import subprocess
 import sys
 import threading
@@ -561,17 +562,25 @@ def test_local_model_answers_from_the_seed_and_passes_grounding(real_bot, local_
 
 
 @pytest.mark.llm
-def test_local_model_timeout_falls_back_with_a_notice(real_bot, local_settings):
-    from dataclasses import replace
-
-    generator = make_llm(replace(local_settings, llm_timeout_s=0.001))
-    answer = real_bot.answer(QUESTION)
-    passages = [real_bot.index.passage(pid) for pid, _ in answer.retrieved]
-    final = generator.answer(QUESTION, answer, passages, real_bot.index.source)
-    assert final.text == answer.text
-    assert final.notice == (
-        "Generated answer unavailable (the local model was silent for 0.001 s); "
-        "showing the quoted answer."
+def test_quotebot_ask_past_its_time_limit_exits_cleanly_with_the_quotes(real_bot, local_settings):
+    # a limit the prompt cannot be read in: the request is still inside llama.cpp when the
+    # answer is printed and the interpreter exits (this aborted with SIGABRT before)
+    models = Path(real_bot.settings.cache_dir) / "models"
+    if not models.exists():
+        models.symlink_to(model_file.model_path(local_settings).parent, target_is_directory=True)
+    env = {
+        **os.environ,
+        "QUOTEBOT_CACHE_DIR": str(real_bot.settings.cache_dir),
+        "QUOTEBOT_LLM_TIMEOUT": "0.5",
+    }
+    command = [sys.executable, "-m", "quotebot.cli", "ask", QUESTION, "--llm", "local"]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "FATAL" not in out.stderr and "Abort" not in out.stderr
+    assert "did not last five minutes but five hours" in out.stdout
+    assert (
+        "[Generated answer unavailable (it took longer than 0.5 s); showing the quoted answer.]"
+        in out.stdout
     )
 
 
