@@ -20,7 +20,6 @@ Nothing here raises to the user.
 from __future__ import annotations
 
 import atexit
-import html
 import queue
 import re
 import threading
@@ -528,12 +527,14 @@ class Generator:
 
 
 def passage_blocks(passages: Sequence[Passage]) -> str:
-    """Return the passages as the answer prompt shows them: numbered from 1, each delimited
-    as quoted material, `<passage id="n" speaker="...">text</passage>`. Markup in the corpus
-    that could open or close a passage is escaped, so a passage cannot leave its delimiters."""
+    """Return the passages as the answer prompt shows them: each delimited as quoted material
+    and numbered from 1, `<passage id="n">` then `[n] Speaker: text`, then `</passage>`. Markup
+    in the corpus that could open or close a passage is escaped, so no passage can leave its
+    delimiters."""
     return "\n".join(
-        f'<passage id="{n}" speaker="{html.escape(p.speaker_label)}">\n'
-        f"{_PASSAGE_TAG.sub('&lt;', p.text)}\n</passage>"
+        f'<passage id="{n}">\n'
+        + _PASSAGE_TAG.sub("&lt;", f"[{n}] {p.speaker_label}: {p.text}")
+        + "\n</passage>"
         for n, p in enumerate(passages, 1)
     )
 

