@@ -11,6 +11,9 @@
   a sentence that invents a fact or echoes the question ("Yes, a summit is planned") fails. This
   lexical check is a proxy for entailment (there is no offline NLI model); it is skipped when
   the sentence and its passages are in different scripts (a Russian answer to English text).
+  When the passages it cites fall short but another passage it was given (not flagged, below)
+  passes, the sentence cites that one instead: a small model often writes the right sentence
+  with the wrong number.
 - Text in the corpus is evidence, never instruction. A passage with instruction-like text
   ("ignore previous instructions", "you are now", "system prompt") is flagged, and a sentence
   is removed when it reads as an instruction itself, cites or quotes a flagged passage, or has
@@ -38,6 +41,7 @@ from .records import Answer, Citation, GeneratedAnswer
 
 CITE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _CITE_RUN = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+_CITE_RUNS = re.compile(r"(?:\s*\[\])+")
 QUOTE = re.compile(r"\u201c([^\u201c\u201d]+)\u201d|\"([^\"]+)\"")
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _TRAILING = ".,;:"
@@ -276,8 +280,30 @@ def check(
             or any(q.passage in planted for q in quotes)
             or _words_from(sentence, [passages[n - 1] for n in sorted(planted)], clean)
         )
+        if cites and not injected and share is not None and share < SUPPORT_MIN:
+            sentence, cites, share = _recite(sentence, cites, share, passages, planted)
         checks.append(SentenceCheck(sentence, cites, quotes, share, injected))
     return checks
+
+
+def _recite(
+    sentence: str,
+    cites: tuple[int, ...],
+    share: float,
+    passages: Sequence[Passage],
+    planted: frozenset[int],
+) -> tuple[str, tuple[int, ...], float]:
+    """Return the sentence citing the one unflagged passage that supports it best, when its
+    own citations do not and that one does (a small model often gets the number wrong)."""
+    scored = [
+        (support(sentence, [p]) or 0.0, n)
+        for n, p in enumerate(passages, 1)
+        if n not in planted and n not in cites
+    ]
+    best, n = max(scored, default=(0.0, 0))
+    if best < SUPPORT_MIN:
+        return sentence, cites, share
+    return _CITE_RUNS.sub(f" [{n}]", CITE.sub("[]", sentence)), (n,), best
 
 
 def _words_from(sentence: str, planted: Sequence[Passage], clean: Sequence[Passage]) -> bool:

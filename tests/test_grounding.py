@@ -168,6 +168,19 @@ def test_a_sentence_whose_words_are_not_in_its_passage_is_removed(extractive, nu
     assert answer.notice == "2 generated sentences removed (words not in the passages it cites)."
 
 
+def test_a_sentence_with_the_wrong_number_cites_the_passage_that_supports_it(
+    extractive, numbered, source
+):
+    # [2] (the Kushner passage) does not support it, [1] (the five-hours passage) does
+    answer = ground("Ushakov said the talks lasted five hours [2].", extractive, numbered, source)
+    assert answer.text == "Ushakov said the talks lasted five hours [1]."
+    assert answer.notice is None and answer.citations == extractive.citations
+    # no passage supports it: removed, as before
+    answer = ground("A summit is on the cards [2].", extractive, numbered, source)
+    assert answer.text == extractive.text
+    assert "(words not in the passages it cites)" in answer.notice
+
+
 def test_a_quote_run_into_a_sentence_may_lower_its_first_letter(seed, source):
     _, passages = seed
     text = 'Ushakov said that "certain wording we have been offered is not suitable for us" [1].'
