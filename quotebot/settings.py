@@ -44,7 +44,7 @@ RANGES = {
 # variables other than QUOTEBOT_<FIELD>, read when that one is not set
 _ALIASES = {"OPENAI_API_KEY": "llm_api_key"}
 # fields whose variable is not QUOTEBOT_<FIELD>
-_VARIABLES = {"scoring_file": "QUOTEBOT_SCORING", "llm_timeout_s": "QUOTEBOT_LLM_TIMEOUT"}
+_VARIABLES = {"scoring_file": "QUOTEBOT_SCORING"}
 
 
 def _default_cache() -> Path:

@@ -569,7 +569,7 @@ def test_quotebot_ask_past_its_time_limit_exits_cleanly_with_the_quotes(real_bot
     env = {
         **os.environ,
         "QUOTEBOT_CACHE_DIR": str(real_bot.settings.cache_dir),
-        "QUOTEBOT_LLM_TIMEOUT": "0.5",
+        "QUOTEBOT_LLM_TIMEOUT_S": "0.5",
     }
     command = [sys.executable, "-m", "quotebot.cli", "ask", QUESTION, "--llm", "local"]
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
