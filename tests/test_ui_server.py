@@ -221,9 +221,12 @@ def test_quotes_only_answers_do_not_wait_behind_an_llm(serve, fake_settings, mon
             llm.join(30)
 
 
-def _page_call(client: httpx.Client, url: str, endpoint: str, data: list) -> list:
+def _page_call(
+    client: httpx.Client, url: str, endpoint: str, data: list, session: str | None = None
+) -> list:
     """Return the last data event of one call to the page's `endpoint` (Gradio's HTTP API)."""
-    r = client.post(f"{url}/gradio_api/call/{endpoint}", json={"data": data})
+    body = {"data": data, "session_hash": session} if session else {"data": data}
+    r = client.post(f"{url}/gradio_api/call/{endpoint}", json=body)
     r.raise_for_status()
     last = None
     with client.stream("GET", f"{url}/gradio_api/call/{endpoint}/{r.json()['event_id']}") as s:

@@ -274,12 +274,10 @@ class QuotebotUI:
         return "", [], EMPTY_VIEWER, [], []
 
     def restore(self, data: object) -> tuple:
-        """Return (chat, source viewer, exchanges) for the conversation the browser saved,
-        its quotes checked again against the source."""
+        """Return (chat, exchanges) for the conversation the browser saved, its quotes checked
+        again against the source (the viewer opens when a citation is clicked)."""
         exchanges = restored(data, self.index)
-        latest = next((e.answer for e in reversed(exchanges) if e.answer is not None), None)
-        viewer = self.sources.html(latest.citations) if latest else SKIP
-        return messages(exchanges), viewer, exchanges
+        return messages(exchanges), exchanges
 
     def export(self, exchanges: list[Exchange]) -> list[str] | None:
         """Return the conversation as downloads: conversation.md and conversation.json."""
@@ -437,7 +435,7 @@ class QuotebotUI:
         chatbot.clear(self.new_conversation, None, cancels=answering, **cleared)
         chatbot.select(self.show_exchange, exchanges, viewer, queue=False)
         export.click(self.export, exchanges, downloads, queue=False)
-        demo.load(self.restore, kept, [chatbot, viewer, exchanges], queue=False)
+        demo.load(self.restore, kept, [chatbot, exchanges], queue=False)
 
     def _settings_accordion(self) -> tuple[gr.Slider, gr.Radio]:
         settings = self.bot.settings

@@ -30,6 +30,7 @@ from .app import (
 )
 from .evaluation import Limits
 from .guard import MAX_BODY_BYTES, LoginGuard, basic_credentials, same_login
+from .sessions import use_lean_sessions
 
 if TYPE_CHECKING:
     from quotebot.bot.bot import Bot
@@ -162,6 +163,7 @@ def make_app(ui: QuotebotUI, auth: tuple[str, str] | None, guard: LoginGuard) ->
         theme=theme(),
         css=CSS,
     )
+    use_lean_sessions(app, demo)
     app.add_middleware(Gate, auth=auth, guard=guard, max_body=MAX_BODY_BYTES)
     app.state.demo = demo
     return app
