@@ -282,3 +282,12 @@ def test_no_server_file_is_readable_through_the_api_or_file_routes(serve):
     ):
         r = httpx.get(f"{url}{path}")
         assert r.status_code in (403, 404, 405) and "root:" not in r.text, path
+
+
+def test_the_gradio_client_example_of_the_readme_works(serve):
+    from gradio_client import Client
+
+    url = serve(auth=AUTH)
+    client = Client(f"{url}/", auth=AUTH, verbose=False)
+    outputs = client.predict(QUESTION, 3, "none", api_name="/respond")
+    assert "five hours" in json.dumps(outputs, ensure_ascii=False)
