@@ -204,18 +204,9 @@ def test_source_viewer_shows_the_cited_neighbourhood_with_speakers_and_the_quote
     assert "qb-cited" not in SourceViewer(index).html()
 
 
-def test_the_viewer_for_a_large_corpus_stays_small(tmp_path, fake_embedder):
+def test_the_viewer_for_a_large_corpus_stays_small(large_settings):
     """200 documents: an answer's viewer holds only the cited document's neighbourhood."""
-    statement = Path(__file__).resolve().parents[1] / "index" / "corpus" / "statement.txt"
-    text = statement.read_text(encoding="utf-8")
-    corpus = []
-    for n in range(200):
-        path = tmp_path / f"doc{n:03}.txt"
-        path.write_text(text.replace("five hours", f"{n + 6} hours"), encoding="utf-8")
-        corpus.append(path)
-    settings = Settings.load(
-        environ={}, corpus=tuple(corpus), cache_dir=tmp_path / "cache", embedders=("fake",)
-    )
+    settings = large_settings
     index = ensure_index(settings)
     assert len(index.passages) > 5_000
     cited = _whole(index, index.passages[len(index.passages) // 2].id)

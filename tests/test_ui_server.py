@@ -291,3 +291,16 @@ def test_the_gradio_client_example_of_the_readme_works(serve):
     client = Client(f"{url}/", auth=AUTH, verbose=False)
     outputs = client.predict(QUESTION, 3, "none", api_name="/respond")
     assert "five hours" in json.dumps(outputs, ensure_ascii=False)
+
+
+def test_an_answer_on_a_large_corpus_sends_less_than_100_kb(serve, large_settings):
+    from quotebot.ui.app import QuotebotUI
+
+    url = serve(ui=QuotebotUI(FakeBot(large_settings).warm_up()))
+    with httpx.Client(timeout=60) as client:
+        r = client.post(f"{url}/gradio_api/call/respond", json={"data": [QUESTION, 3, "none"]})
+        with client.stream("GET", f"{url}/gradio_api/call/respond/{r.json()['event_id']}") as s:
+            body = b"".join(s.iter_bytes())
+    assert "five hours" in body.decode("utf-8")
+    sent = len(body)
+    assert 1_000 < sent < 100_000

@@ -24,7 +24,7 @@ SESSIONS = 2_000
 WARM_SESSIONS = 100
 CLIENTS = 4
 MAX_GROWTH_MIB = 50
-START_TIMEOUT_S = 180
+START_TIMEOUT_S = 400
 
 
 def _rss_mib(pid: int) -> float:
