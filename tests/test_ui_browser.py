@@ -310,8 +310,9 @@ def test_an_example_asks_on_click_and_copy_gives_plain_text(visit):
     reply = page.locator("#qb-chat .message.bot").first
     quote = reply.locator("blockquote").first
     quote.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.locator("#qb-ask").wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
     reply.hover()
-    page.locator("#qb-chat .message-row").nth(1).locator("button[aria-label^='Copy']").click()
+    page.locator("#qb-chat button[aria-label='Copy message']").last.click()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "\u201c" in copied and "\u2014" in copied and "characters" in copied
     assert "\\" not in copied and "**" not in copied and "> " not in copied
@@ -322,6 +323,7 @@ def test_a_conversation_survives_a_reload_until_it_is_cleared(visit):
     _ask(page, "How long did the meeting last?", 1).locator("blockquote").first.wait_for(
         timeout=ANSWER_TIMEOUT_MS
     )
+    page.locator("#qb-ask").wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)  # answer done
     page.reload(wait_until="load")
     kept = page.locator("#qb-chat .message.bot blockquote", has_text="five hours")
     kept.first.wait_for(timeout=ANSWER_TIMEOUT_MS)
@@ -354,7 +356,9 @@ def test_on_a_phone_a_citation_opens_the_source_as_a_drawer(visit):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ui-phone-400.png"))
     page.locator(".qb-close").click()
-    page.wait_for_function("() => !document.body.classList.contains('qb-drawer-open')")
+    page.wait_for_function(
+        "() => !document.getElementById('qb-viewer-col').classList.contains('qb-open')"
+    )
 
 
 def _within(box, width: int, height: int) -> bool:

@@ -107,7 +107,7 @@ CSS = """
     max-height: 70vh; min-width: 0 !important; background: var(--background-fill-primary);
     border-top: 2px solid #2563eb; box-shadow: 0 -4px 16px rgba(0, 0, 0, .2);
     transform: translateY(110%); transition: transform .2s; }
-  body.qb-drawer-open #qb-viewer-col { transform: none; }
+  #qb-viewer-col.qb-open { transform: none; }
   #qb-viewer-col .qb-source { max-height: 62vh; }
   .qb-close { display: block; position: sticky; top: 0; margin-left: auto; z-index: 1;
     font-size: 1.4rem; line-height: 1; padding: .2rem .6rem; border: 0;
@@ -121,6 +121,7 @@ CSS = """
 # message's Copy button copies the message as plain text, with its citations written out.
 VIEWER_JS = """
 const box = () => document.getElementById('qb-source');
+const drawer = () => document.getElementById('qb-viewer-col');
 const focus = (el) => {
   const b = box();
   if (!b || !el) return;
@@ -147,13 +148,15 @@ if (!window.qbDocumentHandlers) {
   document.addEventListener('click', (event) => {
     const target = event.target.closest ? event.target : event.target.parentElement;
     if (target.closest('.qb-close')) {
-      document.body.classList.remove('qb-drawer-open');
+      drawer().classList.remove('qb-open');
       return;
     }
-    const copy = target.closest(
-      '#qb-chat button[aria-label^="Copy"], #qb-chat button[title^="Copy"]');
-    const row = copy && copy.closest('.message-row');
-    const message = row && row.querySelector('.message-content, .prose');
+    const copy = target.closest('#qb-chat button[aria-label^="Copy message"]');
+    let holder = copy;
+    while (holder && !holder.querySelector('.message')) holder = holder.parentElement;
+    const before = holder ? [...holder.querySelectorAll('.message')].filter(
+      (m) => m.compareDocumentPosition(copy) & Node.DOCUMENT_POSITION_FOLLOWING) : [];
+    const message = before.pop();  // the message the button follows
     if (message) {
       event.preventDefault();
       event.stopPropagation();
@@ -164,7 +167,7 @@ if (!window.qbDocumentHandlers) {
     if (!link) return;
     event.preventDefault();
     window.qbWanted = link.getAttribute('href').slice(1);
-    document.body.classList.add('qb-drawer-open');
+    drawer().classList.add('qb-open');
     focus(document.getElementById(window.qbWanted));
   }, true);
 }
@@ -407,12 +410,19 @@ class QuotebotUI:
             "show_progress": "hidden",
         }
         answering = [
-            go.click(self.respond, concurrency_id="chat", api_name="respond", **answer),
+            go.click(
+                self.respond,
+                concurrency_id="chat",
+                api_name="respond",
+                trigger_mode="always_last",
+                **answer,
+            ),
             go_llm.click(
                 self.respond_llm,
                 concurrency_id="llm",
                 concurrency_limit=LLM_CONCURRENCY,
                 api_name="respond_llm",
+                trigger_mode="always_last",
                 **answer,
             ),
         ]
