@@ -237,7 +237,8 @@ def _page_call(
 
 
 def test_a_full_queue_refuses_with_busy_instead_of_waiting(serve, fake_bot, monkeypatch):
-    """One answer at a time, one waiting: the third question is refused at once (503)."""
+    """One answer at a time, one waiting: the third question is refused at once (503); once
+    the answers are done, the page answers again."""
     from quotebot.ui import app
 
     monkeypatch.setattr(app, "CHAT_CONCURRENCY", 1)
@@ -269,6 +270,9 @@ def test_a_full_queue_refuses_with_busy_instead_of_waiting(serve, fake_bot, monk
         assert full.status_code == 503 and "Queue is full" in full.json()["detail"]
     finally:
         release.set()
+    with httpx.Client(timeout=30) as client:  # the flood is over: the page answers again
+        answer = _page_call(client, url, "respond", [QUESTION, 3, "none"])
+    assert "five hours" in json.dumps(answer)
 
 
 def test_no_server_file_is_readable_through_the_api_or_file_routes(serve):
