@@ -278,10 +278,11 @@ def test_the_viewer_is_sent_only_when_the_citations_change(ui, fake_bot):
     assert len(sent) == 2 and sent[0] != sent[1]  # one quote, then two; the end sends none
 
 
-def test_asking_takes_the_question_and_turns_ask_into_stop(ui):
-    box, pending, ask, stop = ui.take("How long did the meeting last?")
-    assert (box, pending) == ("", "How long did the meeting last?")
+def test_ask_becomes_stop_while_the_answer_streams(ui):
+    steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
+    ask, stop = steps[0][5:]
     assert ask["visible"] is False and stop["visible"] is True
+    assert all(_skipped(a) and _skipped(s) for *_, a, s in steps[1:-1])
     ask, stop = ui.stopped()
     assert ask["visible"] is True and stop["visible"] is False
 

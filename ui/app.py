@@ -172,6 +172,8 @@ if (!window.qbDocumentHandlers) {
   }, true);
 }
 """
+# Asking empties the question box for the next question and keeps the question to answer.
+TAKE_JS = "(question) => ['', question]"
 # After a question is taken: answer it in the LLM's queue or in the quotes-only one.
 ROUTE_JS = """(mode) => {
   document.getElementById(mode && mode !== 'none' ? 'qb-go-llm' : 'qb-go').click();
@@ -222,11 +224,6 @@ class QuotebotUI:
 
     # ------------------------------------------------------------------ chat handlers
 
-    def take(self, question: str) -> tuple:
-        """Return (question box, pending question, Ask, Stop): the box is emptied for the next
-        question, and Ask becomes Stop while the answer streams."""
-        return "", question, *ASKING
-
     def respond(
         self, question: str, exchanges: list[Exchange], quotes: int, mode: str, llm: bool = False
     ) -> Iterator[tuple]:
@@ -241,13 +238,15 @@ class QuotebotUI:
                 raise QuestionError(f"answer mode {mode!r} is not answered by {endpoint}")
             shown: tuple[Citation, ...] | None = None
             done = exchanges
+            buttons = ASKING  # Ask becomes Stop with the first snapshot
             for event in bot.stream(question, history):
                 answer = event.answer
                 done = [*exchanges, Exchange.answered(question, answer)]
                 cited = tuple(answer.citations)
                 viewer = SKIP if cited == shown else self.sources.html(cited)
                 shown = cited
-                yield SKIP, messages(done), viewer, done, SKIP, SKIP, SKIP
+                yield SKIP, messages(done), viewer, done, SKIP, *buttons
+                buttons = (SKIP, SKIP)
         except QuestionError as exc:
             done = [*exchanges, Exchange.refused(question, str(exc))]
             yield question, messages(done), SKIP, done, SKIP, *IDLE
@@ -426,10 +425,11 @@ class QuotebotUI:
                 **answer,
             ),
         ]
-        taking = {
-            "fn": self.take,
+        taking = {  # in the browser, at once: a question typed next is never overwritten
+            "fn": None,
+            "js": TAKE_JS,
             "inputs": question,
-            "outputs": [question, pending, ask, stop],
+            "outputs": [question, pending],
             "queue": False,
             "cancels": answering,
             "api_visibility": "private",
