@@ -14,6 +14,8 @@ import httpx
 import pytest
 from test_ui_render import FACTOID, FakeBot
 
+from quotebot.contract import answer_json
+
 AUTH = ("reader", "correct horse")
 QUESTION = "How long did the meeting last?"
 
@@ -57,7 +59,7 @@ def test_the_api_answers_in_the_json_contract(serve, fake_bot):
     r = httpx.post(f"{url}/api/ask", json={"question": QUESTION})
     assert r.status_code == 200
     body = r.json()
-    assert body == fake_bot.answer(QUESTION).to_json()
+    assert body == answer_json(fake_bot.answer(QUESTION))
     assert "five hours" in body["citations"][0]["quote"]
     follow = {
         "question": "And who took part in the meeting?",

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from quotebot.bot.conversation import turns_from_messages
 
+from quotebot.contract import answer_json
 from quotebot.errors import QuestionError
 
 from .evaluation import EvaluationCancelled, EvaluationRefused, evaluate_set
@@ -62,7 +63,7 @@ def router(ui: QuotebotUI, chat_concurrency: int, llm_concurrency: int) -> APIRo
             answer = await anyio.to_thread.run_sync(bot.answer, question, turns, limiter=limiter)
         except QuestionError as exc:
             return error(str(exc))
-        return JSONResponse(answer.to_json())
+        return JSONResponse(answer_json(answer))
 
     @api.post("/api/eval")
     async def evaluate(request: Request) -> JSONResponse:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from quotebot.bot.bot import Bot
+    from quotebot.evaluation.records import Result
 
 EVAL_MAX_BYTES = 2_000_000
 EVAL_MAX_QUESTIONS = 2_000
@@ -96,15 +97,11 @@ def evaluate_set(
     set (checked before each question).
     """
     from quotebot.evaluation.metrics.spans import Span
+    from quotebot.evaluation.questions import load_questions
+    from quotebot.evaluation.records import QuestionSetError, Run, System
     from quotebot.evaluation.report import PLOTTED, bar_chart, is_failure, write_report
-    from quotebot.evaluation.runner import (
-        QuestionSetError,
-        System,
-        fmt,
-        load_questions,
-        run,
-        summarise,
-    )
+    from quotebot.evaluation.runner import run
+    from quotebot.evaluation.summary import fmt, summarise
 
     shown = shown or path.name
     check_size(path, limits, shown)
@@ -129,10 +126,11 @@ def evaluate_set(
     with tempfile.TemporaryDirectory(prefix="quotebot-eval-") as tmp:
         out = Path(tmp)
         with open(out / "results.jsonl", "w", encoding="utf-8") as sink:
-            sink.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+            sink.writelines(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in results)
         text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
         (out / "summary.json").write_text(text, encoding="utf-8")
-        write_report(out / "report.html", summary, questions, results)
+        evaluation = Run(path, split, tuple(questions), tuple(results), summary, out)
+        write_report(out / "report.html", evaluation)
         files = {name: (out / name).read_bytes() for name in OUTPUT_FILES}
     system_summary = next(iter(summary["systems"].values()))
     metrics = [[m, fmt(v, m)] for m, v in system_summary["overall"].items()]
@@ -146,7 +144,7 @@ def evaluate_set(
         for m in PLOTTED
     )
     by_id = {q.id: q for q in questions}
-    rows = [result_row(r, is_failure(by_id[r["id"]], r), r["id"] in labelled) for r in results]
+    rows = [result_row(r, is_failure(by_id[r.id], r), r.id in labelled) for r in results]
     failed = len(only_failures(rows, True))
     status = escape_markdown(
         f"{len(rows)} questions, {failed} failure(s), split {split}. {summary['note']}"
@@ -165,22 +163,21 @@ def _ids_with_split(path: Path) -> set[str]:
     return ids
 
 
-def result_row(result: dict, failure: bool, labelled: bool = True) -> list[Any]:
+def result_row(result: Result, failure: bool, labelled: bool = True) -> list[Any]:
     """Return one row of the per-question table (columns as in RESULT_COLUMNS); the split is
     blank for a question whose line names none."""
-    scores = result["scores"]
     return [
-        result["id"],
-        result["category"],
-        result["split"] if labelled else "",
-        result["answerable"],
-        result["abstained"],
-        scores["citation_recall"],
-        round(scores["f1"], 3),
-        result["latency_ms"],
+        result.id,
+        result.category,
+        result.split if labelled else "",
+        result.answerable,
+        result.abstained,
+        result.scores["citation_recall"],
+        round(result.scores["f1"], 3),
+        result.latency_ms,
         "failure" if failure else "",
-        result["question"],
-        result["error"] or "",
+        result.question,
+        result.error or "",
     ]
 
 

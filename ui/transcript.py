@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from quotebot.bot.records import Answer, Citation
 from quotebot.bot.verify import verify
 
+from quotebot.contract import answer_json
+
 from .render import answer_markdown, error_markdown, escape_markdown, question_markdown
 
 if TYPE_CHECKING:
@@ -145,7 +147,7 @@ def transcript_json(exchanges: list[Exchange]) -> str:
     items = [
         {
             "question": e.question,
-            "answer": e.answer.to_json() if e.answer is not None else None,
+            "answer": answer_json(e.answer) if e.answer is not None else None,
             "error": None if e.answer is not None else e.reply,
         }
         for e in exchanges
