@@ -205,9 +205,9 @@ def test_answers_quote_the_speaker_highlight_the_source_and_follow_up(visit):
     assert page.locator(f"#qb-source #{target}.qb-cited").count() == 0
     page.screenshot(path=str(ARTIFACTS / "ui-chat.png"), full_page=True)
 
-    link.click()  # a citation of the first answer brings its passage back
+    link.click()  # a citation of the first answer brings its passage back (the viewer re-renders)
     page.wait_for_function(
-        "id => document.getElementById(id).classList.contains('qb-focus')", arg=target
+        "id => document.getElementById(id)?.classList.contains('qb-focus')", arg=target
     )
     _assert_in_view(page, target)
 
