@@ -1,0 +1,260 @@
+"""Fit the learned scorer (`bot/scorer.py`) on the dev documents and report dev and test.
+
+    python -m bench.train_scorer evals/transcripts.jsonl [--write] [--cache DIR]
+
+Each question is answered against its own document (`doc`: "statement" is the seed, any other
+name a file of evals/corpora/). For every question, the candidate sentences of the retrieved
+passages get their feature rows (`bot/features.py`); a sentence is a positive when it overlaps
+a gold quote. The sentence model is fitted on the dev split's rows; the answerability model on
+out-of-fold sentence probabilities (grouped by document, so no question scores itself), so its
+output is a calibrated probability that the answer shown is right. The answer threshold is the
+one that maximises dev accuracy of the answer-or-abstain decision. Test documents are only
+scored. `--write` stores the models in `bot/scorer.v1.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from quotebot.bot.features import SENTENCE_FEATURES, sentence_features
+from quotebot.bot.scorer import ANSWER_FEATURES, MODEL_FILE, LinearModel, Scorer, answer_features
+from quotebot.evaluation.metrics.spans import Span, locate
+from quotebot.settings import DEFAULT_CORPUS, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT / "evals" / "corpora"
+
+
+@dataclass
+class Sample:
+    """One question's candidates: feature rows, labels, and what a right answer is."""
+
+    qid: str
+    doc: str
+    split: str
+    category: str
+    answerable: bool
+    matrix: np.ndarray
+    labels: np.ndarray  # 1 where the sentence overlaps a gold quote
+
+
+def doc_path(doc: str) -> Path:
+    """Return the file of document `doc`."""
+    if doc == "statement":
+        return DEFAULT_CORPUS
+    matches = sorted(p for p in CORPORA.glob(f"{doc}.*") if p.suffix != ".json")
+    if not matches:
+        raise SystemExit(f"no file for document {doc!r} in {CORPORA}")
+    return matches[0]
+
+
+def candidates_for(bot, question: str, history: list[dict]):
+    """Return (candidates, refs) for a question, through the Bot's own retrieval."""
+    from quotebot.bot.conversation import as_turns
+    from quotebot.bot.question import prepare
+
+    retriever, index = bot.retriever, bot.index
+    query = retriever.correct(prepare(question, as_turns(history), 2000))
+    evidence = retriever.evidence(query)
+    rows = [row for row, _ in evidence.ranked]
+    vectors = index.vectors[evidence.embedder].sentences
+    cosines = {}
+    for row in rows:
+        first = index.first_sentence[row]
+        n = len(index.passages[row].sentences)
+        cosines[row] = vectors.reconstruct_n(first, n) @ evidence.query_vector
+    cands = sentence_features(
+        query.search,
+        evidence.query_weights,
+        rows,
+        evidence.dense,
+        evidence.routed,
+        cosines,
+        index,
+        retriever.bm25.idf,
+        bool(evidence.unknown_names),
+        query.is_follow_up,
+    )
+    return query, cands
+
+
+def collect(path: Path, cache: Path) -> list[Sample]:
+    """Return a Sample for every question of the question set at `path`."""
+    from quotebot.bot.bot import Bot
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    by_doc: dict[str, list[dict]] = {}
+    for q in rows:
+        by_doc.setdefault(q.get("doc", "statement"), []).append(q)
+    samples = []
+    for doc, questions in by_doc.items():
+        settings = Settings.load(environ={}, corpus=(doc_path(doc),), cache_dir=cache)
+        bot = Bot(settings).warm_up()
+        sources = {d.doc: d.text for d in bot.index.documents.values()}
+        for q in questions:
+            query, cands = candidates_for(bot, q["question"], q.get("history", []))
+            gold = [s for quote in q.get("quotes", []) for s in locate(quote, sources)]
+            labels = np.zeros(len(cands), dtype=np.int8)
+            for i, (row, j) in enumerate(cands.refs):
+                p = bot.index.passages[row]
+                s, e = p.sentences[j]
+                span = Span(p.doc, s, e)
+                if any(span.overlap(g) >= 0.5 * min(len(span), len(g)) for g in gold):
+                    labels[i] = 1
+            answerable = bool(q["answerable"]) and not query.is_request
+            samples.append(
+                Sample(
+                    q["id"],
+                    doc,
+                    q.get("split", "test"),
+                    q.get("category", ""),
+                    answerable,
+                    cands.matrix,
+                    labels,
+                )
+            )
+        print(f"{doc}: {len(questions)} questions", flush=True)
+    return samples
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float) -> LinearModel:
+    """Return a standardised logistic regression fitted on (x, y)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    model.fit((x - mean) / scale, y)
+    return LinearModel(features, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+
+def answer_rows(samples: list[Sample], model: LinearModel) -> tuple[np.ndarray, np.ndarray]:
+    """Return the answerability rows of `samples` under `model`, and whether each top
+    sentence is right (the label the answerability model learns)."""
+    xs, ys = [], []
+    for s in samples:
+        logits = model.logit(s.matrix) if len(s.matrix) else np.zeros(0)
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        xs.append(answer_features(s.matrix, probs, logits))
+        top = int(np.argmax(probs)) if len(probs) else -1
+        ys.append(int(s.answerable and top >= 0 and s.labels[top] == 1))
+    return np.asarray(xs), np.asarray(ys)
+
+
+def fit(samples: list[Sample], c: float = 0.5) -> Scorer:
+    """Return the scorer fitted on `samples` (the dev split)."""
+    folds = _folds(samples)
+    # out-of-fold sentence models, one per held-out fold, for the answerability rows
+    ax, ay = [], []
+    for fold in sorted(set(folds.values())):
+        train = [s for s in samples if folds[s.qid] != fold and s.answerable]
+        held = [s for s in samples if folds[s.qid] == fold]
+        m = fit_linear(*_stack(train), SENTENCE_FEATURES, c)
+        x, y = answer_rows(held, m)
+        ax.append(x)
+        ay.append(y)
+    sentence = fit_linear(*_stack([s for s in samples if s.answerable]), SENTENCE_FEATURES, c)
+    ax, ay = np.concatenate(ax), np.concatenate(ay)
+    answerable = fit_linear(ax, ay, ANSWER_FEATURES, c)
+    p = answerable.probability(ax)
+    threshold = best_threshold(p, ay)
+    return Scorer(sentence, answerable, threshold, "1")
+
+
+def _folds(samples: list[Sample], k: int = 5) -> dict[str, int]:
+    """Return question id -> fold: its document, given three documents or more; otherwise one
+    of `k` folds by position (questions on one document)."""
+    docs = sorted({s.doc for s in samples})
+    if len(docs) >= 3:
+        return {s.qid: docs.index(s.doc) for s in samples}
+    return {s.qid: i % k for i, s in enumerate(samples)}
+
+
+def _stack(samples: list[Sample]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.concatenate([s.matrix for s in samples if len(s.matrix)])
+    y = np.concatenate([s.labels for s in samples if len(s.matrix)])
+    return x, y
+
+
+def best_threshold(p: np.ndarray, right: np.ndarray) -> float:
+    """Return the threshold maximising: answer-and-right + abstain-when-not-right (accuracy)."""
+    candidates = np.unique(np.concatenate([[0.5], p]))
+    scores = [((p >= t) & (right == 1)).sum() + ((p < t) & (right == 0)).sum() for t in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
+def report(samples: list[Sample], scorer: Scorer, name: str) -> dict:
+    """Return and print the figures of `scorer` on `samples`."""
+    from sklearn.metrics import roc_auc_score
+
+    x, right = answer_rows(samples, scorer.sentence)
+    p = scorer.answerable.probability(x)
+    answered = p >= scorer.threshold
+    answerable = np.asarray([s.answerable for s in samples])
+    top_right = np.asarray(
+        [
+            bool(len(s.labels)) and s.labels[int(np.argmax(scorer.sentence.logit(s.matrix)))] == 1
+            for s in samples
+        ]
+    )
+    n_ans = answerable.sum()
+    figures = {
+        "questions": len(samples),
+        "answerable": int(n_ans),
+        "top1_right (answerable)": float(top_right[answerable].mean()) if n_ans else None,
+        "right_quote (answered and right / answerable)": float(
+            (answered & top_right & answerable).sum() / max(1, n_ans)
+        ),
+        "abstain_precision": float((~answered & ~answerable).sum() / max(1, (~answered).sum())),
+        "abstain_recall": float((~answered & ~answerable).sum() / max(1, (~answerable).sum())),
+        "auroc_confidence": float(roc_auc_score(right, p)) if 0 < right.sum() < len(right) else None,
+        "ece": ece(p, right),
+    }
+    print(f"\n{name}")
+    for k, v in figures.items():
+        print(f"  {k:48s} {v if not isinstance(v, float) else round(v, 3)}")
+    return figures
+
+
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Return the expected calibration error of probabilities `p` for outcomes `y`."""
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        inside = (p >= lo) & ((p < hi) | (hi == 1.0))
+        if inside.any():
+            total += inside.mean() * abs(p[inside].mean() - y[inside].mean())
+    return float(total)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", nargs="+", type=Path)
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "quotebot-train")
+    parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
+    parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength")
+    args = parser.parse_args()
+    samples = [s for path in args.questions for s in collect(path, args.cache)]
+    dev = [s for s in samples if s.split == "dev"]
+    test = [s for s in samples if s.split != "dev"]
+    scorer = fit(dev, args.c)
+    report(dev, scorer, "dev (fitted here)")
+    if test:
+        report(test, scorer, "test (held-out documents)")
+    coefs = sorted(zip(SENTENCE_FEATURES, scorer.sentence.coef, strict=True), key=lambda t: -abs(t[1]))
+    print("\nsentence model weights:", ", ".join(f"{n} {w:+.2f}" for n, w in coefs))
+    print(f"answer threshold: {scorer.threshold:.3f}")
+    if args.write:
+        MODEL_FILE.write_text(json.dumps(scorer.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE}")
+
+
+if __name__ == "__main__":
+    main()
