@@ -16,9 +16,10 @@ import json
 import random
 from pathlib import Path
 
-from quotebot import prompts
 from quotebot.bot.llm import local_chat
 from quotebot.index.text import normalise
+
+from quotebot import prompts
 from quotebot.settings import Settings
 
 from .train_scorer import doc_path
@@ -57,7 +58,9 @@ def main() -> None:
     if args.out.exists():
         done = {json.loads(line)["id"] for line in args.out.read_text().splitlines() if line}
     prompt = prompts.load("synth_question")
-    chat = local_chat(Settings.load(environ={}, threads=args.threads), max_tokens=48)
+    # a generous limit: this runs offline, often beside other work on the same cores
+    settings = Settings.load(environ={}, threads=args.threads, llm_timeout_s=900.0)
+    chat = local_chat(settings, max_tokens=48)
     with args.out.open("a", encoding="utf-8") as out:
         for doc in args.docs:
             pairs = sentences_of(doc, args.cache)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
 from quotebot.index.text import content_tokens
 
 # The names of the columns `sentence_features` returns, in order. A model file records the
@@ -28,6 +27,7 @@ SENTENCE_FEATURES = (
     "cos_passage",  # cosine of the passage
     "cos_route",  # cosine of the journalist's question this passage answers
     "fused_rank",  # 1 / (1 + rank of the passage in the fused retrieval)
+    "bm25_passage",  # BM25 of the passage over the best passage's
     "overlap",  # idf-weighted share of the question's content words in the sentence
     "overlap_passage",  # the same, in the whole passage
     "novelty",  # share of the sentence's content words that the question does not contain
@@ -39,6 +39,7 @@ SENTENCE_FEATURES = (
     "role_statement",
     "role_title",
     "asks_what_was_asked",  # the question is about what a journalist asked
+    "asks_date_or_title",  # the question asks for the date or the title (the heading answers)
     "question_x_asks",  # a journalist's question, when the user asks what was asked
     "first_in_passage",
     "position",  # sentence index / sentences in passage
@@ -69,19 +70,21 @@ _DATE = re.compile(
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
+_ASKS_TITLE = re.compile(r"\b(title|headline|heading|called)\b", re.IGNORECASE)
+_ASKS_DATE = re.compile(
+    r"\b(what|which) (date|day|year|month)\b|^\s*when\b|какого числа|какая дата|когда"
+    r"|quand|wann",
+    re.I,
+)
 # (what the question asks for, what a sentence holding that answer contains)
 ANSWER_TYPES = (
-    (re.compile(r"^\s*how long\b|сколько (длил|продолжал)|combien de temps|wie lange", re.I), _DURATION),
+    (
+        re.compile(r"^\s*how long\b|сколько (длил|продолжал)|combien de temps|wie lange", re.I),
+        _DURATION,
+    ),
     (re.compile(r"\bhow old\b|сколько лет|quel âge|wie alt", re.I), _AGE),
     (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько|à quelle heure", re.I), _CLOCK),
-    (
-        re.compile(
-            r"\b(what|which) (date|day|year|month)\b|^\s*when\b|какого числа|какая дата|когда"
-            r"|quand|wann",
-            re.I,
-        ),
-        _DATE,
-    ),
+    (_ASKS_DATE, _DATE),
     (re.compile(r"^\s*how (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
 )
 ASKS_WHAT_WAS_ASKED = re.compile(
@@ -102,6 +105,11 @@ class Candidates:
         return len(self.refs)
 
 
+def asks_for_date(question: str) -> bool:
+    """Return True when the question asks when something happened (a date, a day, a year)."""
+    return bool(_ASKS_DATE.search(question))
+
+
 def answer_type(question: str, about_asking: bool = False) -> Callable[[str], bool] | None:
     """Return a test that a sentence holding the kind of answer asked for passes (a duration,
     age, time, date, number or person), or None when the question asks for no such kind.
@@ -119,12 +127,40 @@ def answer_type(question: str, about_asking: bool = False) -> Callable[[str], bo
     return None
 
 
+def candidates(query, evidence, index) -> Candidates:
+    """Return the candidate sentences of the passages `evidence` ranked, with their features."""
+    rows = [row for row, _ in evidence.ranked]
+    vectors = index.vectors[evidence.embedder].sentences
+    cosines = {}
+    for row in rows:
+        first = index.first_sentence[row]
+        n = len(index.passages[row].sentences)
+        cosines[row] = vectors.reconstruct_n(first, n) @ evidence.query_vector
+    bm25 = index.lexicon.bm25.scores(evidence.query_weights, len(index.passages))
+    top = float(bm25.max()) if len(bm25) else 0.0
+    lexical = {row: float(bm25[row]) / top if top > 0 else 0.0 for row in rows}
+    return sentence_features(
+        query.search,
+        evidence.query_weights,
+        rows,
+        evidence.dense,
+        evidence.routed,
+        lexical,
+        cosines,
+        index,
+        index.lexicon.bm25.idf,
+        bool(query.unknown_names),
+        query.is_follow_up,
+    )
+
+
 def sentence_features(
     question: str,
     query_weights: dict[str, float],
     ranked_rows: list[int],
     dense: dict[int, float],
     routed: dict[int, float],
+    bm25: dict[int, float],
     sentence_cosines: dict[int, np.ndarray],
     index,
     idf: dict[str, float],
@@ -136,6 +172,7 @@ def sentence_features(
     `sentence_cosines[row]` holds the cosine of each of the passage's sentences to the question.
     """
     asks_asked = bool(ASKS_WHAT_WAS_ASKED.search(question))
+    asks_heading = asks_for_date(question) or bool(_ASKS_TITLE.search(question))
     wanted = answer_type(question, about_asking=asks_asked)
     rare = max(idf.values(), default=1.0)
     total = sum(w * idf.get(t, rare) for t, w in query_weights.items()) or 1.0
@@ -177,6 +214,7 @@ def sentence_features(
                     dense.get(row, 0.0),
                     routed.get(row, 0.0),
                     1.0 / (1 + rank),
+                    bm25.get(row, 0.0),
                     _overlap(query_weights, word_set, idf, total),
                     overlap_passage,
                     novelty,
@@ -188,6 +226,7 @@ def sentence_features(
                     float(role not in ("answer", "question", "title")),
                     float(role == "title"),
                     float(asks_asked),
+                    float(asks_heading),
                     float(asks_asked and role == "question"),
                     float(j == 0),
                     j / max(1, n - 1),

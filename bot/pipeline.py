@@ -3,7 +3,6 @@ one LangChain runnable sequence (condense -> retrieve -> select -> verify -> com
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -162,17 +161,14 @@ def check(selected: Selected, index: CorpusIndex, originals: Originals | None = 
     return Verified(selected.query, selected.selection, tuple(citations), rejected, laps)
 
 
-def compose(
-    verified: Verified, index: CorpusIndex, scoring: ScoringConfig, top_k: int
-) -> ExtractedAnswer:
+def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnswer:
     """Return the answer: the lead-in, the citations, the confidence and the ranking."""
     t = time.perf_counter()
     query, selection, citations = verified.query, verified.selection, list(verified.citations)
     answerer = next((p.speaker for p in index.passages if p.role == "answer" and p.speaker), None)
     text = lead_in(citations, query.language, query.is_request, answerer)
-    margin = selection.best - scoring.abstain_threshold
-    confidence = 1.0 / (1.0 + math.exp(-scoring.confidence_slope * margin))
-    if not citations:
+    confidence = selection.confidence
+    if selection.quotes and not citations:  # every quote failed verification: nothing shown
         confidence = 1.0 - confidence
     retrieved = [(index.passages[row].id, score) for row, score in selection.ranking[:top_k]]
     timings = verified.laps.lap("compose", t).timings()
@@ -214,7 +210,5 @@ def answering_chain(
         | RunnableLambda(
             partial(check, index=index, originals=Originals(index.documents)), name="verify"
         )
-        | RunnableLambda(
-            partial(compose, index=index, scoring=scoring, top_k=top_k), name="compose"
-        )
+        | RunnableLambda(partial(compose, index=index, top_k=top_k), name="compose")
     )

@@ -12,7 +12,6 @@ from quotebot.index.text import (
     STOPWORDS,
     content_tokens,
     fold,
-    is_cyrillic,
     normalise,
     stem,
     strip_control,
@@ -22,6 +21,7 @@ from quotebot.index.text import (
 from quotebot.errors import QuestionError
 
 from .conversation import Turn
+from .language import detect
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Words that point back to an earlier turn ("Was a compromise reached on it?").
@@ -107,7 +107,7 @@ def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
     """Return the Query for `question` by the rules alone (no corpus): cleaned, its language,
     whether it is a request, and a follow-up resolved against the last turn."""
     text = clean(question, max_chars)
-    language = "ru" if is_cyrillic(text) else "en"
+    language = detect(text)
     is_request = bool(_REQUEST.search(text))
     last = history[-1] if history else None
     if last is not None and not is_request and is_follow_up(text):

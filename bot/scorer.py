@@ -1,6 +1,7 @@
 """The learned scorer: logistic models over feature rows, stored as JSON (never pickle).
 
-Two models, both fitted by `bench/train_scorer.py` on the dev documents only:
+Two models, both fitted by `python -m bench.tune` on the dev documents only, and stored in
+the scoring configuration (`bot/scoring.py`):
 - the sentence model: P(this sentence is (part of) a right answer | its features);
 - the answerability model: P(the best sentence is a right answer | the best candidates'
   features). Its output is the answer's `confidence`, a calibrated probability; the bot answers
@@ -9,10 +10,7 @@ Two models, both fitted by `bench/train_scorer.py` on the dev documents only:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 
@@ -35,11 +33,10 @@ ANSWER_FEATURES = (
     "unknown_names",
     "follow_up",
 )
-MODEL_FILE = Path(__file__).with_name("scorer.v1.json")
 
 
 class ModelFileError(ValueError):
-    """The scorer's model file is missing, malformed, or made for other features."""
+    """A stored model is malformed or made for other features."""
 
 
 @dataclass(frozen=True)
@@ -113,16 +110,6 @@ class Scorer:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"malformed scorer model: {exc}") from exc
-
-
-@cache
-def load_scorer(path: Path = MODEL_FILE) -> Scorer:
-    """Return the scorer stored at `path` (read once per process)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"cannot read the scorer model {path}: {exc}") from exc
-    return Scorer.from_json(data)
 
 
 def answer_features(matrix: np.ndarray, probabilities: np.ndarray, logits: np.ndarray):
