@@ -21,6 +21,7 @@ from quotebot.index.text import (
 from quotebot.errors import QuestionError
 
 from .conversation import Turn
+from .dictionary import is_english_word
 from .language import detect
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -66,6 +67,7 @@ class Query:
     carried_ids: tuple[str, ...] = ()  # passages the earlier answer cited
     is_request: bool = False
     unknown_names: tuple[str, ...] = ()  # capitalised words the corpus never uses
+    uncorrected: str = ""  # the search text before spelling correction, when it changed
 
     @property
     def text(self) -> str:
@@ -117,23 +119,25 @@ def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
 
 
 def correct_spelling(query: Query, lexicon: Lexicon) -> Query:
-    """Return `query` with misspelt words (unknown to the corpus, close to a corpus word)
-    corrected in its search text; English questions only."""
+    """Return `query` with misspelt words corrected in its search text: words that neither the
+    corpus nor general English uses, and that are close to a corpus word; English only."""
     if query.language != "en":
         return query
 
     def fix(match: re.Match) -> str:
         word = match.group()
         folded = word.casefold()
-        if folded in STOPWORDS or stem(folded) in lexicon.stems:
-            return word  # known, or a form of a known word ("envoys")
+        if folded in STOPWORDS or stem(folded) in lexicon.stems or is_english_word(folded):
+            return word  # known, a form of a known word ("envoys"), or English ("land")
         better = lexicon.speller.correct(folded)
         if better is None:
             return word
         return better.capitalize() if word[:1].isupper() else better
 
     search = _WORD.sub(fix, query.search)
-    return query if search == query.search else replace(query, search=search)
+    if search == query.search:
+        return query
+    return replace(query, search=search, uncorrected=query.search)
 
 
 def unknown_names(query: Query, lexicon: Lexicon) -> tuple[str, ...]:

@@ -50,8 +50,10 @@ def routes(dense: Mapping[int, float], answers_of: Mapping[int, Sequence[int]]) 
 
 
 def token_weights(query: Query, follow_up_weight: float) -> dict[str, float]:
-    """Return the query's content tokens with their weights (an earlier turn's count less)."""
+    """Return the query's content tokens with their weights: the question's, as corrected and
+    as asked, count 1; an earlier turn's count `follow_up_weight`."""
     weights = dict.fromkeys(content_tokens(query.previous), follow_up_weight)
+    weights.update(dict.fromkeys(content_tokens(query.uncorrected), 1.0))
     weights.update(dict.fromkeys(content_tokens(query.search), 1.0))
     return weights
 
@@ -116,11 +118,21 @@ class Retriever:
         return list(dict.fromkeys(order))
 
     def _query_vector(self, name: str, query: Query) -> np.ndarray:
-        emb = self.embedders[name]
-        if not query.previous:
-            return emb.embed_queries([query.search])[0]
-        cur, prev = emb.embed_queries([query.search, query.previous])
-        vec = cur + self.scoring.follow_up_weight * prev
+        """Return the question's vector: the spelling-corrected and the original question
+        together when they differ (a correction may be wrong), and for a follow-up the
+        earlier turn's, at `follow_up_weight`."""
+        texts = [query.search]
+        if query.uncorrected:
+            texts.append(query.uncorrected)
+        if query.previous:
+            texts.append(query.previous)
+        vectors = self.embedders[name].embed_queries(texts)
+        if len(texts) == 1:
+            return vectors[0]
+        n = len(texts) - bool(query.previous)
+        vec = vectors[:n].mean(axis=0)
+        if query.previous:
+            vec = vec / np.linalg.norm(vec) + self.scoring.follow_up_weight * vectors[-1]
         return (vec / np.linalg.norm(vec)).astype(np.float32)
 
     def _bm25(self, weights: dict[str, float], k: int) -> list[int]:
