@@ -4,8 +4,8 @@ lingua's low-accuracy mode (letter trigrams; no model load, about 0.2 ms a quest
 for nearly all questions, but calls a few short English ones French or German ("What is Melanie
 Field's job?" -> German 0.95). Its high-accuracy mode fixes those but loads for 9 s. So: a
 question holding a word that only English uses ("the", "what", "did", ...) is English; any
-other is what lingua says when it is at least `MIN_CONFIDENCE` sure, else English. On the 315
-questions of evals/transcripts.jsonl this makes no mistake (lingua alone: 5).
+other is what lingua says (English when it cannot tell). On the 315 questions of
+evals/transcripts.jsonl this makes no mistake (lingua alone: 5).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from functools import cache
 from quotebot.index.text import is_cyrillic, tokens
 
 LANGUAGES = ("en", "ru", "uk", "fr", "de", "es", "it", "pt")
-MIN_CONFIDENCE = 0.5
 # Words frequent in English questions and rare as words of the other languages above.
 ENGLISH_WORDS = frozenset(
     """the what did does is are was were how who whom whose when where which why has have had
@@ -28,10 +27,10 @@ def detect(text: str) -> str:
     """Return the ISO 639-1 code of the language `text` is written in (one of LANGUAGES)."""
     if not is_cyrillic(text) and ENGLISH_WORDS.intersection(tokens(text)):
         return "en"
-    values = _detector().compute_language_confidence_values(text)
-    if not values or values[0].value < MIN_CONFIDENCE:
+    language = _detector().detect_language_of(text)
+    if language is None:
         return "ru" if is_cyrillic(text) else "en"
-    return values[0].language.iso_code_639_1.name.lower()
+    return language.iso_code_639_1.name.lower()
 
 
 @cache
