@@ -12,6 +12,7 @@ from functools import cached_property
 from quotebot.index.embedder import get_embedder
 from quotebot.index.store import CorpusIndex, ensure_index
 
+from quotebot.errors import QuestionError
 from quotebot.settings import Settings, apply_runtime
 
 from .conversation import Turn, as_turns
@@ -106,18 +107,23 @@ class Bot:
 
         return QuotebotRetriever(ranker=self.ranker)
 
-    def answer(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
-        """Return the answer to `question`, with `history` as the earlier turns."""
-        answer = self.extract(question, history)
+    def answer(
+        self, question: str, history: Sequence[Turn | dict] = (), doc: str | None = None
+    ) -> Answer:
+        """Return the answer to `question`, with `history` as the earlier turns, from the
+        document `doc` (None: every document of the corpus)."""
+        answer = self.extract(question, history, doc)
         if self.generator is None:
             return answer
         return self.generator.answer(*self._generation_inputs(answer))
 
-    def stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[StreamEvent]:
+    def stream(
+        self, question: str, history: Sequence[Turn | dict] = (), doc: str | None = None
+    ) -> Iterator[StreamEvent]:
         """Yield the answer as it grows: a `quote` event per verified quote (with the lead-in);
         with an LLM, a `token` event per generated token (an unchecked draft); and last one
         `final` event with the answer to keep."""
-        answer = self.extract(question, history)
+        answer = self.extract(question, history, doc)
         for n in range(1, len(answer.citations) + 1):
             yield StreamEvent("quote", replace(answer, citations=answer.citations[:n]))
         if self.generator is None or not answer.citations:
@@ -130,10 +136,16 @@ class Bot:
             yield StreamEvent("token", draft)
         yield StreamEvent("final", self.generator.finish(generation, answer, passages, source))
 
-    def extract(self, question: str, history: Sequence[Turn | dict] = ()) -> ExtractedAnswer:
-        """Return the extractive answer: the lead-in and the verified quotes."""
+    def extract(
+        self, question: str, history: Sequence[Turn | dict] = (), doc: str | None = None
+    ) -> ExtractedAnswer:
+        """Return the extractive answer: the lead-in and the verified quotes. Raises
+        QuestionError when `doc` is not a document of the corpus."""
         self.warm_up()
-        asked = Asked(question, tuple(as_turns(history)), Laps(time.perf_counter()))
+        if doc is not None and doc not in self._index.documents:
+            names = ", ".join(sorted(self._index.documents))
+            raise QuestionError(f"no document named {doc!r}; the corpus has: {names}")
+        asked = Asked(question, tuple(as_turns(history)), Laps(time.perf_counter()), doc)
         return self._chain.invoke(asked)
 
     # --- generated answers (settings.llm): see bot/llm.py and bot/grounding.py -------------

@@ -41,11 +41,12 @@ class Laps:
 
 @dataclass(frozen=True)
 class Asked:
-    """A question as asked, with the earlier turns."""
+    """A question as asked, with the earlier turns and the document it is about (None: all)."""
 
     question: str
     history: tuple[Turn, ...]
     laps: Laps
+    doc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def condense(
     the question as asked. The rules go first: on the shipped follow-ups their citation recall
     is 1.00, the local model's rewrites 0.75 (docs/llm.md)."""
     t = time.perf_counter()
-    query = prepare(asked.question, asked.history, max_chars, index.lexicon)
+    query = replace(prepare(asked.question, asked.history, max_chars, index.lexicon), doc=asked.doc)
     laps = asked.laps.lap("condense", t)
     if rewrite is None or not asked.history or query.is_follow_up:
         return Prepared(query, laps)
@@ -107,7 +108,7 @@ def condense(
     t = time.perf_counter()
     rewritten = prepare(standalone, (), max_chars, index.lexicon)
     laps = laps.lap("condense", t)
-    return Prepared(replace(rewritten, question=query.question), laps)
+    return Prepared(replace(rewritten, question=query.question, doc=asked.doc), laps)
 
 
 def retrieve(prepared: Prepared, retriever: Retriever) -> Retrieved:

@@ -68,6 +68,7 @@ class Query:
     is_request: bool = False
     unknown_names: tuple[str, ...] = ()  # capitalised words the corpus never uses
     uncorrected: str = ""  # the search text before spelling correction, when it changed
+    doc: str | None = None  # the one document the question is about (None: every document)
 
     @property
     def text(self) -> str:
