@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from quotebot.bot.features import SENTENCE_FEATURES
 from quotebot.bot.scorer import ANSWER_FEATURES, LinearModel, Scorer, answer_features
-from quotebot.bot.scoring import SHIPPED, load_scoring, save_scoring
+from quotebot.bot.scoring import SHIPPED, ScoringConfig, save_scoring
 from quotebot.bot.selector import quotable_rows
 from quotebot.evaluation.metrics.spans import Span, locate
 
@@ -82,7 +82,7 @@ def collect(path: Path, cache: Path) -> list[Sample]:
     samples = []
     for doc, questions in by_doc.items():
         settings = Settings.load(environ={}, corpus=(doc_path(doc),), cache_dir=cache)
-        bot = Bot(settings).warm_up()
+        bot = Bot(settings, scoring=base_config()).warm_up()
         sources = {d.doc: d.text for d in bot.index.documents.values()}
         for q in questions:
             query, cands = candidates_for(bot, q["question"], q.get("history", []))
@@ -143,6 +143,23 @@ def load_samples(path: Path) -> list[Sample]:
             )
         )
     return out
+
+
+def base_config(model: Scorer | None = None) -> ScoringConfig:
+    """Return the shipped configuration's numbers with `model` (default: an untrained one,
+    enough to retrieve and compute features while the shipped model may be out of date)."""
+    data = json.loads((ROOT / "bot" / SHIPPED).read_text(encoding="utf-8"))
+    return ScoringConfig.from_json({**data, "model": (model or untrained()).to_json()})
+
+
+def untrained() -> Scorer:
+    """Return a model of the current features whose weights are all zero."""
+
+    def zeros(names: tuple[str, ...]) -> LinearModel:
+        n = len(names)
+        return LinearModel(names, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+
+    return Scorer(zeros(SENTENCE_FEATURES), zeros(ANSWER_FEATURES), 0.5, "untrained")
 
 
 def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float) -> LinearModel:
@@ -300,7 +317,7 @@ def main() -> None:
     )
     print("\nsentence model weights:", ", ".join(f"{n} {w:+.2f}" for n, w in coefs))
     print(f"answer threshold: {scorer.threshold:.3f}")
-    config = replace(load_scoring(), model=scorer)
+    config = base_config(scorer)
     for path in ([ROOT / "bot" / SHIPPED] if args.write else []) + ([args.out] if args.out else []):
         print(f"wrote {save_scoring(config, path)}")
 

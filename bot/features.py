@@ -45,6 +45,7 @@ SENTENCE_FEATURES = (
     "position",  # sentence index / sentences in passage
     "log_words",
     "unknown_names",  # the question names someone the corpus never mentions
+    "unseen_words",  # share of the question's content words the corpus never uses (English)
     "follow_up",
 )
 _NUMBER = re.compile(
@@ -151,7 +152,17 @@ def candidates(query, evidence, index) -> Candidates:
         index.lexicon.bm25.idf,
         bool(query.unknown_names),
         query.is_follow_up,
+        unseen_share(query, index.lexicon.stems),
     )
+
+
+def unseen_share(query, stems: frozenset[str]) -> float:
+    """Return the share of the (English) question's content words that no document uses: a
+    question about "a prisoner exchange" to a statement that never mentions one."""
+    if query.language != "en":
+        return 0.0
+    words = set(content_tokens(query.search))
+    return sum(1 for w in words if w not in stems) / len(words) if words else 0.0
 
 
 def sentence_features(
@@ -166,6 +177,7 @@ def sentence_features(
     idf: dict[str, float],
     unknown_names: bool,
     follow_up: bool,
+    unseen: float = 0.0,
 ) -> Candidates:
     """Return the feature rows of every sentence of the passages `ranked_rows` (best first).
 
@@ -232,6 +244,7 @@ def sentence_features(
                     j / max(1, n - 1),
                     math.log1p(len(text.split())),
                     float(unknown_names),
+                    unseen,
                     float(follow_up),
                 ]
             )

@@ -31,6 +31,7 @@ ANSWER_FEATURES = (
     "type_miss_top",
     "role_question_top",
     "unknown_names",
+    "unseen_words",
     "follow_up",
 )
 
@@ -136,6 +137,7 @@ def answer_features(matrix: np.ndarray, probabilities: np.ndarray, logits: np.nd
             top[col["type_miss"]],
             top[col["role_question"]],
             top[col["unknown_names"]],
+            top[col["unseen_words"]],
             top[col["follow_up"]],
         ],
         dtype=np.float64,
