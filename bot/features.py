@@ -38,6 +38,7 @@ SENTENCE_FEATURES = (
     "role_question",
     "role_statement",
     "role_title",
+    "role_moderator",
     "asks_what_was_asked",  # the question is about what a journalist asked
     "asks_date_or_title",  # the question asks for the date or the title (the heading answers)
     "question_x_asks",  # a journalist's question, when the user asks what was asked
@@ -235,8 +236,9 @@ def sentence_features(
                     float(wanted is not None and not holds),
                     float(role == "answer"),
                     float(role == "question"),
-                    float(role not in ("answer", "question", "title")),
+                    float(role not in ("answer", "question", "title", "moderator")),
                     float(role == "title"),
+                    float(role == "moderator"),
                     float(asks_asked),
                     float(asks_heading),
                     float(asks_asked and role == "question"),

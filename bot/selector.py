@@ -1,9 +1,9 @@
 """Quote selection: the learned sentence model ranks the candidate sentences, the answerability
 model decides whether the document answers at all, and the best sentences become quotes.
 
-A journalist's question is context, not an answer: it is quoted only when the user asks what
-was asked (or who asked). The heading and dateline answer only questions about the date or the
-title. A request for a summary ("summarise the statement", "the main topics") is answered with
+A journalist's question (or a moderator's words) is context, not an answer: it is quoted only
+when the user asks what was asked (or who asked). The heading and dateline answer only
+questions about the date or the title. A request for a summary ("summarise the statement", "the main topics") is answered with
 the document's most central sentences, each a quote of its own.
 """
 
@@ -93,11 +93,14 @@ def sentence_probabilities(
 
 
 def quotable_rows(matrix: np.ndarray) -> np.ndarray:
-    """Return which candidate rows may be quoted: a journalist's question only when the user
-    asks what was asked; the heading only when the user asks for the date or the title."""
+    """Return which candidate rows may be quoted: a journalist's question, or a moderator's
+    words, only when the user asks what was asked; the heading only when the user asks for
+    the date or the title."""
     if not len(matrix):
         return np.zeros(0, dtype=bool)
-    question = matrix[:, _COLUMN["role_question"]] == 1
+    question = (matrix[:, _COLUMN["role_question"]] == 1) | (
+        matrix[:, _COLUMN["role_moderator"]] == 1
+    )
     asks_asked = matrix[:, _COLUMN["asks_what_was_asked"]] == 1
     title = matrix[:, _COLUMN["role_title"]] == 1
     asks_heading = matrix[:, _COLUMN["asks_date_or_title"]] == 1
