@@ -3,8 +3,8 @@ model decides whether the document answers at all, and the best sentences become
 
 A journalist's question (or a moderator's words) is context, not an answer: it is quoted only
 when the user asks what was asked (or who asked). The heading and dateline answer only
-questions about the date or the title. A request for a summary ("summarise the statement", "the main topics") is answered with
-the document's most central sentences, each a quote of its own.
+questions about the date or the title. A request for a summary ("summarise the statement",
+"the main topics") is answered with the document's most central sentences, each a quote.
 """
 
 from __future__ import annotations
