@@ -68,7 +68,7 @@ def candidates_for(bot, question: str, history: list[dict]):
     index = bot.index
     query = prepare(question, as_turns(history), 2000, index.lexicon)
     evidence = bot.ranker.evidence(query)
-    return query, candidates(query, evidence, index)
+    return query, candidates(query, evidence, index, bot.scoring.cosines(evidence.embedder))
 
 
 def collect(path: Path, cache: Path) -> list[Sample]:
@@ -162,14 +162,17 @@ def untrained() -> Scorer:
     return Scorer(zeros(SENTENCE_FEATURES), zeros(ANSWER_FEATURES), 0.5, "untrained")
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float) -> LinearModel:
-    """Return a standardised logistic regression fitted on (x, y)."""
+def fit_linear(
+    x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float, balanced: bool = True
+) -> LinearModel:
+    """Return a standardised logistic regression fitted on (x, y); `balanced` weighs the
+    classes equally (for ranking), otherwise the output is a calibrated probability."""
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
     model.fit((x - mean) / scale, y)
     return LinearModel(
         features, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0])
@@ -203,7 +206,7 @@ def fit(samples: list[Sample], c: float = 0.5) -> Scorer:
     """Return the scorer fitted on `samples` (the dev split)."""
     folds = _folds(samples)
     # out-of-fold sentence models, one per held-out fold, for the answerability rows
-    ax, ay = [], []
+    ax, ay, aa = [], [], []
     for fold in sorted(set(folds.values())):
         train = [s for s in samples if folds[s.qid] != fold and s.answerable]
         held = [s for s in samples if folds[s.qid] == fold]
@@ -211,11 +214,12 @@ def fit(samples: list[Sample], c: float = 0.5) -> Scorer:
         x, y = answer_rows(held, m)
         ax.append(x)
         ay.append(y)
+        aa.append([s.answerable for s in held])
     sentence = fit_linear(*_stack([s for s in samples if s.answerable]), SENTENCE_FEATURES, c)
-    ax, ay = np.concatenate(ax), np.concatenate(ay)
-    answerable = fit_linear(ax, ay, ANSWER_FEATURES, c)
-    p = answerable.probability(ax)
-    threshold = best_threshold(p, ay)
+    ax, ay, aa = np.concatenate(ax), np.concatenate(ay), np.concatenate(aa).astype(bool)
+    # unweighted, so that its output stays a calibrated probability
+    answerable = fit_linear(ax, ay, ANSWER_FEATURES, c, balanced=False)
+    threshold = best_threshold(answerable.probability(ax), ay, aa)
     return Scorer(sentence, answerable, threshold, "1")
 
 
@@ -257,11 +261,23 @@ def _stack(samples: list[Sample]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def best_threshold(p: np.ndarray, right: np.ndarray) -> float:
-    """Return the threshold maximising: answer-and-right + abstain-when-not-right (accuracy)."""
+def best_threshold(p: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
+    """Return the answer threshold that maximises the mean of the two rates the product is
+    judged by: right quotes among answerable questions, and the F1 of abstaining on the
+    unanswerable ones (answering when P(right) >= 0.5 instead abstains on about half of the
+    answerable questions, since the best sentence is right about half of the time)."""
     candidates = np.unique(np.concatenate([[0.5], p]))
-    scores = [((p >= t) & (right == 1)).sum() + ((p < t) & (right == 0)).sum() for t in candidates]
-    return float(candidates[int(np.argmax(scores))])
+    return float(max(candidates, key=lambda t: _balanced(p >= t, right, answerable)))
+
+
+def _balanced(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
+    right_quotes = (answered & (right == 1)).sum() / max(1, answerable.sum())
+    abstained = ~answered
+    hits = (abstained & ~answerable).sum()
+    precision = hits / max(1, abstained.sum())
+    recall = hits / max(1, (~answerable).sum())
+    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    return (right_quotes + f1) / 2
 
 
 def report(samples: list[Sample], scorer: Scorer, name: str) -> dict:

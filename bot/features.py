@@ -48,6 +48,7 @@ SENTENCE_FEATURES = (
     "unknown_names",  # the question names someone the corpus never mentions
     "unseen_words",  # share of the question's content words the corpus never uses (English)
     "follow_up",
+    "other_language",  # the question is not in English (searched with the multilingual model)
 )
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
@@ -129,15 +130,28 @@ def answer_type(question: str, about_asking: bool = False) -> Callable[[str], bo
     return None
 
 
-def candidates(query, evidence, index) -> Candidates:
-    """Return the candidate sentences of the passages `evidence` ranked, with their features."""
+def candidates(
+    query, evidence, index, cosine_range: tuple[float, float] = (0.0, 1.0)
+) -> Candidates:
+    """Return the candidate sentences of the passages `evidence` ranked, with their features.
+
+    Cosines are mapped linearly by the embedder's `cosine_range` (unrelated -> 0, strongly
+    related -> 1): e5's cosines crowd into 0.7-0.9 while MiniLM's spread over 0-0.8, and the
+    models must read both alike."""
+    lo, hi = cosine_range
+
+    def scale(values):
+        return (values - lo) / (hi - lo)
+
     rows = [row for row, _ in evidence.ranked]
     vectors = index.vectors[evidence.embedder].sentences
     cosines = {}
     for row in rows:
         first = index.first_sentence[row]
         n = len(index.passages[row].sentences)
-        cosines[row] = vectors.reconstruct_n(first, n) @ evidence.query_vector
+        cosines[row] = scale(vectors.reconstruct_n(first, n) @ evidence.query_vector)
+    dense = {row: scale(c) for row, c in evidence.dense.items()}
+    routed = {row: scale(c) for row, c in evidence.routed.items()}
     bm25 = index.lexicon.bm25.scores(evidence.query_weights, len(index.passages))
     top = float(bm25.max()) if len(bm25) else 0.0
     lexical = {row: float(bm25[row]) / top if top > 0 else 0.0 for row in rows}
@@ -145,8 +159,8 @@ def candidates(query, evidence, index) -> Candidates:
         query.search,
         evidence.query_weights,
         rows,
-        evidence.dense,
-        evidence.routed,
+        dense,
+        routed,
         lexical,
         cosines,
         index,
@@ -154,6 +168,7 @@ def candidates(query, evidence, index) -> Candidates:
         bool(query.unknown_names),
         query.is_follow_up,
         unseen_share(query, index.lexicon.stems),
+        query.language != "en",
     )
 
 
@@ -179,6 +194,7 @@ def sentence_features(
     unknown_names: bool,
     follow_up: bool,
     unseen: float = 0.0,
+    other_language: bool = False,
 ) -> Candidates:
     """Return the feature rows of every sentence of the passages `ranked_rows` (best first).
 
@@ -248,6 +264,7 @@ def sentence_features(
                     float(unknown_names),
                     unseen,
                     float(follow_up),
+                    float(other_language),
                 ]
             )
             refs.append((row, j))

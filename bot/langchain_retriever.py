@@ -29,8 +29,9 @@ class QuotebotRetriever(BaseRetriever):
         index = self.ranker.index
         prepared = prepare(query, (), _NO_LIMIT, index.lexicon)
         evidence = self.ranker.evidence(prepared)
-        cands = candidates(prepared, evidence, index)
-        probs, _ = sentence_probabilities(cands, self.ranker.scoring)
+        scoring = self.ranker.scoring
+        cands = candidates(prepared, evidence, index, scoring.cosines(evidence.embedder))
+        probs, _ = sentence_probabilities(cands, scoring)
         docs = []
         for row, score in rank_passages(cands, probs)[: self.ranker.top_k]:
             p = index.passages[row]

@@ -33,6 +33,7 @@ ANSWER_FEATURES = (
     "unknown_names",
     "unseen_words",
     "follow_up",
+    "other_language",
 )
 
 
@@ -139,6 +140,7 @@ def answer_features(matrix: np.ndarray, probabilities: np.ndarray, logits: np.nd
             top[col["unknown_names"]],
             top[col["unseen_words"]],
             top[col["follow_up"]],
+            top[col["other_language"]],
         ],
         dtype=np.float64,
     )

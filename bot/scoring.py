@@ -35,17 +35,23 @@ class ScoringConfig:
     search_factor: int  # passages searched per candidate ...
     search_min: int  # ... and at least this many
     sentence_search_factor: int  # sentences searched per passage searched
-    # selection (bot/selector.py)
+    # selection (bot/features.py, bot/selector.py)
+    cosine_range: dict[str, tuple[float, float]]  # embedder -> cosines mapped to 0 and 1
     short_sentence_words: int  # a shorter sentence is quoted with the one before it
     extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
     summary_sentences: int  # sentences an extractive summary quotes
     # the learned sentence and answerability models and the answer threshold (bot/scorer.py)
     model: Scorer
 
+    def cosines(self, embedder: str) -> tuple[float, float]:
+        """Return the cosines of `embedder` that mean unrelated and strongly related."""
+        return self.cosine_range.get(embedder, (0.0, 1.0))
+
     def to_json(self) -> dict:
         """Return the versioned JSON form that `from_json` reads."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["model"] = self.model.to_json()
+        data["cosine_range"] = {k: list(v) for k, v in self.cosine_range.items()}
         return {"version": SCORING_VERSION, **data}
 
     @classmethod
@@ -62,6 +68,9 @@ class ScoringConfig:
         try:
             values = {k: v for k, v in data.items() if k != "version"}
             values["model"] = Scorer.from_json(data["model"])
+            values["cosine_range"] = {
+                name: (float(lo), float(hi)) for name, (lo, hi) in data["cosine_range"].items()
+            }
             return cls(**values)
         except (TypeError, ValueError, AttributeError) as exc:
             raise ScoringError(f"bad scoring field ({exc})") from exc

@@ -57,7 +57,7 @@ def select(
 ) -> Selection:
     """Return up to `max_quotes` quotes when the answerability model is at least the answer
     threshold sure the best one answers; none otherwise, or when the question is a request."""
-    cands = candidates(query, evidence, index)
+    cands = candidates(query, evidence, index, scoring.cosines(evidence.embedder))
     probs, logits = sentence_probabilities(cands, scoring)
     ranking = rank_passages(cands, probs)
     allowed = np.isfinite(logits)

@@ -34,11 +34,15 @@ def test_fitting_learns_what_separates_answers_and_when_to_abstain():
     assert 0.0 < scorer.threshold < 1.0
 
 
-def test_best_threshold_maximises_accuracy():
+def test_best_threshold_balances_right_quotes_and_abstentions():
     p = np.array([0.1, 0.2, 0.6, 0.8, 0.9])
     right = np.array([0, 0, 1, 1, 1])
-    assert 0.2 < best_threshold(p, right) <= 0.6  # answers exactly the three right ones
-    assert best_threshold(p, np.array([0, 0, 0, 0, 1])) == pytest.approx(0.9)
+    answerable = np.array([False, False, True, True, True])
+    assert 0.2 < best_threshold(p, right, answerable) <= 0.6  # exactly the three right ones
+    # the first two are answerable but the best sentence is wrong: abstaining on them costs
+    # nothing, answering them gains nothing
+    everything = np.array([True] * 5)
+    assert best_threshold(p, right, everything) <= 0.6
 
 
 def test_expected_calibration_error_as_defined():
