@@ -71,7 +71,7 @@ def candidates_for(bot, question: str, history: list[dict]):
     return query, candidates(query, evidence, index, bot.scoring.cosines(evidence.embedder))
 
 
-def collect(path: Path, cache: Path) -> list[Sample]:
+def collect(path: Path, cache: Path, embedders: tuple[str, ...] | None = None) -> list[Sample]:
     """Return a Sample for every question of the question set at `path`."""
     from quotebot.bot.bot import Bot
 
@@ -81,7 +81,9 @@ def collect(path: Path, cache: Path) -> list[Sample]:
         by_doc.setdefault(q.get("doc", "statement"), []).append(q)
     samples = []
     for doc, questions in by_doc.items():
-        settings = Settings.load(environ={}, corpus=(doc_path(doc),), cache_dir=cache)
+        settings = Settings.load(
+            environ={}, corpus=(doc_path(doc),), cache_dir=cache, embedders=embedders
+        )
         bot = Bot(settings, scoring=base_config()).warm_up()
         sources = {d.doc: d.text for d in bot.index.documents.values()}
         for q in questions:
@@ -334,6 +336,7 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "quotebot-train"
     )
+    parser.add_argument("--embedders", help="embedders to index with, the first searched first")
     parser.add_argument("--samples", type=Path, help="cache of the collected features (JSON)")
     parser.add_argument("--write", action="store_true", help=f"write the shipped bot/{SHIPPED}")
     parser.add_argument("--out", type=Path, help="write the configuration to this file")
@@ -342,7 +345,8 @@ def main() -> None:
     if args.samples and args.samples.exists():
         samples = load_samples(args.samples)
     else:
-        samples = [s for path in args.questions for s in collect(path, args.cache)]
+        embedders = tuple(args.embedders.split(",")) if args.embedders else None
+        samples = [s for path in args.questions for s in collect(path, args.cache, embedders)]
         if args.samples:
             save_samples(samples, args.samples)
     dev = [s for s in samples if s.split == "dev"]
