@@ -88,7 +88,7 @@ class FakeBot:
             answer = Answer(text, "Yury Ushakov said:", citations[:n], query=text)
             yield StreamEvent("final" if n == len(citations) else "quote", answer)
 
-    def answer(self, question: str, history=()) -> Answer:
+    def answer(self, question: str, history=(), doc=None) -> Answer:
         return list(self.stream(question, history))[-1].answer
 
 

@@ -68,10 +68,10 @@ class _Cancellable:
     bot: Bot
     cancelled: threading.Event
 
-    def answer(self, question: str, history: Sequence[dict] = ()):
+    def answer(self, question: str, history: Sequence[dict] = (), doc: str | None = None):
         if self.cancelled.is_set():
             raise EvaluationCancelled("the evaluation was stopped")
-        return self.bot.answer(question, history)
+        return self.bot.answer(question, history, doc)
 
 
 def check_size(path: Path, limits: Limits, shown: str) -> None:
