@@ -35,6 +35,7 @@ from quotebot.evaluation.metrics.latency import percentile
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "statement.jsonl"
 ENDPOINT = "respond"
+SAVED_OUTPUT = 4  # box, chat, viewer, conversation state (null), saved conversation, Ask, Stop
 REQUEST_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 180.0
 
@@ -120,12 +121,12 @@ def call(client, url: str, session: str, endpoint: str, data: list) -> list:
 
 
 def reply_text(outputs: list) -> str:
-    """Return the text of the last assistant message in the `respond` outputs."""
-    messages = outputs[1]
-    content = messages[-1]["content"]
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content)
+    """Return the last answer in the `respond` outputs (the conversation the browser saves, sent
+    when the answer is done) as JSON text: its question, text and citations."""
+    saved = outputs[SAVED_OUTPUT]
+    if not isinstance(saved, list) or not saved:
+        raise RuntimeError(f"respond: no answer in its outputs {str(outputs)[:200]}")
+    return json.dumps(saved[-1], ensure_ascii=False, sort_keys=True)
 
 
 def reference_answers(url: str, questions: Sequence[str]) -> dict[str, str]:

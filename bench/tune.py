@@ -1,96 +1,374 @@
-"""Tune the scoring configuration (bot/scoring.py) on the dev split only.
+"""Tune the scoring configuration: fit the learned models on the dev documents only, report
+dev and test, and write the configuration.
 
-    python -m bench.tune [evals/statement.jsonl] [--out artifacts/tune/scoring.v1.json]
+    python -m bench.tune evals/transcripts.jsonl [evals/synthetic.jsonl] [--write]
 
-Retrieval runs once per question; every combination of the grid then re-scores the same
-evidence with its own ScoringConfig (a copy of the shipped one, the grid's fields replaced).
-The objective per question: citation F1 by character overlap with the gold spans when the
-question is answerable (0 if the bot abstained), and 1 for abstaining when it is not.
-Prints the best combinations on dev, and the same combination's score on test (held out,
-reported, never used to choose), and writes the best on dev as a scoring file: point
-QUOTEBOT_SCORING at it, or copy it over bot/scoring.v1.json to ship it.
+Each question is answered against its own document (`doc`: "statement" is the seed, any other
+name a file of evals/corpora/). For every question, the candidate sentences of the retrieved
+passages get their feature rows (`bot/features.py`); a sentence is a positive when it overlaps
+a gold quote. The sentence model is fitted on the dev split's rows; the answerability model on
+out-of-fold sentence probabilities (grouped by document, so no question scores itself), so its
+output is a calibrated probability that the answer shown is right. The answer threshold is the
+one that maximises dev accuracy of the answer-or-abstain decision. Test documents are only
+scored. `--write` stores the models in the shipped configuration (`bot/scoring.v2.json`);
+`--out FILE` writes a copy elsewhere (point QUOTEBOT_SCORING at it).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
-from dataclasses import replace
+import json
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from quotebot.bot.bot import Bot
-from quotebot.bot.conversation import as_turns
-from quotebot.bot.question import prepare
-from quotebot.bot.scoring import ScoringConfig, Weights, save_scoring
-from quotebot.bot.selector import select
-from quotebot.evaluation.metrics.spans import Span, covered, locate, union
-from quotebot.evaluation.questions import load_questions
+import numpy as np
+from quotebot.bot.features import SENTENCE_FEATURES
+from quotebot.bot.scorer import ANSWER_FEATURES, LinearModel, Scorer, answer_features
+from quotebot.bot.scoring import SHIPPED, ScoringConfig, save_scoring
+from quotebot.bot.selector import quotable_rows
+from quotebot.evaluation.metrics.spans import Span, locate
 
-from quotebot.settings import Settings
+from quotebot.settings import DEFAULT_CORPUS, Settings
 
-# ScoringConfig field -> the values tried
-GRID = {
-    "route_weight": [0.0, 0.1, 0.2],
-    "type_penalty": [0.2],
-    "weights": [
-        Weights(0.5, 0.25, 0.25),
-        Weights(0.4, 0.3, 0.3),
-        Weights(0.5, 0.15, 0.35),
-        Weights(0.6, 0.2, 0.2),
-    ],
-    "abstain_threshold": [0.35, 0.40, 0.45, 0.50],
-    "quote_margin": [0.0, 0.01, 0.02, 0.03, 0.06],
-}
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT / "evals" / "corpora"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.tune")
-    parser.add_argument("questions", nargs="?", default="evals/statement.jsonl")
-    parser.add_argument("--out", type=Path, default=Path("artifacts/tune/scoring.v1.json"))
-    args = parser.parse_args(argv)
-    bot = Bot(Settings.load()).warm_up()
-    index, ranker, base = bot.index, bot.ranker, bot.scoring
-    sources = {d: index.source(d) for d in index.documents}
-    prepared = []
-    for q in load_questions(args.questions, sources):
-        query = prepare(
-            q.question, as_turns(q.history), bot.settings.max_question_chars, index.lexicon
+@dataclass
+class Sample:
+    """One question's candidates: feature rows, labels, and what a right answer is."""
+
+    qid: str
+    doc: str
+    split: str
+    category: str
+    answerable: bool
+    matrix: np.ndarray
+    labels: np.ndarray  # 1 where the sentence overlaps a gold quote
+    group: np.ndarray  # passage row of each candidate
+
+
+def doc_path(doc: str) -> Path:
+    """Return the file of document `doc`."""
+    if doc == "statement":
+        return DEFAULT_CORPUS
+    matches = sorted(p for p in CORPORA.glob(f"{doc}.*") if p.suffix != ".json")
+    if not matches:
+        raise SystemExit(f"no file for document {doc!r} in {CORPORA}")
+    return matches[0]
+
+
+def candidates_for(bot, question: str, history: list[dict]):
+    """Return (query, candidates) for a question, through the Bot's own stages."""
+    from quotebot.bot.conversation import as_turns
+    from quotebot.bot.features import candidates
+    from quotebot.bot.question import prepare
+
+    index = bot.index
+    query = prepare(question, as_turns(history), 2000, index.lexicon)
+    evidence = bot.ranker.evidence(query)
+    return query, candidates(query, evidence, index, bot.scoring.cosines(evidence.embedder))
+
+
+def collect(path: Path, cache: Path, embedders: tuple[str, ...] | None = None) -> list[Sample]:
+    """Return a Sample for every question of the question set at `path`."""
+    from quotebot.bot.bot import Bot
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    by_doc: dict[str, list[dict]] = {}
+    for q in rows:
+        by_doc.setdefault(q.get("doc", "statement"), []).append(q)
+    samples = []
+    for doc, questions in by_doc.items():
+        settings = Settings.load(
+            environ={}, corpus=(doc_path(doc),), cache_dir=cache, embedders=embedders
         )
-        gold = union(s for quote in q.quotes for s in locate(quote, sources))
-        prepared.append((q, query, ranker.evidence(query), gold))
-    results: list[tuple[float, float, ScoringConfig]] = []
-    for values in itertools.product(*GRID.values()):
-        scoring = replace(base, **dict(zip(GRID, values, strict=True)))
-        scores = {"dev": [], "test": []}
-        for q, query, evidence, gold in prepared:
-            sel = select(query, evidence, index, scoring, bot.settings.max_quotes)
-            cited = [_span(index, quote) for quote in sel.quotes]
-            scores.setdefault(q.split, []).append(_objective(q.answerable, cited, gold))
-        dev = sum(scores["dev"]) / len(scores["dev"])
-        test = sum(scores["test"]) / len(scores["test"])
-        results.append((dev, test, scoring))
-    results.sort(key=lambda r: (r[0], r[1]), reverse=True)
-    print("dev     test    " + "  ".join(GRID))
-    for dev, test, scoring in results[:15]:
-        print(f"{dev:.3f}   {test:.3f}   " + "  ".join(str(getattr(scoring, f)) for f in GRID))
-    print(f"wrote the best on dev to {save_scoring(results[0][2], args.out)}")
+        bot = Bot(settings, scoring=base_config()).warm_up()
+        sources = {d.doc: d.text for d in bot.index.documents.values()}
+        for q in questions:
+            query, cands = candidates_for(bot, q["question"], q.get("history", []))
+            gold = [s for quote in q.get("quotes", []) for s in locate(quote, sources)]
+            labels = np.zeros(len(cands), dtype=np.int8)
+            for i, (row, j) in enumerate(cands.refs):
+                p = bot.index.passages[row]
+                s, e = p.sentences[j]
+                span = Span(p.doc, s, e)
+                if any(span.overlap(g) >= 0.5 * min(len(span), len(g)) for g in gold):
+                    labels[i] = 1
+            answerable = bool(q["answerable"]) and not query.is_request
+            samples.append(
+                Sample(
+                    q["id"],
+                    doc,
+                    q.get("split", "test"),
+                    q.get("category", ""),
+                    answerable,
+                    cands.matrix,
+                    labels,
+                    np.asarray([row for row, _ in cands.refs], dtype=np.int32),
+                )
+            )
+        print(f"{doc}: {len(questions)} questions", flush=True)
+    return samples
 
 
-def _span(index, quote) -> Span:
-    p = index.passages[quote.row]
-    return Span(p.doc, p.sentences[quote.first][0], p.sentences[quote.last][1])
+def save_samples(samples: list[Sample], path: Path) -> None:
+    """Write `samples` to `path` as JSON (features as lists)."""
+    rows = [
+        {
+            **{k: getattr(s, k) for k in ("qid", "doc", "split", "category", "answerable")},
+            "matrix": s.matrix.tolist(),
+            "labels": s.labels.tolist(),
+            "group": s.group.tolist(),
+        }
+        for s in samples
+    ]
+    path.write_text(json.dumps(rows), encoding="utf-8")
 
 
-def _objective(answerable: bool, cited: list[Span], gold: list[Span]) -> float:
-    if not answerable:
-        return float(not cited)
-    if not cited or not gold:
-        return 0.0
-    cited = union(cited)
-    hit = sum(covered(s, gold) for s in cited)
-    precision = hit / sum(len(s) for s in cited)
-    recall = sum(covered(g, cited) for g in gold) / sum(len(g) for g in gold)
-    return 0.0 if hit == 0 else 2 * precision * recall / (precision + recall)
+def load_samples(path: Path) -> list[Sample]:
+    """Return the samples `save_samples` wrote to `path`."""
+    out = []
+    for r in json.loads(path.read_text(encoding="utf-8")):
+        matrix = np.asarray(r["matrix"], dtype=np.float32).reshape(-1, len(SENTENCE_FEATURES))
+        out.append(
+            Sample(
+                r["qid"],
+                r["doc"],
+                r["split"],
+                r["category"],
+                r["answerable"],
+                matrix,
+                np.asarray(r["labels"], dtype=np.int8),
+                np.asarray(r["group"], dtype=np.int32),
+            )
+        )
+    return out
+
+
+def base_config(model: Scorer | None = None) -> ScoringConfig:
+    """Return the shipped configuration's numbers with `model` (default: an untrained one,
+    enough to retrieve and compute features while the shipped model may be out of date)."""
+    data = json.loads((ROOT / "bot" / SHIPPED).read_text(encoding="utf-8"))
+    return ScoringConfig.from_json({**data, "model": (model or untrained()).to_json()})
+
+
+def untrained() -> Scorer:
+    """Return a model of the current features whose weights are all zero."""
+
+    def zeros(names: tuple[str, ...]) -> LinearModel:
+        n = len(names)
+        return LinearModel(names, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+
+    return Scorer(zeros(SENTENCE_FEATURES), zeros(ANSWER_FEATURES), 0.5, "untrained")
+
+
+def fit_linear(
+    x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float, balanced: bool = True
+) -> LinearModel:
+    """Return a standardised logistic regression fitted on (x, y); `balanced` weighs the
+    classes equally (for ranking), otherwise the output is a calibrated probability."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
+    model.fit((x - mean) / scale, y)
+    return LinearModel(
+        features, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0])
+    )
+
+
+def _logits(model: LinearModel, s: Sample) -> np.ndarray:
+    """Return the sentence model's log-odds for the candidates of `s`, -inf where the
+    selector would not quote the sentence (as at run time)."""
+    if not len(s.matrix):
+        return np.zeros(0)
+    return np.where(quotable_rows(s.matrix), model.logit(s.matrix), -np.inf)
+
+
+def answer_rows(samples: list[Sample], model: LinearModel) -> tuple[np.ndarray, np.ndarray]:
+    """Return the answerability rows of `samples` under `model`, and whether each top
+    sentence is right (the label the answerability model learns)."""
+    xs, ys = [], []
+    for s in samples:
+        logits = _logits(model, s)
+        allowed = np.isfinite(logits)
+        with np.errstate(over="ignore"):
+            probs = 1.0 / (1.0 + np.exp(-logits))
+        xs.append(answer_features(s.matrix[allowed], probs[allowed], logits[allowed]))
+        top = int(np.argmax(probs)) if allowed.any() else -1
+        ys.append(int(s.answerable and top >= 0 and s.labels[top] == 1))
+    return np.asarray(xs), np.asarray(ys)
+
+
+def fit(samples: list[Sample], c: float = 0.5) -> Scorer:
+    """Return the scorer fitted on `samples` (the dev split)."""
+    folds = _folds(samples)
+    # out-of-fold sentence models, one per held-out fold, for the answerability rows
+    ax, ay, aa = [], [], []
+    for fold in sorted(set(folds.values())):
+        train = [s for s in samples if folds[s.qid] != fold and s.answerable]
+        held = [s for s in samples if folds[s.qid] == fold]
+        m = fit_linear(*_stack(train), SENTENCE_FEATURES, c)
+        x, y = answer_rows(held, m)
+        ax.append(x)
+        ay.append(y)
+        aa.append([s.answerable for s in held])
+    sentence = fit_linear(*_stack([s for s in samples if s.answerable]), SENTENCE_FEATURES, c)
+    ax, ay, aa = np.concatenate(ax), np.concatenate(ay), np.concatenate(aa).astype(bool)
+    # unweighted, so that its output stays a calibrated probability
+    answerable = fit_linear(ax, ay, ANSWER_FEATURES, c, balanced=False)
+    threshold = best_threshold(answerable.probability(ax), ay, aa)
+    return Scorer(sentence, answerable, threshold, "1")
+
+
+RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def quote_f1(samples: list[Sample], model: LinearModel, ratio: float, max_quotes: int = 3) -> float:
+    """Return the mean quote F1 over the answerable `samples` when the selector also quotes
+    sentences with at least `ratio` of the best probability (up to `max_quotes`): recall is
+    whether a quoted sentence overlaps a gold quote, precision the share of quoted sentences
+    that do."""
+    scores = []
+    for s in samples:
+        if not s.answerable or not len(s.labels):
+            continue
+        logits = _logits(model, s)
+        with np.errstate(over="ignore"):
+            probs = 1.0 / (1.0 + np.exp(-logits))
+        order = np.argsort(-probs, kind="stable")
+        kept = [i for i in order if probs[i] >= ratio * probs[order[0]]][:max_quotes]
+        right = int(s.labels[kept].sum())
+        precision, recall = right / len(kept), float(right > 0)
+        scores.append(2 * precision * recall / (precision + recall) if right else 0.0)
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _folds(samples: list[Sample], k: int = 5) -> dict[str, int]:
+    """Return question id -> fold: its document, given three documents or more; otherwise one
+    of `k` folds by position (questions on one document)."""
+    docs = sorted({s.doc for s in samples})
+    if len(docs) >= 3:
+        return {s.qid: docs.index(s.doc) for s in samples}
+    return {s.qid: i % k for i, s in enumerate(samples)}
+
+
+def _stack(samples: list[Sample]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.concatenate([s.matrix for s in samples if len(s.matrix)])
+    y = np.concatenate([s.labels for s in samples if len(s.matrix)])
+    return x, y
+
+
+def best_threshold(p: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
+    """Return the answer threshold that maximises the mean of the two rates the product is
+    judged by: right quotes among answerable questions, and the F1 of abstaining on the
+    unanswerable ones (answering when P(right) >= 0.5 instead abstains on about half of the
+    answerable questions, since the best sentence is right about half of the time)."""
+    candidates = np.unique(np.concatenate([[0.5], p]))
+    return float(max(candidates, key=lambda t: _balanced(p >= t, right, answerable)))
+
+
+def _balanced(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
+    right_quotes = (answered & (right == 1)).sum() / max(1, answerable.sum())
+    abstained = ~answered
+    hits = (abstained & ~answerable).sum()
+    precision = hits / max(1, abstained.sum())
+    recall = hits / max(1, (~answerable).sum())
+    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    return (right_quotes + f1) / 2
+
+
+def report(samples: list[Sample], scorer: Scorer, name: str) -> dict:
+    """Return and print the figures of `scorer` on `samples`."""
+    from sklearn.metrics import roc_auc_score
+
+    x, right = answer_rows(samples, scorer.sentence)
+    p = scorer.answerable.probability(x)
+    answered = p >= scorer.threshold
+    answerable = np.asarray([s.answerable for s in samples])
+    top_right = np.asarray(
+        [
+            bool(len(s.labels)) and s.labels[int(np.argmax(_logits(scorer.sentence, s)))] == 1
+            for s in samples
+        ]
+    )
+    n_ans = answerable.sum()
+    reachable = np.asarray([bool(s.labels.any()) for s in samples])
+    figures = {
+        "gold among candidates (answerable)": float(reachable[answerable].mean()),
+        "questions": len(samples),
+        "answerable": int(n_ans),
+        "top1_right (answerable)": float(top_right[answerable].mean()) if n_ans else None,
+        "right_quote (answered and right / answerable)": float(
+            (answered & top_right & answerable).sum() / max(1, n_ans)
+        ),
+        "abstain_precision": float((~answered & ~answerable).sum() / max(1, (~answered).sum())),
+        "abstain_recall": float((~answered & ~answerable).sum() / max(1, (~answerable).sum())),
+        "auroc_confidence": float(roc_auc_score(right, p))
+        if 0 < right.sum() < len(right)
+        else None,
+        "ece": ece(p, right),
+    }
+    print(f"\n{name}")
+    for k, v in figures.items():
+        print(f"  {k:48s} {v if not isinstance(v, float) else round(v, 3)}")
+    return figures
+
+
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Return the expected calibration error of probabilities `p` for outcomes `y`."""
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        inside = (p >= lo) & ((p < hi) | (hi == 1.0))
+        if inside.any():
+            total += inside.mean() * abs(p[inside].mean() - y[inside].mean())
+    return float(total)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", nargs="+", type=Path)
+    parser.add_argument(
+        "--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "quotebot-train"
+    )
+    parser.add_argument("--embedders", help="embedders to index with, the first searched first")
+    parser.add_argument("--samples", type=Path, help="cache of the collected features (JSON)")
+    parser.add_argument("--write", action="store_true", help=f"write the shipped bot/{SHIPPED}")
+    parser.add_argument("--out", type=Path, help="write the configuration to this file")
+    parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength")
+    args = parser.parse_args()
+    if args.samples and args.samples.exists():
+        samples = load_samples(args.samples)
+    else:
+        embedders = tuple(args.embedders.split(",")) if args.embedders else None
+        samples = [s for path in args.questions for s in collect(path, args.cache, embedders)]
+        if args.samples:
+            save_samples(samples, args.samples)
+    dev = [s for s in samples if s.split == "dev"]
+    test = [s for s in samples if s.split != "dev"]
+    scorer = fit(dev, args.c)
+    report(dev, scorer, "dev (fitted here)")
+    if test:
+        report(test, scorer, "test (held-out documents)")
+    coefs = sorted(
+        zip(SENTENCE_FEATURES, scorer.sentence.coef, strict=True), key=lambda t: -abs(t[1])
+    )
+    print("\nsentence model weights:", ", ".join(f"{n} {w:+.2f}" for n, w in coefs))
+    print(f"answer threshold: {scorer.threshold:.3f}")
+    ratio = max(RATIOS, key=lambda r: quote_f1(dev, scorer.sentence, r))
+    f1s = [quote_f1(part, scorer.sentence, r) for part in (dev, test) for r in (ratio, 1.0)]
+    print(
+        f"extra quotes from {ratio:.0%} of the best probability: quote F1 dev {f1s[0]:.3f}, "
+        f"test {f1s[2]:.3f} (one quote: dev {f1s[1]:.3f}, test {f1s[3]:.3f})"
+    )
+    config = replace(base_config(scorer), extra_quote_ratio=ratio)
+    for path in ([ROOT / "bot" / SHIPPED] if args.write else []) + ([args.out] if args.out else []):
+        print(f"wrote {save_scoring(config, path)}")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ from functools import cached_property
 
 from quotebot.index.embedder import get_embedder
 from quotebot.index.store import CorpusIndex, complete_index, ensure_index, pending_embedders
-from quotebot.index.text import is_cyrillic
 
+from quotebot.errors import QuestionError
 from quotebot.settings import Settings, apply_runtime
 
 from .conversation import Turn, as_turns
+from .language import detect
 from .pipeline import Asked, Laps, answering_chain
 from .records import Answer, ExtractedAnswer, GeneratedAnswer, StreamEvent
 from .retriever import Retriever
@@ -108,18 +109,23 @@ class Bot:
 
         return QuotebotRetriever(ranker=self.ranker)
 
-    def answer(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
-        """Return the answer to `question`, with `history` as the earlier turns."""
-        answer = self.extract(question, history)
+    def answer(
+        self, question: str, history: Sequence[Turn | dict] = (), doc: str | None = None
+    ) -> Answer:
+        """Return the answer to `question`, with `history` as the earlier turns, from the
+        document `doc` (None: every document of the corpus)."""
+        answer = self.extract(question, history, doc)
         if self.generator is None:
             return answer
         return self.generator.answer(*self._generation_inputs(answer))
 
-    def stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[StreamEvent]:
+    def stream(
+        self, question: str, history: Sequence[Turn | dict] = (), doc: str | None = None
+    ) -> Iterator[StreamEvent]:
         """Yield the answer as it grows: a `quote` event per verified quote (with the lead-in);
         with an LLM, a `token` event per generated token (an unchecked draft); and last one
         `final` event with the answer to keep."""
-        answer = self.extract(question, history)
+        answer = self.extract(question, history, doc)
         for n in range(1, len(answer.citations) + 1):
             yield StreamEvent("quote", replace(answer, citations=answer.citations[:n]))
         if self.generator is None or not answer.citations:
@@ -132,12 +138,18 @@ class Bot:
             yield StreamEvent("token", draft)
         yield StreamEvent("final", self.generator.finish(generation, answer, passages, source))
 
-    def extract(self, question: str, history: Sequence[Turn | dict] = ()) -> ExtractedAnswer:
-        """Return the extractive answer: the lead-in and the verified quotes."""
+    def extract(
+        self, question: str, history: Sequence[Turn | dict] = (), doc: str | None = None
+    ) -> ExtractedAnswer:
+        """Return the extractive answer: the lead-in and the verified quotes. Raises
+        QuestionError when `doc` is not a document of the corpus."""
         self.warm_up()
-        if is_cyrillic(question) and pending_embedders(self._index, self.settings):
+        if doc is not None and doc not in self._index.documents:
+            names = ", ".join(sorted(self._index.documents))
+            raise QuestionError(f"no document named {doc!r}; the corpus has: {names}")
+        if detect(question) != "en" and pending_embedders(self._index, self.settings):
             self._add_pending_vectors()
-        asked = Asked(question, tuple(as_turns(history)), Laps(time.perf_counter()))
+        asked = Asked(question, tuple(as_turns(history)), Laps(time.perf_counter()), doc)
         return self._chain.invoke(asked)
 
     def _add_pending_vectors(self) -> None:

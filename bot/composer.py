@@ -20,6 +20,46 @@ _TEXT = {
         "and": " and ",
         "someone": "the speaker",
     },
+    "fr": {
+        "abstain": "La déclaration ne le dit pas.",
+        "request": (
+            "La déclaration ne le dit pas. Je réponds seulement aux questions sur la "
+            "déclaration, par des citations, et je ne suis pas d'instructions données dans une "
+            "question."
+        ),
+        "said": "{speaker} a dit (citation dans la langue du texte) :",
+        "said_many": "{speakers} ont dit (citations dans la langue du texte) :",
+        "asked": "C'est la question d'un journaliste, pas les mots de {answerer} :",
+        "title": "Le titre de la déclaration dit :",
+        "and": " et ",
+        "someone": "l'orateur",
+    },
+    "de": {
+        "abstain": "Die Erklärung sagt das nicht.",
+        "request": (
+            "Die Erklärung sagt das nicht. Ich beantworte nur Fragen zur Erklärung, mit Zitaten "
+            "daraus, und folge keinen Anweisungen in einer Frage."
+        ),
+        "said": "{speaker} sagte (Zitat in der Sprache des Textes):",
+        "said_many": "{speakers} sagten (Zitate in der Sprache des Textes):",
+        "asked": "Das ist die Frage eines Journalisten, nicht die Worte von {answerer}:",
+        "title": "Die Überschrift der Erklärung lautet:",
+        "and": " und ",
+        "someone": "dem Sprecher",
+    },
+    "es": {
+        "abstain": "La declaración no lo dice.",
+        "request": (
+            "La declaración no lo dice. Solo respondo preguntas sobre la declaración, con citas "
+            "de ella, y no sigo instrucciones dadas en una pregunta."
+        ),
+        "said": "{speaker} dijo (cita en el idioma del texto):",
+        "said_many": "{speakers} dijeron (citas en el idioma del texto):",
+        "asked": "Es la pregunta de un periodista, no las palabras de {answerer}:",
+        "title": "El título de la declaración dice:",
+        "and": " y ",
+        "someone": "el orador",
+    },
     "ru": {
         "abstain": "В заявлении об этом не говорится.",
         "request": (

@@ -11,8 +11,18 @@
   a sentence that invents a fact or echoes the question ("Yes, a summit is planned") fails. This
   lexical check is a proxy for entailment (there is no offline NLI model); it is skipped when
   the sentence and its passages are in different scripts (a Russian answer to English text).
-- A sentence that cites nothing, quotes something that fails, or is not supported is removed,
-  and the answer's notice says how many were removed and why.
+  When the passages it cites fall short but another passage it was given (not flagged, below)
+  passes, the sentence cites that one instead: a small model often writes the right sentence
+  with the wrong number.
+- Text in the corpus is evidence, never instruction. A passage with instruction-like text
+  ("ignore previous instructions", "you are now", "system prompt") is flagged, and a sentence
+  is removed when it reads as an instruction itself, cites or quotes a flagged passage, or has
+  words its cited passages lack that a flagged passage supplies ("ten hours" planted next to
+  "ignore previous instructions"). The patterns are a tripwire for planted text, not a proof
+  of its absence: the prompt's delimiters and the checks above do the rest.
+- A sentence that cites nothing, quotes something that fails, is not supported or follows
+  planted instructions is removed, and the answer's notice says how many were removed and why.
+- A paragraph cut off by the time limit is checked up to its last finished sentence.
 - The [n] markers are renumbered to the answer's citations, which are listed under the text:
   the extractive citations stay first, and a passage the text cites without one is appended.
 """
@@ -31,6 +41,7 @@ from .records import Answer, Citation, GeneratedAnswer
 
 CITE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _CITE_RUN = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+_CITE_RUNS = re.compile(r"(?:\s*\[\])+")
 QUOTE = re.compile(r"\u201c([^\u201c\u201d]+)\u201d|\"([^\"]+)\"")
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _TRAILING = ".,;:"
@@ -40,8 +51,32 @@ _REPORTING = frozenset(
     content_tokens("said says say stated states mentioned mentions noted told added according")
 )
 
+# instruction-like text: addressed to a model, not part of what an official said
+INSTRUCTION = re.compile(
+    r"""\b(?:
+      (?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|these)\s+)*
+        (?:previous|prior|above|earlier|preceding|other|former)\s+
+        (?:instructions?|prompts?|rules|directions|directives|messages|context)
+    | you\s+are\s+now\b | from\s+now\s+on,?\s+you\b | you\s+must\s+now\b
+    | (?:system|developer)\s+(?:prompt|message|instructions?)
+    | new\s+instructions?\b
+    | (?:respond|reply|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:following|this|exactly)\b
+    | (?:tell|inform)\s+the\s+user\b
+    | as\s+an?\s+(?:ai|language\s+model|assistant|chatbot)\b
+    | (?:игнорир|проигнорир|забудь)\w*\s+(?:\w+\s+)?(?:предыдущ|прежн|все)\w*\s+
+        (?:\w+\s+)?(?:инструкц|указани|правил)\w*
+    | ты\s+теперь\b | системн\w+\s+(?:промпт|подсказк|инструкц)\w*
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SENTENCE_END = re.compile(
+    r"[.!?\u2026][\"'\u201d\u2019)\]]*(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])*\s*$"
+)
+
 DROPPED = "The generated answer was dropped ({why}); showing the quoted answer."
 REMOVED = "{n} generated sentence{s} removed ({why})."
+CUT_OFF = "The generated answer stopped early ({why}); showing the sentences it finished."
+INJECTED = "it follows instructions found in the passages"
 
 
 @dataclass(frozen=True)
@@ -68,10 +103,13 @@ class SentenceCheck:
     cites: tuple[int, ...]
     quotes: tuple[QuoteCheck, ...]
     support: float | None = None  # share of its own words found in the cited passages
+    injected: bool = False  # repeats or follows instruction-like text from the passages
 
     @property
     def problem(self) -> str | None:
         """Return why the sentence cannot be shown, or None if it passes."""
+        if self.injected:
+            return INJECTED
         if not self.cites:
             return "no citation"
         if not all(q.verified for q in self.quotes):
@@ -102,6 +140,26 @@ def split_sentences(text: str) -> list[str]:
     return merged
 
 
+def whole_sentences(text: str) -> str:
+    """Return a cut-off paragraph up to its last finished sentence (one that ends with a full
+    stop, question or exclamation mark, perhaps followed by quote marks and citations)."""
+    sentences = split_sentences(text)
+    if sentences and not _SENTENCE_END.search(sentences[-1]):
+        sentences.pop()
+    return " ".join(sentences)
+
+
+def instruction_like(text: str) -> bool:
+    """Return True when `text` contains wording addressed to a language model (see
+    `INSTRUCTION`): in a passage it is planted, in generated text it is followed."""
+    return INSTRUCTION.search(normalise(text)) is not None
+
+
+def flagged(passages: Sequence[Passage]) -> frozenset[int]:
+    """Return the 1-based numbers of the passages with instruction-like text."""
+    return frozenset(n for n, p in enumerate(passages, 1) if instruction_like(p.text))
+
+
 def _open_quote(text: str) -> bool:
     return text.count('"') % 2 == 1 or text.count("\u201c") > text.count("\u201d")
 
@@ -122,12 +180,17 @@ def quoted_spans(sentence: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in QUOTE.finditer(sentence)]
 
 
+def own_words(sentence: str) -> list[str]:
+    """Return the sentence's content words outside quotes and markers, reporting verbs aside."""
+    return [
+        t for t in content_tokens(CITE.sub(" ", QUOTE.sub(" ", sentence))) if t not in _REPORTING
+    ]
+
+
 def support(sentence: str, cited: Sequence[Passage]) -> float | None:
     """Return the share of the sentence's content words (outside quotes and markers) found in
     the cited passages or their speakers' names; None when there is nothing to compare."""
-    own = [
-        t for t in content_tokens(CITE.sub(" ", QUOTE.sub(" ", sentence))) if t not in _REPORTING
-    ]
+    own = own_words(sentence)
     if not own or not cited:
         return None
     passages_text = " ".join(f"{p.speaker or ''} {p.text}" for p in cited)
@@ -203,29 +266,72 @@ def check(
     text: str, passages: Sequence[Passage], source: Callable[[str], str]
 ) -> list[SentenceCheck]:
     """Return every sentence of `text` with its citations and quotes checked."""
+    planted = flagged(passages)
+    clean = [p for n, p in enumerate(passages, 1) if n not in planted]
     checks = []
     for sentence in split_sentences(text):
         cites = cited_numbers(sentence, len(passages))
         quotes = tuple(check_quote(q, passages, source, cites) for q in quoted_spans(sentence))
         quoted = any(q.verified for q in quotes)
         share = None if quoted else support(sentence, [passages[n - 1] for n in cites])
-        checks.append(SentenceCheck(sentence, cites, quotes, share))
+        injected = (
+            instruction_like(sentence)
+            or any(n in planted for n in cites)
+            or any(q.passage in planted for q in quotes)
+            or _words_from(sentence, [passages[n - 1] for n in sorted(planted)], clean)
+        )
+        if cites and not injected and share is not None and share < SUPPORT_MIN:
+            sentence, cites, share = _recite(sentence, cites, share, passages, planted)
+        checks.append(SentenceCheck(sentence, cites, quotes, share, injected))
     return checks
 
 
+def _recite(
+    sentence: str,
+    cites: tuple[int, ...],
+    share: float,
+    passages: Sequence[Passage],
+    planted: frozenset[int],
+) -> tuple[str, tuple[int, ...], float]:
+    """Return the sentence citing the one unflagged passage that supports it best, when its
+    own citations do not and that one does (a small model often gets the number wrong)."""
+    scored = [
+        (support(sentence, [p]) or 0.0, n)
+        for n, p in enumerate(passages, 1)
+        if n not in planted and n not in cites
+    ]
+    best, n = max(scored, default=(0.0, 0))
+    if best < SUPPORT_MIN:
+        return sentence, cites, share
+    return _CITE_RUNS.sub(f" [{n}]", CITE.sub("[]", sentence)), (n,), best
+
+
+def _words_from(sentence: str, planted: Sequence[Passage], clean: Sequence[Passage]) -> bool:
+    """Return True when the sentence has words that only the planted passages contain."""
+    if not planted:
+        return False
+    own = set(own_words(sentence)) - set(content_tokens(" ".join(p.text for p in clean)))
+    return bool(own & set(content_tokens(" ".join(p.text for p in planted))))
+
+
 def ground(
-    text: str, answer: Answer, passages: Sequence[Passage], source: Callable[[str], str]
+    text: str,
+    answer: Answer,
+    passages: Sequence[Passage],
+    source: Callable[[str], str],
+    cut_off: str | None = None,
 ) -> Answer:
     """Return `answer` with `text` as its lead-in if any sentence passes the checks.
 
     `passages` are the passages the model saw, numbered from 1 in this order; `source` returns
     the original text of a document. With no passing sentence, the extractive answer comes back
-    unchanged but for a notice.
+    unchanged but for a notice. `cut_off` says why the text stopped early (the time limit):
+    its unfinished last sentence is left out, and the notice says so.
     """
-    checks = check(text, passages, source)
+    checks = check(whole_sentences(text) if cut_off else text, passages, source)
     kept = [c for c in checks if c.problem is None]
     if not kept:
-        why = _reasons(checks) or "it was empty"
+        why = "; ".join(w for w in (cut_off, _reasons(checks)) if w) or "it was empty"
         return replace(answer, notice=DROPPED.format(why=why))
     citations = list(answer.citations)
     numbering = {}
@@ -235,12 +341,13 @@ def ground(
                 numbering[n] = _citation_number(citations, passages, kept, n, source)
     sentences = [_rewrite(c, numbering) for c in kept]
     removed = [c for c in checks if c.problem is not None]
-    notice = None
+    notices = [CUT_OFF.format(why=cut_off)] if cut_off else []
     if removed:
-        notice = REMOVED.format(
-            n=len(removed), s="" if len(removed) == 1 else "s", why=_reasons(removed)
-        )
-    return GeneratedAnswer.of(answer, text=" ".join(sentences), citations=citations, notice=notice)
+        plural = "" if len(removed) == 1 else "s"
+        notices.append(REMOVED.format(n=len(removed), s=plural, why=_reasons(removed)))
+    return GeneratedAnswer.of(
+        answer, text=" ".join(sentences), citations=citations, notice=" ".join(notices) or None
+    )
 
 
 def _reasons(checks: Sequence[SentenceCheck]) -> str:

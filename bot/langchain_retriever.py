@@ -1,5 +1,5 @@
 """The answers' retrieval as a LangChain `BaseRetriever`: passages ranked by their best
-sentence, as the selector scores them, with their speaker and offsets as metadata."""
+sentence, by the learned sentence model, with their speaker and offsets as metadata."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from .features import candidates
 from .question import prepare
 from .retriever import Retriever
-from .selector import rank_passages, score_sentences
+from .selector import rank_passages, sentence_probabilities
 
 _NO_LIMIT = 10**6  # a caller of the retriever chose its query; only the Bot limits questions
 
@@ -28,9 +29,11 @@ class QuotebotRetriever(BaseRetriever):
         index = self.ranker.index
         prepared = prepare(query, (), _NO_LIMIT, index.lexicon)
         evidence = self.ranker.evidence(prepared)
-        scored = score_sentences(prepared, evidence, index, self.ranker.scoring)
+        scoring = self.ranker.scoring
+        cands = candidates(prepared, evidence, index, scoring.cosines(evidence.embedder))
+        probs, _ = sentence_probabilities(cands, scoring)
         docs = []
-        for row, score in rank_passages(scored)[: self.ranker.top_k]:
+        for row, score in rank_passages(cands, probs)[: self.ranker.top_k]:
             p = index.passages[row]
             meta = {
                 "id": p.id,

@@ -7,20 +7,26 @@ Backends are LangChain chat models, chosen by `Settings.llm`:
 - `openai`: any OpenAI-compatible server (llama.cpp server, Ollama, vLLM) through
   langchain-openai's `ChatOpenAI`, at `Settings.llm_base_url` with `Settings.llm_model`.
 
-The extractive answer always comes first. The model sees numbered passages and must cite them
-as [n]; `bot.grounding` checks what it wrote. When retrieval abstained the model is not called,
-and any failure (missing package or model, server down, timeout, unusable output) gives back
-the extractive answer with a notice. Nothing here raises to the user.
+The extractive answer always comes first. The model sees numbered passages, delimited as
+quoted material (data, never instructions), and must cite them as [n]; `bot.grounding` checks
+what it wrote. When retrieval abstained the model is not called, and any failure (missing
+package or model, server down, unusable output) gives back the extractive answer with a notice.
+`Settings.llm_timeout_s` bounds a whole generation: when it is reached, the finished sentences
+that pass grounding are kept. Local generations take a slot of `LOCAL_GENERATION` (one at a
+time by default), and are stopped, never abandoned, when the reader stops or the process exits.
+Nothing here raises to the user.
 """
 
 from __future__ import annotations
 
+import atexit
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +40,7 @@ from quotebot import prompts
 from quotebot.settings import Settings
 
 from .conversation import Turn, as_turns
-from .grounding import ground
+from .grounding import ground, whole_sentences
 from .model_file import ensure_model, model_path
 from .records import Answer
 
@@ -52,11 +58,70 @@ class LLMError(RuntimeError):
     """The LLM could not produce an answer: the message says why, for people."""
 
 
+class GenerationTimeout(LLMError):
+    """Generation reached its time limit; the text streamed so far may still be usable."""
+
+
+class Slots:
+    """A process-wide limit on how many local generations run at once (`LOCAL_GENERATION`).
+
+    llama.cpp runs one request at a time here (`n_parallel=1`); a second one would wait inside
+    it, where it can be neither seen nor bounded. Waiting happens here instead, and counts
+    toward the generation's time limit. The page reads `busy` to keep answers off this path.
+    """
+
+    def __init__(self, size: int = 1) -> None:
+        self._size = size
+        self._in_use = 0
+        self._free = threading.Condition()
+
+    @property
+    def size(self) -> int:
+        """Return how many local generations may run at once."""
+        return self._size
+
+    @property
+    def busy(self) -> bool:
+        """Return True when a new local generation would have to wait."""
+        with self._free:
+            return self._in_use >= self._size
+
+    def resize(self, size: int) -> None:
+        """Allow `size` (at least 1) local generations at once."""
+        if size < 1:
+            raise ValueError("at least one local generation must be allowed")
+        with self._free:
+            self._size = size
+            self._free.notify_all()
+
+    def acquire(self, deadline: float) -> bool:
+        """Take a slot; return False if none is free before `deadline` (time.monotonic)."""
+        with self._free:
+            while self._in_use >= self._size:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._free.wait(left)
+            self._in_use += 1
+            return True
+
+    def release(self) -> None:
+        """Give a slot back."""
+        with self._free:
+            self._in_use -= 1
+            self._free.notify()
+
+
+LOCAL_GENERATION = Slots(1)
+
+
 class LocalChatModel(BaseChatModel):
     """A GGUF model run in-process by xllamacpp (llama.cpp), as a LangChain chat model.
 
     The model loads on first use and is shared by every instance with the same file and sizes.
-    Generation runs on a worker thread; `timeout_s` bounds each wait for the next token.
+    Each request takes a slot of `LOCAL_GENERATION` and runs on a worker thread; `timeout_s`
+    bounds the whole request (waiting for a slot included). Closing the stream, or the time
+    limit, stops the request inside llama.cpp at its next chunk.
     """
 
     model_path: str
@@ -98,15 +163,18 @@ class LocalChatModel(BaseChatModel):
         from langchain_core.messages import convert_to_openai_messages
 
         server = _local_server(self.model_path, self.n_ctx, self.threads)
+        deadline = time.monotonic() + self.timeout_s  # loading the model does not count
         request = {
             "messages": convert_to_openai_messages(messages),
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "temperature": self.temperature,
             "stream": True,
+            # a chunk per prompt batch: a request can be stopped while the prompt is read
+            "return_progress": True,
         }
         if stop:
             request["stop"] = stop
-        for delta in _server_stream(server, request, self.timeout_s):
+        for delta in _server_stream(server, request, deadline, self.timeout_s):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
             if run_manager:
                 run_manager.on_llm_new_token(delta, chunk=chunk)
@@ -115,6 +183,8 @@ class LocalChatModel(BaseChatModel):
 
 _DONE = object()
 _server_lock = threading.Lock()
+# prompt tokens per llama.cpp batch: the request can be stopped between batches
+LOCAL_BATCH = 64
 
 
 @lru_cache(maxsize=2)
@@ -128,6 +198,7 @@ def _load_server(path: str, n_ctx: int, threads: int):
     params.model.path = path
     params.n_ctx = n_ctx
     params.n_parallel = 1
+    params.n_batch = params.n_ubatch = LOCAL_BATCH
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
     params.sampling.temp = 0.0
@@ -141,15 +212,55 @@ def _local_server(path: str, n_ctx: int, threads: int):
         return _load_server(path, n_ctx, threads)
 
 
-def _server_stream(server, request: dict, timeout_s: float) -> Iterator[str]:
-    """Yield the text deltas of a streamed chat completion; raise LLMError on an error reply
-    or when no chunk arrives within `timeout_s`. Stopping early cancels the generation."""
-    chunks: queue.Queue = queue.Queue()
+class _Requests:
+    """The local requests whose worker thread is still inside llama.cpp.
+
+    At interpreter exit every one is told to stop and waited for: a thread that calls back
+    into Python while the interpreter finalises is torn down inside llama.cpp's C++ frames,
+    which aborts the process ("FATAL: exception not rethrown", SIGABRT).
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[threading.Thread, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def add(self, thread: threading.Thread, cancel: threading.Event) -> None:
+        with self._lock:
+            self._running[thread] = cancel
+
+    def remove(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._running.pop(thread, None)
+
+    def stop_all(self) -> None:
+        """Cancel every running request and wait until its thread has left llama.cpp."""
+        with self._lock:
+            running = list(self._running.items())
+        for _, cancel in running:
+            cancel.set()
+        for thread, _ in running:
+            thread.join()
+
+
+_REQUESTS = _Requests()
+atexit.register(_REQUESTS.stop_all)
+
+
+def _server_stream(server, request: dict, deadline: float, limit_s: float) -> Iterator[str]:
+    """Yield the text deltas of a streamed chat completion.
+
+    Raise LLMError on an error reply, GenerationTimeout when `deadline` (time.monotonic)
+    passes. Stopping early (closing this generator) or the deadline cancels the request in
+    llama.cpp at its next chunk: the callback's True return value is xllamacpp's stop signal.
+    """
+    if not LOCAL_GENERATION.acquire(deadline):
+        raise GenerationTimeout(f"the local model was busy for {limit_s:g} s")
     cancel = threading.Event()
+    chunks: queue.Queue = queue.Queue()
 
     def on_chunk(data: dict) -> bool:
         chunks.put(data)
-        return cancel.is_set()  # True tells llama.cpp to stop generating
+        return cancel.is_set() or time.monotonic() > deadline  # True: stop generating
 
     def run() -> None:
         try:
@@ -157,15 +268,24 @@ def _server_stream(server, request: dict, timeout_s: float) -> Iterator[str]:
         except Exception as exc:  # reported to the reading thread
             chunks.put(exc)
         finally:
+            LOCAL_GENERATION.release()
+            _REQUESTS.remove(threading.current_thread())
             chunks.put(_DONE)
 
-    threading.Thread(target=run, name="xllamacpp", daemon=True).start()
+    worker = threading.Thread(target=run, name="xllamacpp", daemon=True)
+    _REQUESTS.add(worker, cancel)
+    try:
+        worker.start()
+    except BaseException:
+        _REQUESTS.remove(worker)
+        LOCAL_GENERATION.release()
+        raise
     try:
         while True:
             try:
-                item = chunks.get(timeout=timeout_s)
+                item = chunks.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
-                raise LLMError(f"the local model was silent for {timeout_s:g} s") from None
+                raise GenerationTimeout(f"it took longer than {limit_s:g} s") from None
             if item is _DONE:
                 return
             if isinstance(item, Exception):
@@ -222,15 +342,24 @@ def openai_chat(settings: Settings, max_tokens: int = MAX_TOKENS) -> BaseChatMod
 
 class Generation:
     """The tokens of one generated text, iterated once; afterwards `text`, `error` (a reason
-    for people, or None) and the timings are set. An error ends the tokens; it never raises."""
+    for people, or None), `timed_out` and the timings are set. An error ends the tokens; it
+    never raises. `timeout_s` bounds the whole generation; when it is reached, `text` keeps
+    what was streamed. `ready()` (loading the model) runs first and does not count. Closing the
+    generation (or dropping it) stops the backend's request."""
 
-    def __init__(self, tokens: Callable[[], Iterator[str]], timeout_s: float) -> None:
+    def __init__(
+        self,
+        tokens: Callable[[], Iterator[str]],
+        timeout_s: float,
+        ready: Callable[[], object] | None = None,
+    ) -> None:
         self.text = ""
         self.error: str | None = None
+        self.timed_out = False
         self.chunks = 0
         self.first_token_ms: float | None = None
         self.total_ms: float | None = None
-        self._iterator = self._run(tokens, timeout_s)
+        self._iterator = self._run(tokens, timeout_s, ready)
 
     def __iter__(self) -> Iterator[str]:
         return self._iterator
@@ -238,10 +367,19 @@ class Generation:
     def __next__(self) -> str:
         return next(self._iterator)
 
-    def _run(self, tokens: Callable[[], Iterator[str]], timeout_s: float) -> Iterator[str]:
+    def close(self) -> None:
+        """Stop generating: a consumer that stops reading tokens calls this (or drops it)."""
+        self._iterator.close()
+
+    def _run(
+        self, tokens: Callable[[], Iterator[str]], timeout_s: float, ready: Callable | None
+    ) -> Iterator[str]:
         started = time.perf_counter()
         source = None
         try:
+            if ready:
+                ready()
+                started = time.perf_counter()
             source = tokens()
             for token in source:
                 if self.first_token_ms is None:
@@ -250,7 +388,9 @@ class Generation:
                 self.chunks += 1
                 yield token
                 if time.perf_counter() - started > timeout_s:
-                    raise LLMError(f"it took longer than {timeout_s:g} s")
+                    raise GenerationTimeout(f"it took longer than {timeout_s:g} s")
+        except GenerationTimeout as exc:
+            self.error, self.timed_out = str(exc), True
         except LLMError as exc:
             self.error = str(exc)
         except ImportError as exc:
@@ -318,14 +458,11 @@ class Generator:
         for the tokens. When `answer` abstained the model is not called: no tokens."""
         if answer.abstained:
             return Generation(lambda: iter(()), self.timeout_s)
-        numbered = self.numbered(answer, passages)
         messages = self.answer_prompt.render(
-            passages="\n".join(
-                f"[{n}] {p.speaker_label}: {p.text}" for n, p in enumerate(numbered, 1)
-            ),
-            question=question,
+            passages=passage_blocks(self.numbered(answer, passages)), question=question
         )
-        return Generation(lambda: self._tokens(messages, self.max_tokens), self.timeout_s)
+        tokens = partial(self._tokens, messages, self.max_tokens)
+        return Generation(tokens, self.timeout_s, ready=self.warm_up)
 
     def finish(
         self,
@@ -335,7 +472,8 @@ class Generator:
         source: Callable[[str], str],
     ) -> Answer:
         """Return `answer` with the generated paragraph as its text if it passes grounding,
-        else `answer` with a notice. `source(doc)` returns a document's original text."""
+        else `answer` with a notice. `source(doc)` returns a document's original text. A
+        generation cut off by its time limit keeps its finished sentences that pass."""
         if answer.abstained:
             return answer
         if isinstance(generated, Generation):
@@ -344,6 +482,9 @@ class Generator:
                 timings["llm_first_token"] = generated.first_token_ms
             timings["llm"] = generated.total_ms or 0.0
             answer = replace(answer, timings_ms=timings)
+            if generated.timed_out and whole_sentences(generated.text):
+                numbered = self.numbered(answer, passages)
+                return ground(generated.text, answer, numbered, source, cut_off=generated.error)
             if generated.error:
                 return replace(answer, notice=UNAVAILABLE.format(why=generated.error))
             generated = generated.text
@@ -374,7 +515,8 @@ class Generator:
             if turn.answer:
                 lines.append(f"Assistant: {_clip(turn.answer, 300)}")
         messages = self.condense_prompt.render(history="\n".join(lines), question=question)
-        generation = Generation(lambda: self._tokens(messages, CONDENSE_MAX_TOKENS), self.timeout_s)
+        tokens = partial(self._tokens, messages, CONDENSE_MAX_TOKENS)
+        generation = Generation(tokens, self.timeout_s, ready=self.warm_up)
         text = "".join(generation)
         return (None if generation.error else standalone(text)) or question
 
@@ -382,6 +524,22 @@ class Generator:
         for chunk in self.chat.stream(messages, max_tokens=max_tokens):
             if chunk.text:
                 yield chunk.text
+
+
+def passage_blocks(passages: Sequence[Passage]) -> str:
+    """Return the passages as the answer prompt shows them: each delimited as quoted material
+    and numbered from 1, `<passage id="n">` then `[n] Speaker: text`, then `</passage>`. Markup
+    in the corpus that could open or close a passage is escaped, so no passage can leave its
+    delimiters."""
+    return "\n".join(
+        f'<passage id="{n}">\n'
+        + _PASSAGE_TAG.sub("&lt;", f"[{n}] {p.speaker_label}: {p.text}")
+        + "\n</passage>"
+        for n, p in enumerate(passages, 1)
+    )
+
+
+_PASSAGE_TAG = re.compile(r"<(?=\s*/?\s*passages?\b)", re.IGNORECASE)
 
 
 def standalone(text: str) -> str:

@@ -3,7 +3,6 @@ one LangChain runnable sequence (condense -> retrieve -> select -> verify -> com
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -18,7 +17,7 @@ from .records import Citation, ExtractedAnswer
 from .retriever import Evidence, Retriever
 from .scoring import ScoringConfig
 from .selector import Selection, select
-from .verify import stored_quote, verify
+from .verify import Originals, stored_quote, verify
 
 # question, earlier turns -> the standalone question to search for (None: no LLM to ask)
 Condense = Callable[[str, Sequence[Turn]], str | None]
@@ -42,11 +41,12 @@ class Laps:
 
 @dataclass(frozen=True)
 class Asked:
-    """A question as asked, with the earlier turns."""
+    """A question as asked, with the earlier turns and the document it is about (None: all)."""
 
     question: str
     history: tuple[Turn, ...]
     laps: Laps
+    doc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def condense(
     the question as asked. The rules go first: on the shipped follow-ups their citation recall
     is 1.00, the local model's rewrites 0.75 (docs/llm.md)."""
     t = time.perf_counter()
-    query = prepare(asked.question, asked.history, max_chars, index.lexicon)
+    query = replace(prepare(asked.question, asked.history, max_chars, index.lexicon), doc=asked.doc)
     laps = asked.laps.lap("condense", t)
     if rewrite is None or not asked.history or query.is_follow_up:
         return Prepared(query, laps)
@@ -108,7 +108,7 @@ def condense(
     t = time.perf_counter()
     rewritten = prepare(standalone, (), max_chars, index.lexicon)
     laps = laps.lap("condense", t)
-    return Prepared(replace(rewritten, question=query.question), laps)
+    return Prepared(replace(rewritten, question=query.question, doc=asked.doc), laps)
 
 
 def retrieve(prepared: Prepared, retriever: Retriever) -> Retrieved:
@@ -127,16 +127,21 @@ def choose(
     return Selected(retrieved.query, selection, retrieved.laps.lap("select", t))
 
 
-def check(selected: Selected, index: CorpusIndex) -> Verified:
+def check(selected: Selected, index: CorpusIndex, originals: Originals | None = None) -> Verified:
     """Make each quote a citation from the index's stored text and keep those that are the
-    source at their offsets (`verify`); count the others. A repeated quote is kept once."""
+    original file at their offsets (`verify`, `Originals`); count the others, and those from a
+    file changed since it was indexed. A repeated quote is kept once."""
     t = time.perf_counter()
+    originals = originals or Originals(index.documents)
     citations: list[Citation] = []
     seen: set[str] = set()
     rejected = 0
     for quote in selected.selection.quotes:
         passage = index.passages[quote.row]
-        source = index.source(passage.doc)
+        source = originals.text(passage.doc)
+        if source is None:
+            rejected += 1
+            continue
         citation = Citation(
             passage.id,
             passage.doc,
@@ -157,17 +162,14 @@ def check(selected: Selected, index: CorpusIndex) -> Verified:
     return Verified(selected.query, selected.selection, tuple(citations), rejected, laps)
 
 
-def compose(
-    verified: Verified, index: CorpusIndex, scoring: ScoringConfig, top_k: int
-) -> ExtractedAnswer:
+def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnswer:
     """Return the answer: the lead-in, the citations, the confidence and the ranking."""
     t = time.perf_counter()
     query, selection, citations = verified.query, verified.selection, list(verified.citations)
     answerer = next((p.speaker for p in index.passages if p.role == "answer" and p.speaker), None)
     text = lead_in(citations, query.language, query.is_request, answerer)
-    margin = selection.best - scoring.abstain_threshold
-    confidence = 1.0 / (1.0 + math.exp(-scoring.confidence_slope * margin))
-    if not citations:
+    confidence = selection.confidence
+    if selection.quotes and not citations:  # every quote failed verification: nothing shown
         confidence = 1.0 - confidence
     retrieved = [(index.passages[row].id, score) for row, score in selection.ranking[:top_k]]
     timings = verified.laps.lap("compose", t).timings()
@@ -206,8 +208,8 @@ def answering_chain(
         | RunnableLambda(
             partial(choose, index=index, scoring=scoring, max_quotes=max_quotes), name="select"
         )
-        | RunnableLambda(partial(check, index=index), name="verify")
         | RunnableLambda(
-            partial(compose, index=index, scoring=scoring, top_k=top_k), name="compose"
+            partial(check, index=index, originals=Originals(index.documents)), name="verify"
         )
+        | RunnableLambda(partial(compose, index=index, top_k=top_k), name="compose")
     )

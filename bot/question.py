@@ -12,7 +12,6 @@ from quotebot.index.text import (
     STOPWORDS,
     content_tokens,
     fold,
-    is_cyrillic,
     normalise,
     stem,
     strip_control,
@@ -22,6 +21,8 @@ from quotebot.index.text import (
 from quotebot.errors import QuestionError
 
 from .conversation import Turn
+from .dictionary import is_english_word
+from .language import detect
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Words that point back to an earlier turn ("Was a compromise reached on it?").
@@ -66,6 +67,8 @@ class Query:
     carried_ids: tuple[str, ...] = ()  # passages the earlier answer cited
     is_request: bool = False
     unknown_names: tuple[str, ...] = ()  # capitalised words the corpus never uses
+    uncorrected: str = ""  # the search text before spelling correction, when it changed
+    doc: str | None = None  # the one document the question is about (None: every document)
 
     @property
     def text(self) -> str:
@@ -107,7 +110,7 @@ def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
     """Return the Query for `question` by the rules alone (no corpus): cleaned, its language,
     whether it is a request, and a follow-up resolved against the last turn."""
     text = clean(question, max_chars)
-    language = "ru" if is_cyrillic(text) else "en"
+    language = detect(text)
     is_request = bool(_REQUEST.search(text))
     last = history[-1] if history else None
     if last is not None and not is_request and is_follow_up(text):
@@ -117,23 +120,25 @@ def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
 
 
 def correct_spelling(query: Query, lexicon: Lexicon) -> Query:
-    """Return `query` with misspelt words (unknown to the corpus, close to a corpus word)
-    corrected in its search text; English questions only."""
+    """Return `query` with misspelt words corrected in its search text: words that neither the
+    corpus nor general English uses, and that are close to a corpus word; English only."""
     if query.language != "en":
         return query
 
     def fix(match: re.Match) -> str:
         word = match.group()
         folded = word.casefold()
-        if folded in STOPWORDS or stem(folded) in lexicon.stems:
-            return word  # known, or a form of a known word ("envoys")
+        if folded in STOPWORDS or stem(folded) in lexicon.stems or is_english_word(folded):
+            return word  # known, a form of a known word ("envoys"), or English ("land")
         better = lexicon.speller.correct(folded)
         if better is None:
             return word
         return better.capitalize() if word[:1].isupper() else better
 
     search = _WORD.sub(fix, query.search)
-    return query if search == query.search else replace(query, search=search)
+    if search == query.search:
+        return query
+    return replace(query, search=search, uncorrected=query.search)
 
 
 def unknown_names(query: Query, lexicon: Lexicon) -> tuple[str, ...]:

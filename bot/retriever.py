@@ -50,8 +50,10 @@ def routes(dense: Mapping[int, float], answers_of: Mapping[int, Sequence[int]]) 
 
 
 def token_weights(query: Query, follow_up_weight: float) -> dict[str, float]:
-    """Return the query's content tokens with their weights (an earlier turn's count less)."""
+    """Return the query's content tokens with their weights: the question's, as corrected and
+    as asked, count 1; an earlier turn's count `follow_up_weight`."""
     weights = dict.fromkeys(content_tokens(query.previous), follow_up_weight)
+    weights.update(dict.fromkeys(content_tokens(query.uncorrected), 1.0))
     weights.update(dict.fromkeys(content_tokens(query.search), 1.0))
     return weights
 
@@ -76,6 +78,7 @@ class Retriever:
         self.multilingual = multilingual
         self.top_k = top_k
         self.candidates = candidates  # passages whose sentences are scored
+        self._scopes: dict[str, tuple[range, range]] = {}
 
     def embedder_for(self, query: Query) -> str:
         """Return the embedder name to use: the multilingual one for a non-English question."""
@@ -90,15 +93,20 @@ class Retriever:
         vector = self._query_vector(name, query)
         n = len(self.index.passages)
         k = min(n, max(self.candidates * cfg.search_factor, cfg.search_min))
-        scores, rows = self.index.vectors[name].passages.search(vector[None, :], k)
+        scope = self._scope(query.doc)
+        scores, rows = _search(self.index.vectors[name].passages, vector, k, scope and scope[0])
         dense = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
         for pid in query.carried_ids:
             if pid in self.index.by_id:
                 row = self.index.by_id[pid]
                 dense[row] = dense.get(row, 0.0) + cfg.carry_bonus
         weights = token_weights(query, cfg.follow_up_weight)
-        rankings = [sorted(dense, key=dense.get, reverse=True), self._by_sentence(name, vector, k)]
-        lexical = self._bm25(weights, k)
+        sentence_range = scope and scope[1]
+        rankings = [
+            sorted(dense, key=dense.get, reverse=True),
+            self._by_sentence(name, vector, k, sentence_range),
+        ]
+        lexical = self._bm25(weights, k, scope and scope[0])
         if lexical:
             rankings.append(lexical)
         routed = routes(dense, self.index.lexicon.answers_of)
@@ -107,29 +115,70 @@ class Retriever:
         ranked = fuse(rankings, cfg.rrf_k)[: max(self.candidates, self.top_k)]
         return Evidence(name, vector, weights, ranked, dense, routed)
 
-    def _by_sentence(self, name: str, vector: np.ndarray, k: int) -> list[int]:
-        """Return passage rows ordered by their best-matching sentence."""
+    def _scope(self, doc: str | None) -> tuple[range, range] | None:
+        """Return the passage rows and the sentence rows of document `doc` (None: all)."""
+        if doc is None:
+            return None
+        if doc not in self._scopes:
+            rows = [r for r, p in enumerate(self.index.passages) if p.doc == doc]
+            lo, hi = rows[0], rows[-1] + 1
+            assert rows == list(range(lo, hi)), "a document's passages are contiguous"
+            first = self.index.first_sentence
+            last = hi - 1
+            sentences = range(first[lo], first[last] + len(self.index.passages[last].sentences))
+            self._scopes[doc] = (range(lo, hi), sentences)
+        return self._scopes[doc]
+
+    def _by_sentence(
+        self, name: str, vector: np.ndarray, k: int, scope: range | None = None
+    ) -> list[int]:
+        """Return passage rows ordered by their best-matching sentence (within `scope`)."""
         sentences = self.index.vectors[name].sentences
         depth = min(sentences.ntotal, k * self.scoring.sentence_search_factor)
-        _, rows = sentences.search(vector[None, :], depth)
+        _, rows = _search(sentences, vector, depth, scope)
         order = [self.index.sentence_refs[r][0] for r in rows[0] if r >= 0]
         return list(dict.fromkeys(order))
 
     def _query_vector(self, name: str, query: Query) -> np.ndarray:
-        emb = self.embedders[name]
-        if not query.previous:
-            return emb.embed_queries([query.search])[0]
-        cur, prev = emb.embed_queries([query.search, query.previous])
-        vec = cur + self.scoring.follow_up_weight * prev
+        """Return the question's vector: the spelling-corrected and the original question
+        together when they differ (a correction may be wrong), and for a follow-up the
+        earlier turn's, at `follow_up_weight`."""
+        texts = [query.search]
+        if query.uncorrected:
+            texts.append(query.uncorrected)
+        if query.previous:
+            texts.append(query.previous)
+        vectors = self.embedders[name].embed_queries(texts)
+        if len(texts) == 1:
+            return vectors[0]
+        n = len(texts) - bool(query.previous)
+        vec = vectors[:n].mean(axis=0)
+        if query.previous:
+            vec = vec / np.linalg.norm(vec) + self.scoring.follow_up_weight * vectors[-1]
         return (vec / np.linalg.norm(vec)).astype(np.float32)
 
-    def _bm25(self, weights: dict[str, float], k: int) -> list[int]:
+    def _bm25(self, weights: dict[str, float], k: int, scope: range | None = None) -> list[int]:
         """Return the `k` passage rows with the best weighted BM25 scores (above 0), best first.
 
         The same scores as rank_bm25's `sum(w * get_scores([token]))`, but computed over each
         token's postings only: rank_bm25 loops over every passage in Python for every token.
         """
         scores = self.index.lexicon.bm25.scores(weights, len(self.index.passages))
+        if scope is not None:
+            scores[: scope.start] = 0.0
+            scores[scope.stop :] = 0.0
         hits = np.flatnonzero(scores > 0)
         # stable: ties keep passage order, as sorted(..., reverse=True) did
         return hits[np.argsort(-scores[hits], kind="stable")][:k].tolist()
+
+
+def _search(vectors, vector: np.ndarray, k: int, scope: range | None):
+    """Return FAISS's (scores, rows) for `vector` over `vectors`, within the rows `scope`."""
+    if scope is None:
+        return vectors.search(vector[None, :], k)
+    import faiss
+
+    selector = faiss.IDSelectorRange(scope.start, scope.stop)
+    kind = faiss.SearchParametersHNSW if hasattr(vectors, "hnsw") else faiss.SearchParameters
+    params = kind(sel=selector)
+    return vectors.search(vector[None, :], min(k, len(scope)), params=params)

@@ -1,22 +1,22 @@
-"""The scoring configuration: every weight, penalty, range, slope and threshold of answering.
+"""The scoring configuration: every tuned number of answering, and the learned models.
 
-One frozen record, read from a versioned JSON file (the shipped `scoring.v1.json`, or the file
+One frozen record, read from a versioned JSON file (the shipped `scoring.v2.json`, or the file
 `settings.scoring_file` names) and passed to the stages that use it; `python -m bench.tune`
-writes such a file. No stage keeps a tuned number of its own. The shipped threshold (0.45) and
-margin (0.03) were chosen on the dev split of evals/statement.jsonl. bench.tune (2026-11-25):
-margin 0.0 scores 0.846 on dev, 0.03 scores 0.829; 0.03 is kept so that near-tied evidence
-from another turn is shown.
+fits the models on the dev documents of evals/transcripts.jsonl and writes such a file. No
+stage keeps a tuned number of its own.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from importlib.resources import files
 from pathlib import Path
 
-SCORING_VERSION = 1
-SHIPPED = "scoring.v1.json"
+from .scorer import Scorer
+
+SCORING_VERSION = 2
+SHIPPED = "scoring.v2.json"
 
 
 class ScoringError(ValueError):
@@ -24,18 +24,9 @@ class ScoringError(ValueError):
 
 
 @dataclass(frozen=True)
-class Weights:
-    """How a sentence's score mixes its own similarity to the question, its passage's (or its
-    journalist's question's) similarity, and the share of the question's content words."""
-
-    sentence: float
-    context: float
-    lexical: float
-
-
-@dataclass(frozen=True)
 class ScoringConfig:
-    """The tuned numbers of retrieval, selection and confidence (see scoring.v1.json)."""
+    """The tuned numbers of retrieval and selection, and the learned models (see the
+    shipped scoring.v2.json, written by `python -m bench.tune`)."""
 
     # retrieval (bot/retriever.py)
     rrf_k: int  # reciprocal rank fusion: 1 / (rrf_k + rank)
@@ -44,28 +35,22 @@ class ScoringConfig:
     search_factor: int  # passages searched per candidate ...
     search_min: int  # ... and at least this many
     sentence_search_factor: int  # sentences searched per passage searched
-    # selection (bot/selector.py)
-    weights: Weights  # an English question: dense and lexical evidence
-    dense_only_weights: Weights  # another language: an English corpus gives no lexical evidence
-    route_weight: float  # share of a matched journalist's question given to its answer
-    unknown_name_penalty: float  # a name the corpus never mentions lowers every score
-    title_penalty: float
-    type_penalty: float  # a sentence that cannot hold the kind of answer asked for
-    short_sentence_words: int  # a shorter sentence is quoted with the one before it
+    # selection (bot/features.py, bot/selector.py)
     cosine_range: dict[str, tuple[float, float]]  # embedder -> cosines mapped to 0 and 1
-    abstain_threshold: float  # answer only when the best sentence scores at least this
-    quote_margin: float  # also quote sentences within this of the best
-    # confidence (bot/pipeline.py)
-    confidence_slope: float  # logistic slope of the best score's margin over the threshold
+    short_sentence_words: int  # a shorter sentence is quoted with the one before it
+    extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
+    summary_sentences: int  # sentences an extractive summary quotes
+    # the learned sentence and answerability models and the answer threshold (bot/scorer.py)
+    model: Scorer
 
-    def cosine_scale(self, embedder: str, cosine: float) -> float:
-        """Return `cosine` mapped to [0, 1] by the range of `embedder` (raw when it has none)."""
-        lo, hi = self.cosine_range.get(embedder, (0.0, 1.0))
-        return min(1.0, max(0.0, (cosine - lo) / (hi - lo)))
+    def cosines(self, embedder: str) -> tuple[float, float]:
+        """Return the cosines of `embedder` that mean unrelated and strongly related."""
+        return self.cosine_range.get(embedder, (0.0, 1.0))
 
     def to_json(self) -> dict:
         """Return the versioned JSON form that `from_json` reads."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["model"] = self.model.to_json()
         data["cosine_range"] = {k: list(v) for k, v in self.cosine_range.items()}
         return {"version": SCORING_VERSION, **data}
 
@@ -81,13 +66,11 @@ class ScoringConfig:
             missing, unknown = sorted(names - given), sorted(given - names)
             raise ScoringError(f"scoring fields missing {missing}, unknown {unknown}")
         try:
-            values = {
-                **data,
-                "weights": Weights(**data["weights"]),
-                "dense_only_weights": Weights(**data["dense_only_weights"]),
-                "cosine_range": {k: (lo, hi) for k, (lo, hi) in data["cosine_range"].items()},
+            values = {k: v for k, v in data.items() if k != "version"}
+            values["model"] = Scorer.from_json(data["model"])
+            values["cosine_range"] = {
+                name: (float(lo), float(hi)) for name, (lo, hi) in data["cosine_range"].items()
             }
-            del values["version"]
             return cls(**values)
         except (TypeError, ValueError, AttributeError) as exc:
             raise ScoringError(f"bad scoring field ({exc})") from exc

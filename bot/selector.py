@@ -1,67 +1,39 @@
-"""Quote selection: score the sentences of retrieved passages and keep the smallest spans that
-answer, or decide that the statement does not answer."""
+"""Quote selection: the learned sentence model ranks the candidate sentences, the answerability
+model decides whether the document answers at all, and the best sentences become quotes.
+
+A journalist's question (or a moderator's words) is context, not an answer: it is quoted only
+when the user asks what was asked (or who asked). The heading and dateline answer only
+questions about the date or the title. A request for a summary ("summarise the statement",
+"the main topics") is answered with the document's most central sentences, each a quote.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from quotebot.index.store import CorpusIndex
-from quotebot.index.text import content_tokens
 
+from .features import SENTENCE_FEATURES, Candidates, candidates
 from .question import Query
 from .retriever import Evidence
+from .scorer import answer_features
 from .scoring import ScoringConfig
 
-# Every number (weights, penalties, cosine ranges, threshold, margin) is the ScoringConfig's.
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"hundred|thousand|million|billion|several|dozens?|half)\b",
-    re.IGNORECASE,
-)
-_DURATION = re.compile(
-    r"\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|many)\s+"
-    r"(minutes?|hours?|days?|weeks?|months?|years?)\b",
-    re.IGNORECASE,
-)
-_CLOCK = re.compile(
-    r"\b\d{1,2}([:.]\d{2})?\s*(am|pm|a\.m\.|p\.m\.|o.clock)|\b(morning|afternoon|evening|"
-    r"night|noon|midnight)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|"
-    r"tomorrow)\b|\b\d{4}\b",
-    re.IGNORECASE,
-)
-_AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
-_ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b", re.IGNORECASE)
-_NAME = re.compile(r"\b[A-Z][a-z]+\b")  # a capitalised word: a name, when not opening a sentence
-# (what the question asks for, what a sentence holding the answer must contain)
-ANSWER_TYPES = (
-    (re.compile(r"^\s*how long\b|сколько (длил|продолжал)", re.IGNORECASE), _DURATION),
-    (re.compile(r"\bhow old\b|сколько лет", re.IGNORECASE), _AGE),
-    (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько", re.IGNORECASE), _CLOCK),
-    (
-        re.compile(
-            r"\b(what|which) (date|day|year|month)\b|какого числа|какая дата", re.IGNORECASE
-        ),
-        _DATE,
-    ),
-    (re.compile(r"^\s*how (many|much)\b|сколько", re.IGNORECASE), _NUMBER),
-)
-_ASKS_ABOUT_QUESTION = re.compile(
-    r"\b(journalists?|reporters?|asked|ask|asking|premise|who (said|mentioned|raised|"
-    r"brought up|referenced|cited)|media|press)\b|журналист|спросил|спрашива",
+_COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+SUMMARY = re.compile(
+    r"\b(summari[sz]e|summary|sum up|main (points?|topics?|themes?|issues?|messages?)|"
+    r"key (points?|topics?|takeaways?|messages?)|gist|overview|in (brief|short))\b"
+    r"|\bwhat (was|is) (it|this|the (statement|briefing|transcript|interview)) about\b"
+    r"|кратко|резюм|основн\w* (тем|мысл)|r[ée]sum|zusammenfass",
     re.IGNORECASE,
 )
 
 
 @dataclass(frozen=True)
 class Quote:
-    """A run of sentences `first..last` (inclusive) of one passage, with its score."""
+    """A run of sentences `first..last` (inclusive) of one passage, with its probability."""
 
     row: int
     first: int
@@ -71,112 +43,110 @@ class Quote:
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen quotes, best first; the best quotable sentence score (the evidence strength);
-    and the retrieved passages re-ranked by their best sentence."""
+    """The chosen quotes, best first; `confidence`, the calibrated probability that the
+    answer shown (quotes, or "does not say" when there are none) is right; and the
+    retrieved passages re-ranked by their best sentence's probability."""
 
     quotes: list[Quote]
-    best: float
+    confidence: float
     ranking: list[tuple[int, float]]
 
 
 def select(
     query: Query, evidence: Evidence, index: CorpusIndex, scoring: ScoringConfig, max_quotes: int
 ) -> Selection:
-    """Return up to `max_quotes` quotes scoring at least the abstention threshold and within
-    the quote margin of the best; none when the best sentence is under the threshold or the
-    question is a request."""
-    scored = score_sentences(query, evidence, index, scoring)
-    ranked = rank_passages(scored)
-    quotable = [(row, j, s) for row, j, s, ok in scored if ok]
-    best = quotable[0][2] if quotable else 0.0
-    threshold = scoring.abstain_threshold
-    if query.is_request or best < threshold:
-        return Selection([], best, ranked)
-    cutoff = max(threshold, best - scoring.quote_margin)
-    keep = [(row, j, s) for row, j, s in quotable if s >= cutoff]
-    return Selection(_merge(keep, index, max_quotes, scoring.short_sentence_words), best, ranked)
+    """Return up to `max_quotes` quotes when the answerability model is at least the answer
+    threshold sure the best one answers; none otherwise, or when the question is a request."""
+    cands = candidates(query, evidence, index, scoring.cosines(evidence.embedder))
+    probs, logits = sentence_probabilities(cands, scoring)
+    ranking = rank_passages(cands, probs)
+    allowed = np.isfinite(logits)
+    if not allowed.any():
+        return Selection([], 1.0, ranking)
+    row = answer_features(cands.matrix[allowed], probs[allowed], logits[allowed])
+    p = float(scoring.model.answerable.probability(row[None, :])[0])
+    if query.is_request:
+        return Selection([], 1.0, ranking)
+    if SUMMARY.search(query.question):
+        return Selection(summary(cands, probs, index, evidence, scoring), p, ranking)
+    if p < scoring.model.threshold:
+        return Selection([], 1.0 - p, ranking)
+    best = float(probs.max())
+    keep = [
+        (*cands.refs[i], float(probs[i]))
+        for i in np.argsort(-probs, kind="stable")
+        if allowed[i] and probs[i] >= scoring.extra_quote_ratio * best
+    ]
+    return Selection(_merge(keep, index, max_quotes, scoring.short_sentence_words), p, ranking)
 
 
-def rank_passages(scored: list[tuple[int, int, float, bool]]) -> list[tuple[int, float]]:
-    """Return `(passage row, best sentence score)` from `score_sentences`' output, quotable
-    passages first (a journalist's question is context, not the answer), best first."""
-    ranking: dict[int, tuple[bool, float]] = {}
-    for row, _, score, quotable in scored:
-        ranking.setdefault(row, (quotable, score))
-    ordered = sorted(ranking.items(), key=lambda kv: kv[1], reverse=True)
-    return [(row, score) for row, (_, score) in ordered]
+def sentence_probabilities(
+    cands: Candidates, scoring: ScoringConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each candidate's probability of answering, and its log-odds (-inf for a
+    sentence that may not be quoted for this question: probability 0)."""
+    logits = scoring.model.sentence.logit(cands.matrix) if len(cands) else np.zeros(0)
+    allowed = quotable_rows(cands.matrix)
+    logits = np.where(allowed, logits, -np.inf)
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-logits)), logits
 
 
-def score_sentences(
-    query: Query, evidence: Evidence, index: CorpusIndex, scoring: ScoringConfig
-) -> list[tuple[int, int, float, bool]]:
-    """Return `(passage row, sentence index, score, quotable)` for the sentences of the
-    retrieved passages, best first."""
-    idf = index.lexicon.bm25.idf
-
-    def scale(cosine: float) -> float:
-        return scoring.cosine_scale(evidence.embedder, cosine)
-
-    # a journalist's words are quoted only when the question is about what was asked
-    asks_about_question = bool(_ASKS_ABOUT_QUESTION.search(query.question))
-    # an English corpus offers no lexical evidence for a question in another language
-    w = scoring.weights if query.language == "en" else scoring.dense_only_weights
-    weights = evidence.query_weights
-    total = sum(w * idf.get(t, _unknown_idf(idf)) for t, w in weights.items()) or 1.0
-    sentence_vectors = index.vectors[evidence.embedder].sentences
-    penalty = scoring.unknown_name_penalty if query.unknown_names else 0.0
-    wanted = answer_type(query.search, about_speaker=asks_about_question)
-    out = []
-    for row, _ in evidence.ranked:
-        passage = index.passages[row]
-        quotable = passage.role != "question" or asks_about_question
-        context = scale(max(evidence.dense.get(row, 0.0), evidence.routed.get(row, 0.0)))
-        # journalists' questions are the statement's own index: an answer gets a share of the
-        # match between its question and the user's
-        route = scoring.route_weight * scale(evidence.routed.get(row, 0.0))
-        first = index.first_sentence[row]
-        vectors = sentence_vectors.reconstruct_n(first, len(passage.sentences))
-        cosines = vectors @ evidence.query_vector
-        source = index.source(passage.doc)
-        for j, (s, e) in enumerate(passage.sentences):
-            words = set(content_tokens(source[s:e]))
-            lexical = sum(w * idf.get(t, 0.0) for t, w in weights.items() if t in words) / total
-            score = (
-                w.sentence * scale(float(cosines[j]))
-                + w.context * context
-                + w.lexical * lexical
-                + route
-                - penalty
-            )
-            if passage.role == "title":
-                score -= scoring.title_penalty
-            if wanted is not None and not wanted(source[s:e]):
-                score -= scoring.type_penalty
-            out.append((row, j, score, quotable))
-    out.sort(key=lambda t: t[2], reverse=True)
-    return out
+def quotable_rows(matrix: np.ndarray) -> np.ndarray:
+    """Return which candidate rows may be quoted: a journalist's question, or a moderator's
+    words, only when the user asks what was asked; the heading only when the user asks for
+    the date or the title."""
+    if not len(matrix):
+        return np.zeros(0, dtype=bool)
+    question = (matrix[:, _COLUMN["role_question"]] == 1) | (
+        matrix[:, _COLUMN["role_moderator"]] == 1
+    )
+    asks_asked = matrix[:, _COLUMN["asks_what_was_asked"]] == 1
+    title = matrix[:, _COLUMN["role_title"]] == 1
+    asks_heading = matrix[:, _COLUMN["asks_date_or_title"]] == 1
+    return ~(question & ~asks_asked) & ~(title & ~asks_heading)
 
 
-def answer_type(question: str, about_speaker: bool = False) -> Callable[[str], bool] | None:
-    """Return a test a sentence must pass to hold the kind of answer the question asks for
-    (a duration, an age, a time, a date, a number, a person), or None for any other question.
-
-    "Who said X?" (`about_speaker`) is answered by who speaks a sentence, not by a name in it.
-    """
-    for asks, holds in ANSWER_TYPES:
-        if asks.search(question):
-            return lambda sentence: bool(holds.search(sentence))
-    if _ASKS_WHO.search(question) and not about_speaker:
-        asked = {w.casefold() for w in _NAME.findall(question)}
-        return lambda sentence: any(
-            w.casefold() not in asked for w in _NAME.findall(sentence.split(" ", 1)[-1])
-        )
-    return None
+def rank_passages(cands: Candidates, probs: np.ndarray) -> list[tuple[int, float]]:
+    """Return `(passage row, best sentence probability)`, best first (ties: retrieval order)."""
+    best: dict[int, float] = {}
+    for (row, _), p in zip(cands.refs, probs, strict=True):
+        best[row] = max(best.get(row, 0.0), float(p))
+    return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
 
 
-def _unknown_idf(idf: dict[str, float]) -> float:
-    # a question word the corpus never uses weighs like the rarest word it does use
-    return max(idf.values(), default=1.0)
+def summary(
+    cands: Candidates,
+    probs: np.ndarray,
+    index: CorpusIndex,
+    evidence: Evidence,
+    scoring: ScoringConfig,
+) -> list[Quote]:
+    """Return an extractive summary of the document the question is about (the one holding
+    the best candidate): its most central spoken sentences, one per passage, in document order.
+
+    A sentence is central when its vector is close to the mean of the document's sentence
+    vectors; questions are left out (they are the journalists' words)."""
+    doc = index.passages[cands.refs[int(np.argmax(probs))][0]].doc if len(cands) else None
+    refs = [
+        (i, row, j)
+        for i, (row, j) in enumerate(index.sentence_refs)
+        if index.passages[row].doc == doc and index.passages[row].role in ("answer", "statement")
+    ]
+    if not refs:
+        return []
+    vectors = index.vectors[evidence.embedder].sentences
+    matrix = np.stack([vectors.reconstruct(int(i)) for i, _, _ in refs])
+    centre = matrix.mean(axis=0)
+    centrality = matrix @ (centre / (np.linalg.norm(centre) or 1.0))
+    chosen: dict[int, tuple[int, float]] = {}
+    for k in np.argsort(-centrality, kind="stable"):
+        _, row, j = refs[k]
+        if row not in chosen:
+            chosen[row] = (j, float(centrality[k]))
+        if len(chosen) == scoring.summary_sentences:
+            break
+    return [Quote(row, j, j, score) for row, (j, score) in sorted(chosen.items())]
 
 
 def _merge(

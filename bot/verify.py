@@ -1,8 +1,14 @@
-"""The quote verifier: a quote is shown only if it is the normalised source at its offsets."""
+"""The quote verifier: a quote is shown only if it is the normalised source at its offsets,
+where the source is the original file, as it was indexed (`Originals`)."""
 
 from __future__ import annotations
 
-from quotebot.index.records import Passage
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from quotebot.index.corpus import CorpusError, read_document
+from quotebot.index.records import Document, Passage
 from quotebot.index.text import normalise
 
 from .records import Citation
@@ -28,3 +34,41 @@ def stored_quote(passage: Passage, first: int, last: int, source: str) -> str:
     before = len(source[passage.start : start].split())
     words = passage.text.split(" ")
     return " ".join(words[before : before + len(source[start:end].split())])
+
+
+class Originals:
+    """The original text of each indexed document, as its file holds it now.
+
+    A file is read again (by its reader) and its text hashed only when its size, modification
+    time or inode changed since it was last checked; if its text is no longer the one indexed
+    (same sha256), or it is gone, it has no original text and no quote from it can be verified.
+    """
+
+    def __init__(self, documents: Mapping[str, Document]) -> None:
+        self._documents = dict(documents)
+        self._checked: dict[str, tuple[int, int, int, int]] = {}  # doc -> file stat when checked
+
+    def text(self, doc: str) -> str | None:
+        """Return the text of `doc` if its file still holds what was indexed, else None."""
+        document = self._documents.get(doc)
+        if document is None:
+            return None
+        try:
+            st = os.stat(document.path)
+        except OSError:
+            return None
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._checked.get(doc) != stamp:
+            try:
+                current = read_document(Path(document.path), doc)
+            except CorpusError:
+                return None
+            if current.sha256 != document.sha256:
+                return None
+            self._checked[doc] = stamp
+        return document.text
+
+    def verify(self, citation: Citation) -> bool:
+        """Return True when `citation` verifies against its document's original file."""
+        source = self.text(citation.doc)
+        return source is not None and verify(citation, source)

@@ -82,14 +82,16 @@ class ChunkBaseline:
         """Build what ranking needs (once); return self."""
         return self
 
-    def rank(self, question: str) -> list[tuple[str, float]]:
-        """Return up to `top_k` (chunk id, score) pairs, best first."""
+    def rank(self, question: str, doc: str | None = None) -> list[tuple[str, float]]:
+        """Return up to `top_k` (chunk id, score) pairs, best first (chunks of `doc` only,
+        unless None)."""
         raise NotImplementedError
 
-    def answer(self, question: str, history: Sequence = ()) -> Answer:
-        """Return the top chunk as the quoted answer (history is ignored; never abstains)."""
+    def answer(self, question: str, history: Sequence = (), doc: str | None = None) -> Answer:
+        """Return the top chunk (of `doc`, unless None) as the quoted answer (history is
+        ignored; never abstains)."""
         started = time.perf_counter()
-        ranked = self.rank(question)
+        ranked = self.rank(question, doc)
         top = self._by_id[ranked[0][0]]
         citation = Citation(
             passage_id=top.id,
@@ -144,9 +146,10 @@ class LangChainStock(ChunkBaseline):
             )
         return self
 
-    def rank(self, question: str) -> list[tuple[str, float]]:
+    def rank(self, question: str, doc: str | None = None) -> list[tuple[str, float]]:
         self.warm_up()
-        hits = self._store.similarity_search_with_score(question, k=self.top_k)
+        scope = {} if doc is None else {"filter": {"doc": doc}, "fetch_k": len(self.chunks)}
+        hits = self._store.similarity_search_with_score(question, k=self.top_k, **scope)
         # FAISS gives squared L2 distances; between unit vectors cosine = 1 - d / 2
         return [(d.id, 1.0 - float(d2) / 2) for d, d2 in hits]
 
@@ -167,10 +170,11 @@ class BM25Baseline(ChunkBaseline):
             self._bm25 = BM25Okapi([tokens(c.text) for c in self.chunks])
         return self
 
-    def rank(self, question: str) -> list[tuple[str, float]]:
+    def rank(self, question: str, doc: str | None = None) -> list[tuple[str, float]]:
         self.warm_up()
         scores = self._bm25.get_scores(tokens(question))
-        order = sorted(range(len(self.chunks)), key=lambda i: -scores[i])[: self.top_k]
+        rows = [i for i, c in enumerate(self.chunks) if doc is None or c.doc == doc]
+        order = sorted(rows, key=lambda i: -scores[i])[: self.top_k]
         return [(self.chunks[i].id, float(scores[i])) for i in order]
 
 

@@ -41,7 +41,7 @@ class Question:
 class Answerer(Protocol):
     """Anything that answers: quotebot's Bot, or a baseline."""
 
-    def answer(self, question: str, history: Sequence[dict] = ()): ...
+    def answer(self, question: str, history: Sequence[dict] = (), doc: str | None = None): ...
 
 
 @dataclass(frozen=True)

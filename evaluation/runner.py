@@ -120,7 +120,7 @@ def _run_one(system: System, q: Question, sources: Mapping[str, str], clock) -> 
     error = None
     started = clock()
     try:
-        answer = system.answerer.answer(q.question, list(q.history))
+        answer = system.answerer.answer(q.question, list(q.history), q.doc)
     except QuestionError as exc:
         answer, error = Answer(question=q.question, text="", abstained=True), str(exc)
     latency_ms = (clock() - started) * 1000

@@ -6,6 +6,8 @@ Reading each format is `formats.py`'s job; this module finds files and reports m
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,8 +31,11 @@ def load_corpus(paths: Iterable[Path]) -> list[Document]:
             raise CorpusError(f"{path}: no such file or folder")
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir()
             )
+            for odd in [p for p in found if not p.is_file()]:  # FIFOs, devices, broken links
+                print(f"quotebot: skipping {odd}: not a regular file", file=sys.stderr)
+                found.remove(odd)
             if not found:
                 raise CorpusError(f"{path}: the folder holds no {KINDS} file")
             files += [(p, p.relative_to(path).with_suffix("").as_posix()) for p in found]
@@ -61,15 +66,7 @@ def read_document(path: Path, name: str) -> Document:
     """Return the document in `path`, or raise CorpusError if its reader cannot read it."""
     if path.suffix.lower() not in SUFFIXES:
         raise CorpusError(f"{path}: only {KINDS} files can be indexed")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CorpusError(
-                f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read it ({exc.strerror})") from exc
+    data = read_file_bytes(path)
     try:
         extracted = extract(path.suffix, data)
     except FormatError as exc:
@@ -86,3 +83,26 @@ def read_document(path: Path, name: str) -> Document:
         date=extracted.date,
         source=extracted.source,
     )
+
+
+def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Return the bytes of the regular file at `path` (links followed), at most `limit` of them.
+
+    A FIFO, device or socket is refused without being opened for a blocking read (it could hang
+    or never end), and so is a file over `limit`, checked on the open file as it is read.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise CorpusError(f"{path}: not a regular file (a device, FIFO or socket?)")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fd)  # the file opened, should it have been swapped since the stat
+            if not stat.S_ISREG(st.st_mode):
+                raise CorpusError(f"{path}: not a regular file (a device, FIFO or socket?)")
+            data = fh.read(limit + 1) if st.st_size <= limit else b""
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    if len(data) > limit or st.st_size > limit:
+        size = max(len(data), st.st_size)
+        raise CorpusError(f"{path}: {size / 1e6:.0f} MB is over the {limit // 2**20} MiB limit")
+    return data

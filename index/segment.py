@@ -23,7 +23,9 @@ turns are "Journalist"; a Hansard member asking is named, role question. An answ
 named turn after a question, until the next question. A paragraph is never split across
 passages, and a long one is cut at sentence boundaries; a sentence that is wholly a stage
 direction ("(Laughter.)") is left out of passages. Text without labels becomes paragraph
-passages with no speaker.
+passages with no speaker. A "sentence" longer than MAX_SENTENCE_CHARS (text without
+punctuation) is cut at whitespace, so every passage is bounded and segmentation is linear in the
+file's size.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from dataclasses import dataclass
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 2
+SEGMENTATION_VERSION = 3  # 3: sentences cut at MAX_SENTENCE_CHARS
+MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
     {
@@ -220,7 +223,8 @@ _DATE = re.compile(
     rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTHS})\s+(?P<y2>\d{{4}}))\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
+# tried only where a run of end marks starts: linear even in a long run of "!?!?"
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _LAST_WORD = re.compile(r"([\w.]+)$")
 # a label: optional question number ("1. ", "T1. [66880] "), then `Name:`, `**Name**:` or
 # `**Name:**`, followed by a space or the end of the line; or a bare `Q` / `Q:` / `Q.`
@@ -311,6 +315,25 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     span = trim(text, pos, end)
     if span[1] > span[0]:
         spans.append(span)
+    return [piece for s, e in spans for piece in bounded_spans(text, s, e)]
+
+
+def bounded_spans(
+    text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS
+) -> list[tuple[int, int]]:
+    """Return the trimmed span `text[start:end]` cut into trimmed spans of at most `limit`
+    chars, each cut at the last whitespace in the second half of its window (at the limit
+    when there is none)."""
+    spans = []
+    while end - start > limit:
+        cut = start + limit
+        while cut > start + limit // 2 and not text[cut].isspace():
+            cut -= 1
+        if not text[cut].isspace():
+            cut = start + limit
+        spans.append(trim(text, start, cut))
+        start = trim(text, cut, end)[0]
+    spans.append((start, end))
     return spans
 
 

@@ -1,7 +1,9 @@
 """The persisted index: passages, sources and FAISS vectors in a directory, written atomically.
 
 Layout of an index directory (no pickle anywhere):
-  manifest.json    format version, corpus hash, embedders (name, dim), counts
+  manifest.json    format version, corpus hash, embedders (name, dim), counts, passage limits,
+                   and the name of every file in the directory: it marks the directory as
+                   quotebot's, the only kind quotebot ever replaces (see `check_target`)
   documents.json   doc name, original path, extracted text, its sha256, title, date, source
   passages.json    the passages, with sentence spans
   lexicon.json     vocabulary, BM25 statistics and question->answer routes (index/lexicon.py)
@@ -9,12 +11,19 @@ Layout of an index directory (no pickle anywhere):
 
 An index is searchable once its first embedder's vectors are saved: the others (e5, for
 non-English questions) are added later by `add_vectors`, which writes their files and then
-replaces the manifest.
+the manifest.
+
+Loading trusts nothing the index holds that can be checked: given the documents as read from
+their files now, the stored copies must match them (they answer, not the copies), the passages
+must be what segmenting them gives, and the vectors must be finite unit rows, as many as the
+passages and sentences.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -28,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from quotebot.errors import UserError
 from quotebot.settings import Settings
 
 from .corpus import load_corpus
@@ -37,7 +47,13 @@ from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
 from .vector_cache import VectorCache, text_key
 
-FORMAT_VERSION = 2  # 2: lexicon.json
+FORMAT_VERSION = 3  # 2: lexicon.json; 3: the manifest lists the files and the passage limits
+MANIFEST = "manifest.json"
+MAX_MANIFEST_BYTES = 2**20
+UNIT_NORM_TOLERANCE = 1e-3  # on the squared norm of a stored vector
+_CHECK_ROWS = 16_384  # vectors checked per block on load (bounded memory)
+_LEVELS = ("passages", "sentences")
+_KINDS = (".json", ".faiss")  # the kinds of file an index consists of
 PROGRESS_MIN_TEXTS = 500
 _BATCH = 256
 # Index type by size, measured on 2 cores (docs/performance.md): one flat search for k=216
@@ -56,6 +72,10 @@ class IndexCorrupt(RuntimeError):
 
 class IndexStale(RuntimeError):
     """An index was built for another corpus, embedder or format version."""
+
+
+class IndexDirError(UserError):
+    """The place given for an index holds something quotebot did not create: left untouched."""
 
 
 @dataclass
@@ -79,6 +99,7 @@ class CorpusIndex:
     vectors: dict[str, VectorSet]
     lexicon: Lexicon
     path: Path | None = None
+    limits: tuple[int, int] = (0, 0)  # (max sentences, max chars) per passage, as segmented
     by_id: dict[str, int] = field(init=False, repr=False)
     sentence_refs: list[tuple[int, int]] = field(init=False, repr=False)
     first_sentence: list[int] = field(init=False, repr=False)
@@ -140,7 +161,9 @@ def build(
     docs = {d.doc: d for d in documents}
     vectors = {emb.name: vector_set(emb, docs, passages, progress, cache_dir) for emb in embedders}
     lexicon = build_lexicon(documents, passages)
-    return CorpusIndex(corpus_hash(documents, settings), docs, passages, vectors, lexicon)
+    limits = (settings.max_passage_sentences, settings.max_passage_chars)
+    chash = corpus_hash(documents, settings)
+    return CorpusIndex(chash, docs, passages, vectors, lexicon, limits=limits)
 
 
 def vector_set(
@@ -213,10 +236,15 @@ def faiss_index(vectors: np.ndarray):
 
 
 def save(index: CorpusIndex, directory: Path) -> Path:
-    """Write `index` to `directory` atomically (temporary directory, then rename)."""
+    """Write `index` to `directory` atomically (a sibling temporary directory, then rename).
+
+    Raises IndexDirError, before writing anything, if `directory` is not a new path, an empty
+    folder or a quotebot index. A replaced index is removed file by file, by its manifest.
+    """
     import faiss
 
-    directory = Path(directory)
+    directory = Path(os.path.abspath(directory))
+    check_target(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     try:
@@ -230,14 +258,14 @@ def save(index: CorpusIndex, directory: Path) -> Path:
             faiss.write_index(vs.passages, str(tmp / f"{vs.name}.passages.faiss"))
             faiss.write_index(vs.sentences, str(tmp / f"{vs.name}.sentences.faiss"))
         # the manifest goes last: a directory without it is never taken for an index
-        _write_json(tmp / "manifest.json", _manifest(index))
-        old = None
-        if directory.exists():
+        _write_json(tmp / MANIFEST, _manifest(index, os.listdir(tmp)))
+        old, old_files = None, check_target(directory)
+        if old_files is not None:
             old = directory.with_name(f".{directory.name}.old-{os.getpid()}-{time.time_ns()}")
             os.rename(directory, old)
         os.rename(tmp, directory)
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_index(old, old_files)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -245,54 +273,177 @@ def save(index: CorpusIndex, directory: Path) -> Path:
     return directory
 
 
-def _manifest(index: CorpusIndex) -> dict:
+def _manifest(
+    index: CorpusIndex, files: Sequence[str], vectors: Sequence[VectorSet] | None = None
+) -> dict:
+    """Return the manifest of `index`, whose directory holds `files` (and the manifest) and the
+    vectors `vectors` (all of the index's by default)."""
+    vectors = list(index.vectors.values()) if vectors is None else vectors
     return {
         "format_version": FORMAT_VERSION,
         "corpus_hash": index.corpus_hash,
-        "embedders": [{"name": v.name, "dim": v.dim} for v in index.vectors.values()],
+        "embedders": [{"name": v.name, "dim": v.dim} for v in vectors],
         "passages": len(index.passages),
         "sentences": len(index.sentence_refs),
+        "limits": list(index.limits),
+        "files": sorted({*files, MANIFEST}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def _lock(directory: Path):
+    """Return the file lock that writers of the index at `directory` hold."""
+    from filelock import FileLock
+
+    return FileLock(str(directory.with_name(f".{directory.name}.lock")), timeout=900)
 
 
 def add_vectors(
     index: CorpusIndex, embedders: Sequence[ArrayEmbeddings], settings: Settings
 ) -> CorpusIndex:
-    """Embed `index` with `embedders` it lacks and add their vectors to it (and to its
-    directory: their FAISS files, then the manifest, replaced atomically). Returns `index`."""
-    from filelock import FileLock
+    """Embed `index` with `embedders` it lacks and add their vectors to it and, holding the
+    index's lock, to its directory (see `_save_vectors`). When the directory cannot be
+    written the vectors stay in memory. Returns `index`."""
+    from filelock import Timeout
 
     missing = [emb for emb in embedders if emb.name not in index.vectors]
     if not missing:
         return index
-    if index.path is None:
-        for emb in missing:
+    if index.path is not None:
+        with contextlib.suppress(OSError, Timeout), _lock(index.path):  # else kept in memory
+            _save_vectors(index, missing, settings)
+    for emb in missing:
+        if emb.name not in index.vectors:
             index.vectors[emb.name] = vector_set(emb, index.documents, index.passages)
-        return index
-    with FileLock(str(index.path) + ".lock", timeout=900):
-        try:  # another process may have added them while we waited
-            on_disk = load(index.path, index.corpus_hash)
-        except (FileNotFoundError, IndexStale, IndexCorrupt):
-            on_disk = index
-        for emb in missing:
-            if emb.name in on_disk.vectors:
-                index.vectors[emb.name] = on_disk.vectors[emb.name]
-                continue
-            vs = vector_set(emb, index.documents, index.passages, cache_dir=settings.cache_dir)
-            index.vectors[emb.name] = vs
-            try:
-                import faiss
-
-                faiss.write_index(vs.passages, str(index.path / f"{vs.name}.passages.faiss"))
-                faiss.write_index(vs.sentences, str(index.path / f"{vs.name}.sentences.faiss"))
-                fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=index.path)
-                os.close(fd)
-                _write_json(Path(tmp), _manifest(index))
-                os.replace(tmp, index.path / "manifest.json")
-            except OSError:  # a read-only index: the vectors stay in memory
-                pass
     return index
+
+
+def _save_vectors(
+    index: CorpusIndex, embedders: Sequence[ArrayEmbeddings], settings: Settings
+) -> None:
+    """Add `embedders`' vectors to `index` and to its directory (call it holding the lock).
+
+    Every file the directory holds stays listed by its manifest (so it stays replaceable, see
+    `check_target`): the manifest is first replaced by one that lists the new FAISS files too,
+    then they are moved in, then the manifest naming their embedders replaces it, last.
+    """
+    import faiss
+
+    directory = index.path
+    try:  # another process may have added them while we waited
+        on_disk = load(directory, index.corpus_hash, sources=list(index.documents.values()))
+    except (FileNotFoundError, IndexStale, IndexCorrupt):
+        return  # replaced or removed meanwhile: not ours to add to
+    listed = _read_json(directory / MANIFEST).get("files", [])
+    for emb in embedders:
+        if emb.name in on_disk.vectors:
+            index.vectors[emb.name] = on_disk.vectors[emb.name]
+            continue
+        vs = vector_set(emb, index.documents, index.passages, cache_dir=settings.cache_dir)
+        index.vectors[emb.name] = vs
+        names = [f"{vs.name}.{level}.faiss" for level in _LEVELS]
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+        try:
+            for name, fi in zip(names, (vs.passages, vs.sentences), strict=True):
+                faiss.write_index(fi, str(tmp / name))
+            listed = sorted({*listed, *names})
+            saved = list(on_disk.vectors.values())
+            _replace_manifest(directory, tmp, _manifest(index, listed, saved))
+            for name in names:
+                os.replace(tmp / name, directory / name)
+            on_disk.vectors[vs.name] = vs
+            _replace_manifest(directory, tmp, _manifest(index, listed, [*saved, vs]))
+        except RuntimeError as exc:  # faiss cannot write: a full disk
+            raise OSError(str(exc)) from exc
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace_manifest(directory: Path, tmp: Path, manifest: dict) -> None:
+    """Write `manifest` in `tmp` (a folder beside `directory`), then move it over the index's."""
+    _write_json(tmp / MANIFEST, manifest)
+    os.replace(tmp / MANIFEST, directory / MANIFEST)
+
+
+# --- where an index may be written: only where nothing of the user's can be lost -----------
+
+
+def check_target(directory: Path) -> list[str] | None:
+    """Return None if `directory` does not exist, else the names of the files in it when it
+    is an empty folder or a quotebot index (a real folder whose manifest lists every entry,
+    each a regular file). Raise IndexDirError for anything else: a file, a symbolic link, a
+    folder quotebot did not create or that holds more than the index."""
+    if os.path.islink(directory):
+        raise IndexDirError(
+            f"{directory} is a symbolic link; give the folder itself for the index, "
+            "or a new path (e.g. --index-dir)"
+        )
+    if not os.path.lexists(directory):
+        return None
+    if not os.path.isdir(directory):
+        raise IndexDirError(
+            f"{directory} is a file, not an index folder; give a new path (e.g. --index-dir)"
+        )
+    names = _index_files(Path(directory))
+    if names is None:
+        raise IndexDirError(
+            f"{directory} is a folder that is not a quotebot index and not empty; quotebot "
+            "writes only to a new path, an empty folder or its own index: give another one"
+        )
+    return names
+
+
+def _index_files(directory: Path) -> list[str] | None:
+    """Return the names in `directory` if it is empty or holds only the files of a quotebot
+    index (as listed by its manifest), else None."""
+    try:
+        entries = {e.name: e for e in os.scandir(directory)}
+    except OSError as exc:
+        raise IndexDirError(f"{directory}: cannot list it ({exc.strerror})") from exc
+    if not entries:
+        return []
+    manifest = entries.get(MANIFEST)
+    if manifest is None or not manifest.is_file(follow_symlinks=False):
+        return None
+    if manifest.stat(follow_symlinks=False).st_size > MAX_MANIFEST_BYTES:
+        return None
+    try:
+        data = json.loads(Path(manifest.path).read_bytes())
+        listed = set(data["files"]) if "files" in data else _unlisted_files(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not all(n in listed and e.is_file(follow_symlinks=False) for n, e in entries.items()):
+        return None
+    return sorted(entries)
+
+
+def _unlisted_files(manifest: dict) -> set[str]:
+    """Return the files an index of format 1 or 2 (whose manifest did not list them) holds."""
+    version = manifest["format_version"]
+    if version not in (1, 2) or "corpus_hash" not in manifest:
+        raise KeyError("files")
+    faiss_files = {f"{e['name']}.{lvl}.faiss" for e in manifest["embedders"] for lvl in _LEVELS}
+    lexicon = {"lexicon.json"} if version == 2 else set()
+    return {MANIFEST, "documents.json", "passages.json", *faiss_files, *lexicon}
+
+
+def _remove_index(directory: Path, names: list[str]) -> None:
+    """Remove the files `names` of a replaced index, then its folder if nothing else came in."""
+    for name in names:
+        (directory / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # something was added since the check: it stays aside
+        directory.rmdir()
+
+
+def _remove_abandoned(directory: Path) -> None:
+    """Remove the temporary folders that writers of `directory` killed mid-write left (call it
+    holding the lock): those holding only files an index consists of."""
+    for tmp in directory.parent.glob(f".{glob.escape(directory.name)}.tmp-*"):
+        if tmp.is_symlink() or not tmp.is_dir():
+            continue
+        entries = list(os.scandir(tmp))
+        if all(e.is_file(follow_symlinks=False) and e.name.endswith(_KINDS) for e in entries):
+            _remove_index(tmp, [e.name for e in entries])
 
 
 def _write_json(path: Path, data) -> None:
@@ -303,9 +454,13 @@ def _write_json(path: Path, data) -> None:
 
 
 def load(
-    directory: Path, expected_hash: str | None = None, embedders: Sequence[str] | None = None
+    directory: Path,
+    expected_hash: str | None = None,
+    embedders: Sequence[str] | None = None,
+    sources: Sequence[Document] | None = None,
 ) -> CorpusIndex:
-    """Return the index in `directory`.
+    """Return the index in `directory`, checked as the module docstring says; with `sources`
+    (the documents as read from their files now) the index answers from them.
 
     Raises FileNotFoundError if there is none, IndexStale if it was built for another corpus,
     embedder set or format, and IndexCorrupt if a file is unreadable or inconsistent.
@@ -313,7 +468,7 @@ def load(
     import faiss
 
     directory = Path(directory)
-    manifest_path = directory / "manifest.json"
+    manifest_path = directory / MANIFEST
     if not manifest_path.exists():
         raise FileNotFoundError(f"no index at {directory}")
     manifest = _read_json(manifest_path)
@@ -321,7 +476,13 @@ def load(
         version = manifest["format_version"]
         chash = manifest["corpus_hash"]
         dims = {e["name"]: int(e["dim"]) for e in manifest["embedders"]}
-    except (KeyError, TypeError) as exc:
+        limits = (int(manifest["limits"][0]), int(manifest["limits"][1]))
+    except (KeyError, TypeError, IndexError, ValueError) as exc:
+        if isinstance(manifest, dict) and manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexStale(
+                f"index format {manifest.get('format_version')}, this quotebot reads "
+                f"{FORMAT_VERSION}"
+            ) from exc
         raise _corrupt(manifest_path, f"missing field {exc}") from exc
     if version != FORMAT_VERSION:
         raise IndexStale(f"index format {version}, this quotebot reads {FORMAT_VERSION}")
@@ -330,19 +491,17 @@ def load(
     if embedders is not None and (not dims or list(embedders)[: len(dims)] != list(dims)):
         # the first embedders are enough: the others are added by `add_vectors`
         raise IndexStale(f"index embedders {list(dims)}, wanted {list(embedders)}")
-    documents = {}
-    for item in _read_json(directory / "documents.json"):
-        try:
-            doc = Document(**item)
-        except (KeyError, TypeError) as exc:
-            raise _corrupt(directory / "documents.json", f"bad record {exc}") from exc
-        if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
-            raise _corrupt(directory / "documents.json", f"text of {doc.doc} fails its sha256")
-        documents[doc.doc] = doc
+    documents = _load_documents(directory / "documents.json", sources)
+    passages_path = directory / "passages.json"
     try:
-        passages = [Passage.from_json(p) for p in _read_json(directory / "passages.json")]
+        passages = [Passage.from_json(p) for p in _read_json(passages_path)]
     except (KeyError, TypeError) as exc:
-        raise _corrupt(directory / "passages.json", f"bad record {exc}") from exc
+        raise _corrupt(passages_path, f"bad record {exc}") from exc
+    segmented = [p for d in documents.values() for p in segment(d, *limits)]
+    if passages != segmented:
+        raise _corrupt(
+            passages_path, "the passages (speakers, roles or offsets) differ from the documents'"
+        )
     try:
         lexicon = Lexicon.from_json(_read_json(directory / "lexicon.json"))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -353,7 +512,7 @@ def load(
     vectors = {}
     for name, dim in dims.items():
         sets = []
-        for level, count in (("passages", len(passages)), ("sentences", n_sentences)):
+        for level, count in zip(_LEVELS, (len(passages), n_sentences), strict=True):
             path = directory / f"{name}.{level}.faiss"
             try:
                 fi = faiss.read_index(str(path))
@@ -361,11 +520,53 @@ def load(
                 raise _corrupt(
                     path, str(exc).splitlines()[0] if str(exc) else "unreadable"
                 ) from exc
-            if fi.ntotal != count or fi.d != dim:
-                raise _corrupt(path, f"{fi.ntotal} vectors of dim {fi.d}, expected {count} x {dim}")
+            _check_vectors(fi, path, count, dim)
             sets.append(fi)
         vectors[name] = VectorSet(name, dim, *sets)
-    return CorpusIndex(chash, documents, passages, vectors, lexicon, path=directory)
+    return CorpusIndex(chash, documents, passages, vectors, lexicon, path=directory, limits=limits)
+
+
+def _load_documents(path: Path, sources: Sequence[Document] | None) -> dict[str, Document]:
+    """Return the documents of documents.json, each checked against its sha256 and, given
+    `sources`, replaced by the source document, which must have the same name and content."""
+    documents = {}
+    for item in _read_json(path):
+        try:
+            doc = Document(**item)
+        except (KeyError, TypeError) as exc:
+            raise _corrupt(path, f"bad record {exc}") from exc
+        if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
+            raise _corrupt(path, f"text of {doc.doc} fails its sha256")
+        documents[doc.doc] = doc
+    if sources is None:
+        return documents
+    current = {d.doc: d for d in sources}
+    if set(current) != set(documents):
+        raise IndexStale("the corpus changed since the index was built")
+    for name, doc in documents.items():
+        if doc.sha256 != current[name].sha256:
+            raise _corrupt(path, f"the copy of {name} differs from its file {current[name].path}")
+    return {name: current[name] for name in documents}
+
+
+def _check_vectors(fi, path: Path, count: int, dim: int) -> None:
+    """Raise IndexCorrupt unless `fi` is an inner-product index of `count` finite unit (or
+    zero) vectors of `dim` dimensions."""
+    import faiss
+
+    if not isinstance(fi, faiss.IndexFlat | faiss.IndexHNSWFlat):
+        raise _corrupt(path, f"a {type(fi).__name__}, not a flat or HNSW index")
+    if fi.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise _corrupt(path, "not an inner-product index")
+    if fi.ntotal != count or fi.d != dim:
+        raise _corrupt(path, f"{fi.ntotal} vectors of dim {fi.d}, expected {count} x {dim}")
+    for start in range(0, count, _CHECK_ROWS):
+        block = fi.reconstruct_n(start, min(_CHECK_ROWS, count - start))
+        if not np.isfinite(block).all():
+            raise _corrupt(path, "holds values that are not finite numbers")
+        norms = np.einsum("ij,ij->i", block, block)
+        if not ((np.abs(norms - 1) < UNIT_NORM_TOLERANCE) | (norms == 0)).all():
+            raise _corrupt(path, "holds vectors that are not of unit length")
 
 
 def _read_json(path: Path):
@@ -392,9 +593,10 @@ def ensure_index(
 
     A new index gets the vectors of the first embedder only (English: searchable soonest); the
     others are added by `complete_index`, here with `complete` or later on the first question
-    that needs them. A stale index is rebuilt with a one-line message, and so is a corrupt one
-    in the cache. When the index cannot be written (a read-only cache) it is built in memory
-    with a warning.
+    that needs them. A stale, corrupt or tampered index is rebuilt with a one-line message.
+    Raises IndexDirError, before writing anything, when the index would replace something
+    quotebot did not create. When the index cannot be written (a read-only cache) it is built
+    in memory with a warning.
     """
     log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
     index = _first_vectors(settings, rebuild, log)
@@ -431,24 +633,25 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
     """Return the index of `settings.corpus` with at least its first embedder's vectors."""
     documents = load_corpus(settings.corpus)
     chash = corpus_hash(documents, settings)
-    directory = default_index_dir(settings, chash)
+    directory = Path(os.path.abspath(default_index_dir(settings, chash)))
     if not rebuild:
         try:
-            return load(directory, chash, settings.embedders)
+            return load(directory, chash, settings.embedders, documents)
         except FileNotFoundError:
             pass
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
-    from filelock import FileLock, Timeout  # not needed to load an index
+    from filelock import Timeout  # not needed to load an index
 
+    check_target(directory)
     embedders = [_embedder(settings.embedders[0], settings)]
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(directory) + ".lock", timeout=900)
-        with lock:
+        with _lock(directory):
+            _remove_abandoned(directory)
             if not rebuild:  # another process may have built it while we waited
                 try:
-                    return load(directory, chash, settings.embedders)
+                    return load(directory, chash, settings.embedders, documents)
                 except (FileNotFoundError, IndexStale, IndexCorrupt):
                     pass
             index = build(documents, embedders, settings, cache_dir=settings.cache_dir)

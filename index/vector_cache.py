@@ -11,7 +11,8 @@ One folder per embedder under `<cache_dir>/vectors/<name>-<dim>/`:
 `keys.json` is replaced atomically and names its vectors files, so a reader sees one complete
 generation or none, and two writers at once cost one of them its additions, never correctness.
 The vectors are plain .npy files read with numpy's defaults (no pickle) and the keys are JSON.
-An unreadable or inconsistent cache counts as empty.
+An unreadable or inconsistent cache counts as empty, and a cached vector that is not a finite
+unit (or zero) vector counts as missing, with a one-line notice: its text is embedded again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,6 +30,8 @@ import numpy as np
 
 MAX_BYTES = 2**30  # past this, a write keeps only the vectors of the latest build
 MAX_SEGMENTS = 8
+UNIT_NORM_TOLERANCE = 1e-3  # on the squared norm
+_VECTORS_FILE = re.compile(r"[0-9a-f]{16}\.npy")  # the names `_save` gives: only those are removed
 
 
 def text_key(text: str) -> str:
@@ -86,6 +91,19 @@ class VectorCache:
         for segment, (at, rows) in wanted.items():
             order = np.argsort(rows)  # read the memory map front to back
             out[np.asarray(at)[order]] = self._segments[segment][2][np.asarray(rows)[order]]
+        norms = np.einsum("ij,ij->i", out, out)  # NaN or inf anywhere in a row shows here
+        bad = ~(np.isfinite(norms) & ((np.abs(norms - 1) < UNIT_NORM_TOLERANCE) | (norms == 0)))
+        bad[missing] = False
+        if bad.any():
+            print(
+                f"quotebot: {int(bad.sum())} cached vectors in {self.folder} are damaged "
+                "(not finite unit vectors); embedding their texts again",
+                file=sys.stderr,
+            )
+            out[bad] = 0
+            for i in np.flatnonzero(bad):
+                self._rows.pop(keys[i], None)  # so that `add` stores the new vector
+            missing = sorted([*missing, *np.flatnonzero(bad).tolist()])
         return out, missing
 
     def add(self, keys: list[str], vectors: np.ndarray, used: list[str]) -> None:
@@ -138,5 +156,5 @@ class VectorCache:
             raise
         named = {name for name, _, _ in segments}
         for old in self.folder.glob("*.npy"):
-            if old.name not in named:
+            if old.name not in named and _VECTORS_FILE.fullmatch(old.name):
                 old.unlink(missing_ok=True)  # a reader holding its memory map keeps its data

@@ -134,8 +134,8 @@ class Settings:
     candidates: _int("candidates") = 24  # passages whose sentences compete for quotes
     max_quotes: _int("max_quotes") = 3
     max_question_chars: _int("max_question_chars") = 2000
-    # the weights, penalties and thresholds of answering (bot/scoring.py); None: the shipped
-    # bot/scoring.v1.json
+    # the tuned numbers and learned models of answering (bot/scoring.py); None: the shipped
+    # bot/scoring.v2.json
     scoring_file: ExistingFile | None = None
     llm: LlmMode = "none"
     llm_base_url: Url = None

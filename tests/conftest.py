@@ -106,3 +106,17 @@ def real_bot(real_settings):
 def seed_text() -> str:
     """The original text of the seed statement."""
     return Path(SEED).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def large_settings(tmp_path, fake_embedder) -> Settings:
+    """Settings over 200 statements like the seed (each with different numbers of hours)."""
+    text = Path(SEED).read_text(encoding="utf-8")
+    corpus = []
+    for n in range(200):
+        path = tmp_path / f"doc{n:03}.txt"
+        path.write_text(text if n == 0 else text.replace("five", f"{n + 6}"), encoding="utf-8")
+        corpus.append(path)
+    return Settings.load(
+        environ={}, corpus=tuple(corpus), cache_dir=tmp_path / "cache", embedders=("fake",)
+    )

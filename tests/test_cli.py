@@ -285,7 +285,7 @@ class HostileBot:
     def __init__(self, settings):
         pass
 
-    def answer(self, question, history=()):
+    def answer(self, question, history=(), doc=None):
         quote = HOSTILE[: HOSTILE.index("J") + 1]
         cited = Citation("hostile#p01", "hostile", "A\x1b[5mide", "answer", 0, len(quote), quote)
         return Answer(question, "A\x07ide said:", [cited])

@@ -52,4 +52,4 @@ def test_abstentions_and_refused_requests():
 def test_russian_lead_ins_say_the_quotes_are_in_the_statements_language():
     assert lead_in([USHAKOV], "ru") == "Yury Ushakov сказал (цитата на языке заявления):"
     assert lead_in([JOURNALIST], "ru", answerer="Yury Ushakov").startswith("Это вопрос журналиста")
-    assert lead_in([], "de") == "The statement does not say.", "an unknown language: English"
+    assert lead_in([], "xx") == "The statement does not say.", "an unknown language: English"

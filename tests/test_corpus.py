@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from quotebot.index.corpus import CorpusError, load_corpus
+from quotebot.index.corpus import CorpusError, load_corpus, read_file_bytes
 
 
 def test_a_folder_of_statements_loads_sorted_with_relative_names(tmp_path, seed_text):
@@ -71,3 +77,57 @@ def test_unreadable_documents_of_other_formats_are_refused_by_name(
     with pytest.raises(CorpusError, match=message) as err:
         load_corpus([path])
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+_LOAD_ONE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))  # a regression fails, not the machine
+from quotebot.index.corpus import CorpusError, load_corpus
+try:
+    load_corpus([sys.argv[1]])
+except CorpusError as exc:
+    print(exc)
+    sys.exit(2)
+"""
+
+
+def special_file(tmp_path, kind: str) -> Path:
+    path = tmp_path / "statement.txt"
+    if kind == "device":
+        path.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "socket"])
+def test_only_regular_files_are_read(tmp_path, kind):
+    path = special_file(tmp_path, kind)
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_ONE, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout.strip() == f"{path}: not a regular file (a device, FIFO or socket?)"
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "socket"])
+def test_special_files_in_a_folder_are_skipped_by_name(tmp_path, kind, seed_text, capsys):
+    special_file(tmp_path, kind)
+    (tmp_path / "real.txt").write_text(seed_text, encoding="utf-8")
+    assert [d.doc for d in load_corpus([tmp_path])] == ["real"]
+    assert "statement.txt: not a regular file" in capsys.readouterr().err
+
+
+def test_a_link_to_a_regular_file_is_read_and_sizes_are_bounded(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_text("Eleven byte", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    assert load_corpus([link])[0].text == "Eleven byte"
+    assert read_file_bytes(link, limit=11) == b"Eleven byte"
+    with pytest.raises(CorpusError, match="over the"):
+        read_file_bytes(link, limit=10)

@@ -17,7 +17,7 @@ from quotebot.evaluation.baselines import BM25Baseline, LangChainStock, split_ch
 from quotebot.evaluation.metrics.quote_verification import is_verified
 from quotebot.evaluation.metrics.spans import Span
 from quotebot.evaluation.questions import load_questions
-from quotebot.evaluation.records import QuestionSetError, Result, System
+from quotebot.evaluation.records import Question, QuestionSetError, Result, System
 from quotebot.evaluation.report import render
 from quotebot.evaluation.runner import run
 from quotebot.evaluation.summary import METRICS, summarise
@@ -107,7 +107,7 @@ class Oracle:
         self.fail_after, self.error, self.reject = fail_after, error, set(reject)
         self.calls = 0
 
-    def answer(self, question, history=()):
+    def answer(self, question, history=(), doc=None):
         if self.fail_after is not None and self.calls >= self.fail_after:
             raise self.error("simulated failure")
         self.calls += 1
@@ -179,9 +179,9 @@ def test_results_are_written_as_each_question_finishes(questions, tmp_path):
     seen = []
 
     class Watching(Oracle):
-        def answer(self, question, history=()):
+        def answer(self, question, history=(), doc=None):
             seen.append(len(read_results(out)))
-            return super().answer(question, history)
+            return super().answer(question, history, doc)
 
     run_quietly(questions, [System("w", Watching(questions, SOURCES, UNITS), UNITS)], out)
     assert seen == list(range(len(QUESTIONS)))
@@ -465,3 +465,31 @@ def test_a_question_about_one_document_finds_its_gold_there_only(tmp_path):
     path.write_text(json.dumps({**QUESTIONS[0], "doc": "nope"}) + "\n", encoding="utf-8")
     with pytest.raises(QuestionSetError, match=r'set.jsonl:1: field "doc": no document "nope"'):
         load_questions(path, sources)
+
+
+def test_a_question_about_one_document_is_asked_of_that_document_alone():
+    """The runner passes each question's `doc` to the answerer; the baselines rank only that
+    document's chunks."""
+    from quotebot.evaluation.baselines import BM25Baseline
+
+    sources = {
+        "a": "The meeting lasted five hours. Nothing else was said.",
+        "b": "The meeting lasted two days. The talks were long.",
+    }
+    bm25 = BM25Baseline(sources).warm_up()
+    for doc in ("a", "b"):
+        answer = bm25.answer("How long did the meeting last?", (), doc)
+        assert {c.doc for c in answer.citations} == {doc}
+        assert all(pid.startswith(f"{doc}#") for pid, _ in answer.retrieved)
+    asked = []
+
+    class Recording:
+        def answer(self, question, history=(), doc=None):
+            asked.append(doc)
+            return bm25.answer(question, history, doc)
+
+    questions = [
+        Question("q1", "How long did the meeting last?", True, ("two days",), (), doc="b"),
+    ]
+    run(questions, [System("r", Recording(), bm25.units)], sources=sources, progress=False)
+    assert asked == ["b"]

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from quotebot.bot.bot import Bot
 from quotebot.bot.records import Citation
-from quotebot.bot.verify import verify
+from quotebot.bot.verify import Originals, verify
+from quotebot.index.corpus import load_corpus
 from quotebot.index.store import ensure_index, load
 from quotebot.index.text import normalise
 
@@ -81,6 +83,64 @@ def test_fuzz_one_changed_character_is_always_caught(start, length, at, char):
     i = at % len(real)
     tampered = real[:i] + char + real[i + 1 :]
     assert verify(citation(start, end, tampered), SEED_TEXT) == (tampered == real)
+
+
+# --- quotes are checked against the original files ----------------------------------------
+
+ASKED = "The meeting lasted five hours"
+
+
+@pytest.fixture
+def own_corpus(tmp_path, fake_settings):
+    """Settings over a copy of the seed in tmp_path, with a fixed index folder."""
+    corpus = tmp_path / "statement.txt"
+    corpus.write_text(SEED_TEXT, encoding="utf-8")
+    return replace(fake_settings, corpus=(corpus,), index_dir=tmp_path / "ix")
+
+
+def test_originals_follow_the_file_and_refuse_a_changed_one(own_corpus):
+    path = own_corpus.corpus[0]
+    document = load_corpus([path])[0]
+    originals = Originals({document.doc: document})
+    start = SEED_TEXT.index("five hours")
+    quote = citation(start, start + len("five hours"), "five hours")
+    assert originals.verify(quote) and originals.text("statement") == SEED_TEXT
+    path.write_text(SEED_TEXT.replace("five hours", "sixty hours"), encoding="utf-8")
+    assert originals.text("statement") is None and not originals.verify(quote)
+    path.write_text(SEED_TEXT, encoding="utf-8")
+    assert originals.verify(quote), "the file as indexed again"
+    path.unlink()
+    assert not originals.verify(quote)
+    assert not originals.verify(replace(quote, doc="unknown"))
+
+
+def test_ask_never_shows_text_altered_in_the_index(own_corpus):
+    import hashlib
+    import json
+
+    ensure_index(own_corpus)
+    documents = own_corpus.index_dir / "documents.json"
+    docs = json.loads(documents.read_text(encoding="utf-8"))
+    for d in docs:
+        d["text"] = d["text"].replace("five hours", "ten hours!")
+        d["sha256"] = hashlib.sha256(d["text"].encode("utf-8")).hexdigest()
+    documents.write_text(json.dumps(docs), encoding="utf-8")
+    answer = Bot(own_corpus).answer(ASKED)
+    assert answer.citations and all("ten hours" not in c.quote for c in answer.citations)
+    assert "five hours" in answer.citations[0].quote
+
+
+def test_a_statement_edited_while_the_bot_runs_is_not_quoted(own_corpus):
+    bot = Bot(own_corpus).warm_up()
+    assert "five hours" in bot.answer(ASKED).citations[0].quote
+    own_corpus.corpus[0].write_text(
+        SEED_TEXT.replace("did not last five minutes but five hours", "lasted ten hours"),
+        encoding="utf-8",
+    )
+    answer = bot.answer(ASKED)
+    assert answer.citations == [] and answer.rejected_quotes >= 1
+    own_corpus.corpus[0].write_text(SEED_TEXT, encoding="utf-8")
+    assert "five hours" in bot.answer(ASKED).citations[0].quote
 
 
 # --- bad questions through the CLI ---------------------------------------------------------
@@ -211,8 +271,9 @@ def test_two_index_runs_at_once_leave_one_good_index(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], outs
     indexes = tmp_path / "indexes"
     entries = sorted(p.name for p in indexes.iterdir())
-    assert len([e for e in entries if not e.endswith(".lock")]) == 1, entries
-    index = load(indexes / entries[0])
+    built = [e for e in entries if not e.endswith(".lock")]
+    assert len(built) == 1, entries
+    index = load(indexes / built[0])
     assert len(index.passages) == 34
 
 

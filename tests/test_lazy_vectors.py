@@ -8,9 +8,11 @@ import json
 import pytest
 from conftest import FakeEmbeddings
 from quotebot.bot.bot import Bot
+from quotebot.index.corpus import load_corpus
 from quotebot.index.embedder import EMBEDDERS, get_embedder
 from quotebot.index.store import (
     IndexStale,
+    check_target,
     complete_index,
     ensure_index,
     load,
@@ -39,6 +41,10 @@ def _manifest_names(index) -> list[str]:
     return [e["name"] for e in manifest["embedders"]]
 
 
+def _listed_files(index) -> list[str]:
+    return json.loads((index.path / "manifest.json").read_text())["files"]
+
+
 def test_a_new_index_has_the_first_embedder_and_gets_the_others_in_place(two_fakes):
     messages = []
     index = ensure_index(two_fakes, log=messages.append)
@@ -57,6 +63,24 @@ def test_a_new_index_has_the_first_embedder_and_gets_the_others_in_place(two_fak
     assert loaded.vectors["fake2"].sentences.ntotal == len(index.sentence_refs)
     with pytest.raises(IndexStale):  # an index whose first embedder is another one is stale
         load(index.path, index.corpus_hash, ["fake2", "fake"])
+
+
+def test_added_vectors_are_listed_by_the_manifest_and_checked_on_load(two_fakes):
+    index = ensure_index(two_fakes)
+    sources = load_corpus(two_fakes.corpus)
+    partial = load(index.path, index.corpus_hash, two_fakes.embedders, sources)
+    assert list(partial.vectors) == ["fake"]
+    assert "fake2.passages.faiss" not in _listed_files(index)
+    complete_index(index, two_fakes, log=lambda _: None)
+    files = sorted(p.name for p in index.path.iterdir())
+    assert _listed_files(index) == files  # every file, the new ones too, and nothing else
+    assert {"fake2.passages.faiss", "fake2.sentences.faiss"} <= set(files)
+    assert check_target(index.path) == files  # still an index quotebot may replace
+    assert not list(index.path.parent.glob(f".{index.path.name}.tmp-*"))
+    loaded = load(index.path, index.corpus_hash, two_fakes.embedders, sources)
+    assert list(loaded.vectors) == ["fake", "fake2"]
+    rebuilt = ensure_index(two_fakes, rebuild=True)  # replaces the completed index
+    assert list(rebuilt.vectors) == ["fake"] and _manifest_names(rebuilt) == ["fake"]
 
 
 def test_quotebot_index_builds_every_embedder(two_fakes, monkeypatch, capsys, tmp_path):
@@ -78,3 +102,41 @@ def test_only_a_non_english_question_builds_the_multilingual_vectors(two_fakes):
     built = bot.index.vectors["fake2"]
     bot.answer("Кто был на встрече?")
     assert bot.index.vectors["fake2"] is built  # built once
+
+
+def test_vectors_that_cannot_be_saved_stay_in_memory_and_the_index_stays_whole(
+    two_fakes, monkeypatch
+):
+    import os
+
+    index = ensure_index(two_fakes)
+    real_replace = os.replace
+
+    def failing_replace(src, dst):  # the disk fills up while the second file moves in
+        if str(dst).endswith("fake2.sentences.faiss"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    complete_index(index, two_fakes, log=lambda _: None)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert list(index.vectors) == ["fake", "fake2"]  # answering goes on, from memory
+    assert _manifest_names(index) == ["fake"]
+    files = sorted(p.name for p in index.path.iterdir())
+    assert "fake2.passages.faiss" in files and set(files) <= set(_listed_files(index))
+    assert check_target(index.path) == files  # nothing unlisted: still replaceable
+    assert not list(index.path.parent.glob(f".{index.path.name}.tmp-*"))
+    assert list(load(index.path, index.corpus_hash, two_fakes.embedders).vectors) == ["fake"]
+    again = ensure_index(two_fakes)  # a later run adds them over the leftover
+    complete_index(again, two_fakes, log=lambda _: None)
+    assert _manifest_names(again) == ["fake", "fake2"]
+    assert list(load(again.path, again.corpus_hash, two_fakes.embedders).vectors) == [
+        "fake",
+        "fake2",
+    ]
+
+
+def test_a_question_in_another_latin_script_language_builds_them_too(two_fakes):
+    bot = Bot(two_fakes)  # the retriever sends every non-English question to e5, not only Russian
+    bot.answer("Combien de temps a duré la réunion avec les ministres ?")
+    assert list(bot.index.vectors) == ["fake", "fake2"]

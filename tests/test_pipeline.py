@@ -27,6 +27,11 @@ from quotebot.bot.verify import stored_quote
 from quotebot.index.store import CorpusIndex
 from quotebot.index.text import normalise
 
+# the shipped models, made to answer whatever the fake embedder's evidence: these tests are
+# about the stages, not about the models' decisions on fake vectors
+SHIPPED = load_scoring()
+ANSWERING = replace(SHIPPED, model=replace(SHIPPED.model, threshold=0.0))
+
 QUESTION = "How many points were in the document?"  # the fake index quotes p13's 27 points
 
 
@@ -45,7 +50,7 @@ def tampered(index: CorpusIndex, passage_id: str, old: str, new: str) -> CorpusI
 
 @pytest.fixture
 def bot(fake_settings, fake_index):
-    return Bot(fake_settings, index=fake_index)
+    return Bot(fake_settings, index=fake_index, scoring=ANSWERING)
 
 
 def test_the_stored_text_of_every_sentence_run_is_the_normalised_source(fake_index):
@@ -58,11 +63,11 @@ def test_the_stored_text_of_every_sentence_run_is_the_normalised_source(fake_ind
 
 
 def test_a_quote_from_a_tampered_index_is_rejected_and_counted(fake_settings, fake_index):
-    honest = Bot(fake_settings, index=fake_index).answer(QUESTION)
+    honest = Bot(fake_settings, index=fake_index, scoring=ANSWERING).answer(QUESTION)
     assert [c.passage_id for c in honest.citations] == ["statement#p13"]
     assert "27 points" in honest.citations[0].quote and honest.rejected_quotes == 0
     index = tampered(fake_index, "statement#p13", "27 points", "72 points")
-    answer = Bot(fake_settings, index=index).answer(QUESTION)
+    answer = Bot(fake_settings, index=index, scoring=ANSWERING).answer(QUESTION)
     assert answer.rejected_quotes == 1
     assert not any("72" in c.quote for c in answer.citations)
     assert answer.abstained and answer.text == "The statement does not say."
@@ -111,17 +116,16 @@ def test_the_chain_runs_the_stages_in_order_and_times_each(bot):
         "compose",
         "total",
     ]
-    assert 0.5 < answer.confidence < 1 and len(answer.retrieved) == 8
+    assert 0 < answer.confidence < 1 and len(answer.retrieved) == 8
 
 
-def test_the_confidence_is_the_best_scores_margin_through_the_scoring_slope(
-    fake_settings, fake_index
-):
-    steep = replace(load_scoring(), confidence_slope=1000.0)
-    answer = Bot(fake_settings, index=fake_index, scoring=steep).answer(QUESTION)
-    assert answer.citations and answer.confidence > 0.999
-    flat = replace(load_scoring(), confidence_slope=0.0)
-    assert Bot(fake_settings, index=fake_index, scoring=flat).answer(QUESTION).confidence == 0.5
+def test_the_confidence_is_the_answerability_models_probability(fake_settings, fake_index):
+    """Answering, the confidence is P(the answer is right); abstaining, P(abstaining is)."""
+    answer = Bot(fake_settings, index=fake_index, scoring=ANSWERING).answer(QUESTION)
+    never = replace(ANSWERING, model=replace(ANSWERING.model, threshold=1.01))
+    abstained = Bot(fake_settings, index=fake_index, scoring=never).answer(QUESTION)
+    assert answer.citations and abstained.abstained
+    assert abstained.confidence == pytest.approx(1.0 - answer.confidence)
 
 
 def test_condense_asks_the_rewriter_only_for_a_question_the_rules_leave_alone(fake_index):
@@ -150,5 +154,7 @@ def test_the_stream_gives_each_quote_then_the_final_answer(bot):
     events = list(bot.stream(QUESTION))
     assert [e.kind for e in events] == ["quote", "final"]
     assert events[-1].answer.citations == bot.answer(QUESTION).citations
-    abstained = list(bot.stream("What is the boiling point of mercury?"))
+    never = replace(ANSWERING, model=replace(ANSWERING.model, threshold=1.01))
+    abstaining = Bot(bot.settings, index=bot.index, scoring=never)
+    abstained = list(abstaining.stream("What is the boiling point of mercury?"))
     assert [(e.kind, e.answer.abstained) for e in abstained] == [("final", True)]

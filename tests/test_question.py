@@ -99,6 +99,20 @@ def test_misspelt_words_are_corrected_to_corpus_words_keeping_capitals(lexicon):
     query = correct_spelling(parse("How long was the meetng with Witkof?", [], 2000), lexicon)
     assert query.search == "How long was the meeting with Witkoff?"
     assert query.question == "How long was the meetng with Witkof?", "the question as asked"
+    assert query.uncorrected == "How long was the meetng with Witkof?", "searched too"
+
+
+def test_correct_english_words_are_never_rewritten_to_corpus_words(lexicon):
+    """Words of general English the corpus lacks stay as asked: "land" is not "and", "ideas"
+    is not "aides", "firing" is not "hiring" (each was rewritten before)."""
+    for question in (
+        "So was there a deal on the land question?",
+        "How did Ushakov rate the American ideas on territory?",
+        "What did they say about firing the inspectors?",
+        "Can you show me the cost of it?",
+    ):
+        query = parse(question, [], 2000)
+        assert correct_spelling(query, lexicon) is query, question
 
 
 def test_known_words_their_forms_and_other_languages_are_left_alone(lexicon):

@@ -70,3 +70,27 @@ def test_a_follow_up_carries_the_earlier_answers_passages(ranker):
     cold_dense = ranker.evidence(cold).dense.get(row, 0.0)
     warm_dense = ranker.evidence(warm).dense[row]
     assert warm_dense > cold_dense + bonus / 2
+
+
+def test_a_question_about_one_document_retrieves_only_its_passages(tmp_path, fake_embedder):
+    from quotebot.bot.bot import Bot
+
+    from quotebot.errors import QuestionError
+    from quotebot.settings import DEFAULT_CORPUS, Settings
+
+    other = tmp_path / "other.txt"
+    other.write_text(
+        "Question: How long did the meeting last?\n\nJohn Smith: It lasted two days.\n"
+    )
+    settings = Settings.load(
+        environ={}, corpus=(DEFAULT_CORPUS, other), cache_dir=tmp_path / "c", embedders=("fake",)
+    )
+    bot = Bot(settings).warm_up()
+    everywhere = bot.answer("How long did the meeting last?")
+    assert {bot.index.passage(pid).doc for pid, _ in everywhere.retrieved} == {"statement", "other"}
+    for doc in ("statement", "other"):
+        scoped = bot.answer("How long did the meeting last?", doc=doc)
+        assert {bot.index.passage(pid).doc for pid, _ in scoped.retrieved} == {doc}
+        assert all(c.doc == doc for c in scoped.citations)
+    with pytest.raises(QuestionError, match="no document named 'nope'"):
+        bot.answer("How long?", doc="nope")

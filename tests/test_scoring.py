@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from quotebot.bot.bot import Bot
+from quotebot.bot.scorer import Scorer
 from quotebot.bot.scoring import (
     SCORING_VERSION,
     ScoringConfig,
     ScoringError,
-    Weights,
     load_scoring,
     save_scoring,
 )
@@ -24,31 +24,40 @@ from quotebot.settings import Settings, package_dir
 BOT = package_dir("quotebot.bot")
 
 
-def test_the_shipped_configuration_loads_with_every_field():
+def _with_threshold(scoring: ScoringConfig, threshold: float) -> ScoringConfig:
+    return replace(scoring, model=replace(scoring.model, threshold=threshold))
+
+
+def test_the_shipped_configuration_loads_with_every_field_and_trained_models():
     scoring = load_scoring()
     assert scoring.to_json()["version"] == SCORING_VERSION
-    assert isinstance(scoring.weights, Weights) and scoring.cosine_range["minilm"] == (0.05, 0.75)
-    assert 0 < scoring.abstain_threshold < 1 and scoring.quote_margin >= 0
+    assert isinstance(scoring.model, Scorer) and 0 < scoring.model.threshold < 1
+    assert scoring.model.version != "untrained"
+    assert any(scoring.model.sentence.coef) and any(scoring.model.answerable.coef)
 
 
 def test_a_written_configuration_reads_back_equal(tmp_path):
-    changed = replace(load_scoring(), abstain_threshold=0.4, weights=Weights(0.5, 0.25, 0.25))
+    changed = replace(_with_threshold(load_scoring(), 0.4), extra_quote_ratio=0.7)
     path = save_scoring(changed, tmp_path / "scoring.json")
-    assert load_scoring(path) == changed
-    assert json.loads(path.read_text())["weights"] == {
-        "sentence": 0.5,
-        "context": 0.25,
-        "lexical": 0.25,
-    }
+    again = load_scoring(path)
+    assert again.to_json() == changed.to_json()
+    assert json.loads(path.read_text())["model"]["threshold"] == 0.4
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: {**d, "version": 2}, "scoring version 2"),
-        (lambda d: {k: v for k, v in d.items() if k != "quote_margin"}, "missing ['quote_margin']"),
+        (lambda d: {**d, "version": 1}, "scoring version 1"),
+        (lambda d: {k: v for k, v in d.items() if k != "rrf_k"}, "missing ['rrf_k']"),
         (lambda d: {**d, "threshold": 0.4}, "unknown ['threshold']"),
-        (lambda d: {**d, "weights": {"sentence": 1}}, "bad scoring field"),
+        (lambda d: {**d, "model": {"threshold": 0.5}}, "bad scoring field"),
+        (
+            lambda d: {
+                **d,
+                "model": {**d["model"], "sentence": {**d["model"]["sentence"], "coef": [1]}},
+            },
+            "bad scoring field",
+        ),
     ],
 )
 def test_a_bad_scoring_file_is_refused_naming_the_file(tmp_path, change, message):
@@ -68,21 +77,24 @@ def test_an_unreadable_or_invalid_file_is_a_scoring_error(tmp_path):
 
 
 def test_settings_point_the_bot_at_a_scoring_file(tmp_path, fake_settings, fake_index):
-    path = save_scoring(replace(load_scoring(), abstain_threshold=5.0), tmp_path / "s.json")
+    path = save_scoring(_with_threshold(load_scoring(), 1.01), tmp_path / "s.json")
     settings = Settings.load(environ={"QUOTEBOT_SCORING": str(path)})
     assert settings.scoring_file == path
     bot = Bot(replace(fake_settings, scoring_file=path), index=fake_index)
-    assert bot.scoring.abstain_threshold == 5.0
+    assert bot.scoring.model.threshold == 1.01
     assert bot.answer("How many points were in the document?").abstained
     assert not {"abstain_threshold", "quote_margin"} & {f.name for f in fields(Settings)}
 
 
 def test_every_field_of_the_configuration_is_in_the_shipped_file():
-    shipped = json.loads((BOT / "scoring.v1.json").read_text())
+    shipped = json.loads((BOT / "scoring.v2.json").read_text())
     assert set(shipped) - {"version"} == {f.name for f in fields(ScoringConfig)}
 
 
-@pytest.mark.parametrize("module", ["bot", "pipeline", "retriever", "selector", "question"])
+@pytest.mark.parametrize(
+    "module",
+    ["bot", "pipeline", "retriever", "selector", "question", "features", "scorer", "language"],
+)
 def test_no_tuned_number_lives_in_an_answering_module(module):
     """A module-level name bound to a number (or to a structure of numbers) is a tuned number
     outside the scoring configuration."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from quotebot.index.records import Document
-from quotebot.index.segment import content_start, segment, sentence_spans
+from quotebot.index.segment import MAX_SENTENCE_CHARS, content_start, segment, sentence_spans
 from quotebot.index.text import normalise
 
 
@@ -263,3 +264,42 @@ def test_pdf_lines_join_with_hyphens_mended():
         _Line(t, 0, 0, 0) for t in ("a well-", "known fact, U.S.-", "Qatar and co\x02", "operation")
     ]
     assert _join_lines(lines) == "a wellknown fact, U.S.-\nQatar and cooperation"
+
+
+def unpunctuated(size: int, separator: str, words=("alpha", "beta", "Gamma", "delta")) -> str:
+    """About `size` chars of words and no sentence punctuation."""
+    unit = separator.join(words) + separator
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        unpunctuated(3_000_000, " "),  # one 3 MB "sentence"
+        unpunctuated(3_000_000, "\n"),  # one 3 MB paragraph of short lines
+        unpunctuated(1_000_000, " ", ("Mr.", "Smith", "met", "Dr.", "Jones")),  # no boundary
+        "x" * 5_000 + " " + unpunctuated(5_000, " "),  # a 5,000-char word: cut at the limit
+        "Question: " + unpunctuated(50_000, " ") + "\n\nYury Ushakov: Yes. " + "no " * 9_000,
+    ],
+    ids=["spaces", "lines", "abbreviations", "long-word", "turns"],
+)
+def test_overlong_sentences_are_cut_so_passages_stay_bounded(text):
+    passages = segment(doc(text))
+    spans = [span for p in passages for span in p.sentences]
+    assert max(e - s for s, e in spans) <= MAX_SENTENCE_CHARS
+    assert max(len(p.text) for p in passages) <= 4 * MAX_SENTENCE_CHARS
+    words = text.split()
+    covered = sum(len(normalise(text[s:e]).split()) for s, e in spans)
+    assert covered >= len(words) - 3, "no text is dropped (but speaker labels)"
+    for p in passages[:50] + passages[-50:]:
+        assert p.text == normalise(text[p.start : p.end])
+        for s, e in p.sentences:
+            assert not text[s].isspace() and not text[e - 1].isspace()
+
+
+def test_cuts_fall_at_whitespace_when_there_is_some():
+    text = unpunctuated(20_000, " ")
+    spans = sentence_spans(text, 0, len(text))
+    assert len(spans) >= 20
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert text[end:start].isspace(), "no word is cut in two"

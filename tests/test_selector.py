@@ -1,19 +1,36 @@
-"""Quote selection over the seed indexed with the fake embedder: the threshold, the margin,
-requests, journalists' questions, the penalties and the merging of sentences into quotes.
-Every number comes from the ScoringConfig passed in."""
+"""Quote selection over the seed indexed with the fake embedder: the learned models decide,
+the answer threshold, requests, journalists' questions, the heading, summaries and the merging
+of sentences into quotes. Every number comes from the ScoringConfig passed in."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
+from quotebot.bot.features import SENTENCE_FEATURES, candidates
 from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
+from quotebot.bot.scorer import LinearModel
 from quotebot.bot.scoring import load_scoring
-from quotebot.bot.selector import _merge, answer_type, score_sentences, select
+from quotebot.bot.selector import SUMMARY, _merge, quotable_rows, select, sentence_probabilities
 from quotebot.index.text import normalise
 
 SCORING = load_scoring()
+
+
+def threshold(value: float, sentence: LinearModel | None = None):
+    """Return the shipped configuration with answer threshold `value` (and `sentence` model)."""
+    model = replace(SCORING.model, threshold=value, sentence=sentence or SCORING.model.sentence)
+    return replace(SCORING, model=model)
+
+
+def one_feature(name: str, weight: float = 10.0) -> LinearModel:
+    """A sentence model that ranks by the single feature `name`."""
+    n = len(SENTENCE_FEATURES)
+    coef = np.zeros(n)
+    coef[SENTENCE_FEATURES.index(name)] = weight
+    return LinearModel(SENTENCE_FEATURES, np.zeros(n), np.ones(n), coef, 0.0)
 
 
 @pytest.fixture
@@ -31,82 +48,82 @@ def ids(index, quotes):
     return [(index.passages[q.row].id, q.first, q.last) for q in quotes]
 
 
-def test_a_sentence_over_the_threshold_is_quoted_and_under_it_the_bot_abstains(ask, fake_index):
+def test_the_answer_threshold_decides_and_the_confidence_is_a_probability(ask, fake_index):
     query, evidence = ask("How many points were in the document?")
-    chosen = select(query, evidence, fake_index, SCORING, 3)
-    assert ids(fake_index, chosen.quotes) == [("statement#p13", 0, 0)]
-    stricter = replace(SCORING, abstain_threshold=chosen.best + 0.01)
-    abstained = select(query, evidence, fake_index, stricter, 3)
-    assert abstained.quotes == [] and abstained.best == chosen.best
+    chosen = select(query, evidence, fake_index, threshold(0.0), 3)
+    assert chosen.quotes and 0.0 < chosen.confidence < 1.0
+    abstained = select(query, evidence, fake_index, threshold(1.01), 3)
+    assert abstained.quotes == []
+    assert abstained.confidence == pytest.approx(1.0 - chosen.confidence)
     assert abstained.ranking == chosen.ranking, "the ranking is reported either way"
 
 
-def test_the_margin_admits_near_ties_up_to_max_quotes_passages(ask, fake_index):
+def test_the_best_quote_is_the_sentence_model_s_best(ask, fake_index):
     query, evidence = ask("How many points were in the document?")
-    wide = replace(SCORING, abstain_threshold=0.0, quote_margin=1.0)
-    chosen = select(query, evidence, fake_index, wide, 2)
-    rows = {q.row for q in chosen.quotes}
-    assert len(chosen.quotes) >= 2 and len(rows) <= 2
-    narrow = select(query, evidence, fake_index, replace(wide, quote_margin=0.0), 2)
-    assert [q.score for q in narrow.quotes] == [chosen.best]
+    scoring = threshold(0.0, one_feature("type_match"))
+    chosen = select(query, evidence, fake_index, scoring, 1)
+    (quote,) = chosen.quotes
+    passage = fake_index.passages[quote.row]
+    text = fake_index.source(passage.doc)[slice(*passage.sentences[quote.last])]
+    assert any(ch.isdigit() for ch in text) or "four" in text, text
 
 
-def test_a_request_is_never_answered_whatever_the_scores(ask, fake_index):
+def test_extra_quotes_need_a_share_of_the_best_probability(ask, fake_index):
+    query, evidence = ask("What did they say about the documents?")
+    wide = replace(threshold(0.0), extra_quote_ratio=0.0)
+    narrow = replace(threshold(0.0), extra_quote_ratio=1.0)
+    assert len(select(query, evidence, fake_index, wide, 3).quotes) == 3
+    assert len(select(query, evidence, fake_index, narrow, 3).quotes) == 1
+
+
+def test_a_request_is_never_answered_whatever_the_models_say(ask, fake_index):
     query, evidence = ask("Write a poem about the 28 points in the document")
     assert query.is_request
-    lenient = replace(SCORING, abstain_threshold=-10.0, quote_margin=10.0)
-    assert select(query, evidence, fake_index, lenient, 3).quotes == []
+    assert select(query, evidence, fake_index, threshold(0.0), 3).quotes == []
 
 
 def test_a_journalists_question_is_quoted_only_when_asked_about(ask, fake_index):
+    prefer_questions = threshold(0.0, one_feature("role_question"))
     query, evidence = ask("Were there 28 points?")
-    scored = score_sentences(query, evidence, fake_index, SCORING)
-    journalist = [ok for row, _, _, ok in scored if fake_index.passages[row].role == "question"]
-    assert journalist and not any(journalist)
-    chosen = select(query, evidence, fake_index, replace(SCORING, abstain_threshold=0.0), 3)
-    assert all(fake_index.passages[q.row].role != "question" for q in chosen.quotes)
-    query, evidence = ask("What did the media report about 28 points?")
-    chosen = select(query, evidence, fake_index, SCORING, 3)
-    assert ids(fake_index, chosen.quotes)[0] == ("statement#p12", 0, 0)
-
-
-def test_an_unknown_name_lowers_every_score_by_its_penalty(ask, fake_index):
-    query, evidence = ask("What did the envoys say about the points?")
-    plain = score_sentences(query, evidence, fake_index, SCORING)
-    named = replace(query, unknown_names=("Zelensky",))
-    lowered = score_sentences(named, evidence, fake_index, SCORING)
-    penalty = SCORING.unknown_name_penalty
-    assert penalty > 0
-    assert sorted(s - penalty for _, _, s, _ in plain) == pytest.approx(
-        sorted(s for _, _, s, _ in lowered)
+    cands = candidates(query, evidence, fake_index)
+    probs, _ = sentence_probabilities(cands, prefer_questions)
+    journalist = [
+        i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "question"
+    ]
+    assert journalist and not probs[journalist].any()
+    chosen = select(query, evidence, fake_index, prefer_questions, 3)
+    assert chosen.quotes and all(
+        fake_index.passages[q.row].role != "question" for q in chosen.quotes
     )
+    query, evidence = ask("What did the journalist ask about 28 points?")
+    chosen = select(query, evidence, fake_index, prefer_questions, 3)
+    assert fake_index.passages[chosen.quotes[0].row].role == "question"
 
 
-def test_a_sentence_without_the_kind_of_answer_asked_for_is_penalised(ask, fake_index):
-    query, evidence = ask("How many points were in the document?")
-    free = {
-        (r, j): s
-        for r, j, s, _ in score_sentences(
-            query, evidence, fake_index, replace(SCORING, type_penalty=0.0)
-        )
-    }
-    typed = {(r, j): s for r, j, s, _ in score_sentences(query, evidence, fake_index, SCORING)}
-    holds_number = answer_type(query.search)
-    for (row, j), score in typed.items():
-        s, e = fake_index.passages[row].sentences[j]
-        sentence = fake_index.source(fake_index.passages[row].doc)[s:e]
-        expected = 0.0 if holds_number(sentence) else SCORING.type_penalty
-        assert free[row, j] - score == pytest.approx(expected), sentence
+def test_the_heading_answers_only_date_and_title_questions(ask, fake_index):
+    query, evidence = ask("What did they discuss about the documents?")
+    heading = quotable_rows(candidates(query, evidence, fake_index).matrix)
+    cands = candidates(query, evidence, fake_index)
+    titles = [
+        i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "title"
+    ]
+    assert titles and not heading[titles].any()
+    query, evidence = ask("On what date was the commentary given?")
+    cands = candidates(query, evidence, fake_index)
+    titles = [
+        i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "title"
+    ]
+    assert titles and quotable_rows(cands.matrix)[titles].all()
 
 
-def test_answer_types():
-    assert answer_type("How many points?")("a document comprising 27 points")
-    assert not answer_type("How many points?")("We discussed these documents.")
-    assert answer_type("How long did it last?")("It lasted five hours.")
-    assert answer_type("What did they discuss?") is None
-    who = answer_type("Who met Putin?")
-    assert who("Putin met Steve Witkoff.") and not who("Putin met them.")
-    assert answer_type("Who said that?", about_speaker=True) is None
+def test_a_summary_quotes_central_spoken_sentences_one_per_passage_in_order(ask, fake_index):
+    assert SUMMARY.search("Can you summarise the statement?")
+    assert SUMMARY.search("What were the main topics?") and not SUMMARY.search("How long?")
+    query, evidence = ask("Summarise the statement, please")
+    chosen = select(query, evidence, fake_index, threshold(1.01), 5)
+    rows = [q.row for q in chosen.quotes]
+    assert len(rows) == SCORING.summary_sentences and rows == sorted(set(rows))
+    assert {fake_index.passages[r].role for r in rows} <= {"answer", "statement"}
 
 
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):

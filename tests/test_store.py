@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import replace
+from pathlib import Path
 
+import numpy as np
 import pytest
 from quotebot.index.corpus import load_corpus
 from quotebot.index.store import (
     FORMAT_VERSION,
     IndexCorrupt,
+    IndexDirError,
     IndexStale,
     build,
+    check_target,
     default_index_dir,
     ensure_index,
     load,
@@ -171,3 +177,317 @@ def test_no_pickle_is_written(fake_settings):
     for path in index.path.iterdir():
         assert path.suffix in (".json", ".faiss")
         assert not path.read_bytes().startswith(b"\x80"), f"{path} looks like a pickle"
+
+
+# --- where an index may be written: nothing of the user's is ever replaced or removed --------
+
+
+def tree(path):
+    """Every path under `path` (links not followed) with its content or link target."""
+    out = {}
+    for p in sorted(path.rglob("*")):
+        if p.is_symlink():
+            out[str(p)] = "-> " + os.readlink(p)
+        elif p.is_file():
+            out[str(p)] = p.read_bytes()
+        else:
+            out[str(p)] = "dir"
+    return out
+
+
+def forbid_writes(monkeypatch):
+    """Make every way store.py writes, renames or removes fail the test."""
+    import shutil
+    import tempfile
+
+    import filelock
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError(f"a write was attempted: {args}")
+
+    for owner, name in [
+        (os, "rename"),
+        (os, "replace"),
+        (os, "mkdir"),
+        (os, "makedirs"),
+        (os, "unlink"),
+        (os, "rmdir"),
+        (shutil, "rmtree"),
+        (tempfile, "mkdtemp"),
+        (Path, "mkdir"),
+        (Path, "unlink"),
+        (Path, "rmdir"),
+        (filelock, "FileLock"),
+    ]:
+        monkeypatch.setattr(owner, name, forbidden)
+
+
+def user_folder(tmp_path, settings=None):
+    folder = tmp_path / "v"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "notes.txt").write_text("x\n")
+    (folder / "sub" / "kept.md").write_text("keep me\n")
+    return folder
+
+
+def user_file(tmp_path, settings):
+    path = tmp_path / "notes.txt"
+    path.write_text("my notes\n")
+    return path
+
+
+def link_to_folder(tmp_path, settings):
+    target = user_folder(tmp_path)
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    return link
+
+
+def link_to_an_index(tmp_path, settings):
+    # even a link to a real index is not replaced: the link is the user's
+    Path(tmp_path / "ix").mkdir()
+    (tmp_path / "ix" / "manifest.json").write_text('{"format_version": 2, "files": []}')
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "ix", target_is_directory=True)
+    return link
+
+
+def index_with_a_users_file(tmp_path, settings):
+    folder = tmp_path / "ix"
+    ensure_index(replace(settings, index_dir=folder))
+    (folder / "my-notes.txt").write_text("added by the user\n")
+    return folder
+
+
+def folder_with_a_foreign_manifest(tmp_path, settings):
+    folder = tmp_path / "web"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"name": "my web app", "files": ["manifest.json"]}')
+    (folder / "index.html").write_text("<html></html>")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (user_folder, "not a quotebot index"),
+        (user_file, "is a file"),
+        (link_to_folder, "symbolic link"),
+        (link_to_an_index, "symbolic link"),
+        (index_with_a_users_file, "not a quotebot index"),
+        (folder_with_a_foreign_manifest, "not a quotebot index"),
+    ],
+)
+def test_an_index_is_never_written_over_what_quotebot_did_not_create(
+    tmp_path, fake_settings, fake_embedder, make, message
+):
+    target = make(tmp_path, fake_settings)
+    before = tree(tmp_path)
+    with pytest.raises(ValueError, match=message):  # IndexDirError, or Settings for a file
+        ensure_index(replace(fake_settings, index_dir=target), rebuild=True)
+    with pytest.raises(IndexDirError, match=message):
+        save(built(fake_settings, fake_embedder), target)
+    assert tree(tmp_path) == before, "nothing was added, renamed or removed"
+
+
+def test_refusals_come_before_any_write_for_root_home_and_the_repository(
+    tmp_path, fake_settings, monkeypatch
+):
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    (home / ".bashrc").write_text("# mine\n")
+    monkeypatch.setenv("HOME", str(home))
+    forbid_writes(monkeypatch)
+    repository = Path(__file__).resolve().parents[1]
+    for target in (Path("/"), Path.home(), repository, Path(str(repository) + "/.")):
+        with pytest.raises(IndexDirError):
+            check_target(target)
+        with pytest.raises(IndexDirError):
+            ensure_index(replace(fake_settings, index_dir=target))
+    assert Path.home() == home and (home / ".bashrc").read_text() == "# mine\n"
+
+
+def test_cli_refuses_a_foreign_index_dir_with_one_line_and_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    folder = user_folder(tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x\n")
+    before = tree(tmp_path)
+    root = Path(__file__).resolve().parents[1]
+    runs = [
+        (["index", "--index-dir", str(folder)], {}),
+        (["index", "--index-dir", str(notes)], {}),
+        (["ask", "How long did the meeting last?"], {"QUOTEBOT_INDEX_DIR": str(folder)}),
+    ]
+    for args, env in runs:
+        result = subprocess.run(
+            [sys.executable, "-m", "quotebot.cli", *args],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=120,
+            env={**os.environ, "QUOTEBOT_CACHE_DIR": str(tmp_path / "cache"), **env},
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("quotebot: error:")
+    assert {k: v for k, v in tree(tmp_path).items() if "/cache" not in k} == before
+
+
+def test_a_cache_dir_with_the_users_files_keeps_them(tmp_path, fake_settings):
+    cache = user_folder(tmp_path)
+    before = tree(cache)
+    index = ensure_index(replace(fake_settings, cache_dir=cache), rebuild=True)
+    ensure_index(replace(fake_settings, cache_dir=cache, max_passage_chars=600), rebuild=True)
+    after = tree(cache)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert index.path.parent == cache / "indexes"
+
+
+def test_an_empty_folder_is_used_and_an_index_replaced_file_by_file(tmp_path, fake_settings):
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    settings = replace(fake_settings, index_dir=folder)
+    ensure_index(settings)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["files"] == sorted(p.name for p in folder.iterdir())
+    ensure_index(settings, rebuild=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.lock", "cache", "ix"]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_index_of_an_earlier_format_is_recognised_and_replaced(tmp_path, fake_settings, version):
+    folder = tmp_path / "ix"
+    settings = replace(fake_settings, index_dir=folder)
+    ensure_index(settings)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"], manifest["limits"]
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "format_version": version}))
+    if version == 1:
+        with pytest.raises(IndexDirError):  # format 1 had no lexicon: this file is not its
+            check_target(folder)
+        (folder / "lexicon.json").unlink()
+    assert check_target(folder) == sorted(p.name for p in folder.iterdir())
+    messages = []
+    index = ensure_index(settings, log=messages.append)
+    assert f"format {version}" in messages[0] and index.path == folder
+    assert json.loads((folder / "manifest.json").read_text())["format_version"] == FORMAT_VERSION
+
+
+# --- an index that does not match its sources is not trusted --------------------------------
+
+
+def rewrite_documents(folder, old, new):
+    """Change the stored text of every document and update its sha256 to match."""
+    path = folder / "documents.json"
+    docs = json.loads(path.read_text())
+    for d in docs:
+        d["text"] = d["text"].replace(old, new)
+        d["sha256"] = hashlib.sha256(d["text"].encode("utf-8")).hexdigest()
+    path.write_text(json.dumps(docs))
+
+
+def rewrite_passages(folder, change):
+    path = folder / "passages.json"
+    path.write_text(json.dumps([change(p) for p in json.loads(path.read_text())]))
+
+
+def rewrite_vectors(folder, name, change):
+    import faiss
+
+    path = folder / name
+    index = faiss.read_index(str(path))
+    vectors = change(index.reconstruct_n(0, index.ntotal))
+    fresh = faiss.IndexFlatIP(index.d)
+    fresh.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(fresh, str(path))
+
+
+def random_units(v):
+    r = np.random.default_rng(0).standard_normal(v.shape)
+    return r / np.linalg.norm(r, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "named"),
+    [
+        (lambda f: rewrite_documents(f, "five hours", "ten hours!"), "documents.json"),
+        (
+            lambda f: rewrite_passages(
+                f, lambda p: {**p, "speaker": "Dmitry Peskov"} if p["speaker"] else p
+            ),
+            "passages.json",
+        ),
+        (lambda f: rewrite_passages(f, lambda p: {**p, "role": "answer"}), "passages.json"),
+        (
+            lambda f: rewrite_passages(f, lambda p: {**p, "start": p["start"] + 1}),
+            "passages.json",
+        ),
+        (lambda f: rewrite_vectors(f, "fake.sentences.faiss", lambda v: v * 3), "unit length"),
+        (
+            lambda f: rewrite_vectors(
+                f, "fake.passages.faiss", lambda v: np.where(v > 0.2, np.nan, v)
+            ),
+            "not finite",
+        ),
+        (lambda f: rewrite_vectors(f, "fake.passages.faiss", lambda v: v[:-1]), "expected"),
+    ],
+    ids=["text", "speakers", "roles", "offsets", "scaled", "nan", "count"],
+)
+def test_a_tampered_index_is_rebuilt_from_the_sources_with_one_line(
+    tmp_path, fake_settings, tamper, named
+):
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    first = ensure_index(settings)
+    tamper(tmp_path / "ix")
+    messages = []
+    again = ensure_index(settings, log=messages.append)
+    assert len(messages) == 1 and named in messages[0] and "\n" not in messages[0]
+    assert "five hours" in again.source("statement") and "ten hours!" not in again.source(
+        "statement"
+    )
+    assert again.passages == first.passages
+    reloaded = load(tmp_path / "ix", first.corpus_hash, ["fake"], load_corpus(settings.corpus))
+    assert reloaded.passages == first.passages
+
+
+def test_the_index_answers_from_the_files_not_from_its_copies(tmp_path, fake_settings):
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    ensure_index(settings)
+    sources = load_corpus(settings.corpus)
+    index = load(tmp_path / "ix", None, None, sources)
+    assert index.documents["statement"] is sources[0]
+    rewrite_documents(tmp_path / "ix", "five hours", "nine hours")
+    rewrite_passages(
+        tmp_path / "ix", lambda p: {**p, "text": p["text"].replace("five hours", "nine hours")}
+    )
+    assert "nine hours" in load(tmp_path / "ix").source("statement"), "consistent alone"
+    with pytest.raises(IndexCorrupt, match="differs from its file"):
+        load(tmp_path / "ix", None, None, sources)
+
+
+def test_randomised_unit_vectors_of_the_right_shape_still_load(tmp_path, fake_settings):
+    # The limit of the checks: vectors cannot be told from others of the same shape without
+    # embedding again. They change the ranking, never a quote or who said it (see bot/verify.py).
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    first = ensure_index(settings)
+    rewrite_vectors(tmp_path / "ix", "fake.passages.faiss", random_units)
+    assert load(tmp_path / "ix", first.corpus_hash, ["fake"]).passages == first.passages
+
+
+def test_a_killed_writers_temporary_folder_is_removed_but_not_a_foreign_one(
+    tmp_path, fake_settings
+):
+    settings = replace(fake_settings, index_dir=tmp_path / "ix")
+    abandoned = tmp_path / ".ix.tmp-killed1"
+    abandoned.mkdir()
+    (abandoned / "documents.json").write_text("[")
+    (abandoned / "fake.passages.faiss").write_bytes(b"half")
+    odd = tmp_path / ".ix.tmp-odd"
+    (odd / "sub").mkdir(parents=True)
+    (odd / "notes.txt").write_text("mine")
+    ensure_index(settings)
+    assert not abandoned.exists()
+    assert (odd / "notes.txt").read_text() == "mine" and (odd / "sub").is_dir()

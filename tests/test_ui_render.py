@@ -18,12 +18,13 @@ from quotebot.bot.records import Answer, Citation, StreamEvent
 from quotebot.index.store import CorpusIndex, ensure_index
 from quotebot.index.text import normalise
 from quotebot.ui.render import (
+    SourceViewer,
     anchor_id,
     answer_markdown,
+    answer_text,
     error_markdown,
     escape_markdown,
     question_markdown,
-    source_html,
 )
 
 from quotebot.cli import main
@@ -87,7 +88,7 @@ class FakeBot:
             answer = Answer(text, "Yury Ushakov said:", citations[:n], query=text)
             yield StreamEvent("final" if n == len(citations) else "quote", answer)
 
-    def answer(self, question: str, history=()) -> Answer:
+    def answer(self, question: str, history=(), doc=None) -> Answer:
         return list(self.stream(question, history))[-1].answer
 
 
@@ -186,23 +187,37 @@ def test_anchor_ids_are_stable_and_distinct_for_other_scripts():
     assert anchor_id("заявление#p01") != anchor_id("интервью#p01")
 
 
-def test_source_viewer_shows_every_turn_with_speakers_and_highlights_the_quote(fake_bot):
+def test_source_viewer_shows_the_cited_neighbourhood_with_speakers_and_the_quote(fake_bot):
     index = fake_bot.index
     answer = fake_bot.answer("How long did the meeting last?")
-    html = source_html(index, answer.citations)
-    assert all(f'id="{anchor_id(p.id)}"' in html for p in index.passages)
+    html = SourceViewer(index, context=1).html(answer.citations)
     five = answer.citations[0]
     marked = f'<p class="qb-passage qb-cited" id="{anchor_id(five.passage_id)}"'
     assert marked in html
     assert f'<mark class="qb-quote">{five.quote}</mark><sup class="qb-n">[1]</sup>' in html
     assert html.count("qb-cited") == len({c.passage_id for c in answer.citations})
-    assert 'class="qb-turn qb-role-question"' in html and "Journalist (question)" in html
-    assert "qb-cited" not in source_html(index)
+    rows = {index.by_id[c.passage_id] for c in answer.citations}
+    near = {r + d for r in rows for d in (-1, 0, 1)}
+    shown = {i for i, p in enumerate(index.passages) if f'id="{anchor_id(p.id)}"' in html}
+    assert shown == near & set(range(len(index.passages)))
+    assert "passages left out" in html
+    assert "qb-cited" not in SourceViewer(index).html()
+
+
+def test_the_viewer_for_a_large_corpus_stays_small(large_settings):
+    """200 documents: an answer's viewer holds only the cited document's neighbourhood."""
+    settings = large_settings
+    index = ensure_index(settings)
+    assert len(index.passages) > 5_000
+    cited = _whole(index, index.passages[len(index.passages) // 2].id)
+    html = SourceViewer(index).html([cited])
+    assert len(html.encode()) < 20_000 and "qb-cited" in html
+    assert html.count('class="qb-doc"') == 1
 
 
 def test_source_viewer_escapes_the_statement(hostile_index):
     answer_passage = hostile_index.passages[0]
-    html = source_html(hostile_index, [_whole(hostile_index, answer_passage.id)])
+    html = SourceViewer(hostile_index).html([_whole(hostile_index, answer_passage.id)])
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;" in html
@@ -214,35 +229,67 @@ def _whole(index: CorpusIndex, passage_id: str) -> Citation:
     return Citation(p.id, p.doc, p.speaker, p.role, p.start, p.end, p.text)
 
 
-def test_a_huge_document_is_shown_around_its_cited_passages(fake_bot, monkeypatch):
-    from quotebot.ui import render
-
-    monkeypatch.setattr(render, "VIEWER_MAX_PASSAGES", 10)
-    monkeypatch.setattr(render, "VIEWER_CONTEXT", 1)
-    index = fake_bot.index
-    cited = _whole(index, index.passages[20].id)
-    html = source_html(index, [cited])
-    shown = [p.id for p in index.passages if f'id="{anchor_id(p.id)}"' in html]
-    assert shown == [p.id for p in index.passages[19:22]]
-    assert html.count("passages left out") == 2
+def test_an_answer_copies_as_plain_text_with_its_citations_written_out(fake_bot):
+    answer = fake_bot.answer("How long did the meeting last?")
+    text = answer_text(answer)
+    five = answer.citations[0]
+    line = (
+        f"\u201c{five.quote}\u201d \u2014 Yury Ushakov "
+        f"[{five.doc}, characters {five.start}\u2013{five.end}]"
+    )
+    assert line in text.splitlines() and "\\" not in text and "**" not in text
+    assert text.startswith("Yury Ushakov said:")
 
 
 # ---------------------------------------------------------------- chat handlers
 
 
+def _final(steps):
+    """Return (chat, viewer, exchanges, saved) as they stand after all of `steps`."""
+    chat = viewer = state = kept = None
+    for _, c, v, e, k, *_ in steps:
+        chat = c if not _skipped(c) else chat
+        viewer = v if not _skipped(v) else viewer
+        state = e if not _skipped(e) else state
+        kept = k if not _skipped(k) else kept
+    return chat, viewer, state, kept
+
+
+def _skipped(value) -> bool:
+    return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
+
+
 def test_an_answer_streams_quote_by_quote_and_highlights_the_source(ui):
     steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
-    assert len(steps) == 2  # one snapshot per quote
-    box, chat, viewer, state = steps[-1]
-    assert box == ""
+    assert len(steps) == 3  # one snapshot per quote, then the end (buttons, saved conversation)
+    assert all(_skipped(box) for box, *_ in steps)  # a question typed meanwhile stays
+    chat, viewer, state, kept = _final(steps)
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert "five hours" in chat[1]["content"] and "very useful" not in steps[0][1][1]["content"]
     assert "qb-cited" in viewer and state[-1].answer.citations
+    assert kept[0]["question"] == "How long did the meeting last?"
+    ask, stop = steps[-1][5:]
+    assert ask["visible"] is True and stop["visible"] is False
+
+
+def test_the_viewer_is_sent_only_when_the_citations_change(ui, fake_bot):
+    steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
+    sent = [v for _, _, v, *_ in steps if not _skipped(v)]
+    assert len(sent) == 2 and sent[0] != sent[1]  # one quote, then two; the end sends none
+
+
+def test_ask_becomes_stop_while_the_answer_streams(ui):
+    steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
+    ask, stop = steps[0][5:]
+    assert ask["visible"] is False and stop["visible"] is True
+    assert all(_skipped(a) and _skipped(s) for *_, a, s in steps[1:-1])
+    ask, stop = ui.stopped()
+    assert ask["visible"] is True and stop["visible"] is False
 
 
 def test_follow_ups_pass_the_conversation_with_cited_passages(ui, fake_bot):
-    *_, (_, _, _, state) = ui.respond("How long did the meeting last?", [], 3, "none")
-    *_, (_, chat, _, state) = ui.respond("And who took part in the meeting?", state, 3, "none")
+    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
+    chat, _, state, _ = _final(ui.respond("And who took part in the meeting?", state, 3, "none"))
     question, history = fake_bot.calls[-1]
     assert history == [Turn.of(state[0].answer)]
     assert history[0].passage_ids == tuple(c.passage_id for c in state[0].answer.citations)
@@ -250,12 +297,33 @@ def test_follow_ups_pass_the_conversation_with_cited_passages(ui, fake_bot):
 
 
 def test_the_quotes_setting_limits_quotes_with_a_bot_sharing_the_index(ui, fake_bot):
-    *_, (_, chat, _, state) = ui.respond("How long did the meeting last?", [], 1, "none")
+    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 1, "none"))
     assert len(state[-1].answer.citations) == 1
     shared = ui.bot_for(1, "none")
     assert shared is not fake_bot and shared.index is fake_bot.index
     assert ui.bot_for(1, "none") is shared and ui.bot_for(3, "none") is fake_bot
-    assert ui.bot_for(3, "local").settings.llm == "local" and fake_bot.settings.llm == "none"
+
+
+@pytest.mark.parametrize(
+    ("quotes", "mode"), [(3, "local"), (3, "openai"), (0, "none"), (9, "none")]
+)
+def test_only_the_modes_and_quotes_the_server_offers_are_accepted(ui, quotes, mode):
+    assert ui.modes == ["none"]  # started without --llm
+    (box, chat, _, state, *_), *rest = list(ui.respond("How long?", [], quotes, mode))
+    assert not rest and state[-1].answer is None and box == "How long?"
+    assert ("not offered" if mode != "none" else "from 1 to 5") in chat[-1]["content"]
+
+
+def test_an_llm_mode_is_offered_only_when_the_server_was_started_with_it(fake_settings):
+    from dataclasses import replace
+
+    from quotebot.ui.app import offered_modes
+
+    assert offered_modes(fake_settings) == ["none"]
+    llm = pytest.importorskip("quotebot.bot.llm")
+    local = replace(fake_settings, llm="local")
+    expected = ["none", "local"] if "local" in llm.available_modes(local) else ["none"]
+    assert offered_modes(local) == expected
 
 
 @pytest.mark.parametrize(
@@ -263,17 +331,17 @@ def test_the_quotes_setting_limits_quotes_with_a_bot_sharing_the_index(ui, fake_
     [("   ", "The question is empty"), ("x" * 2001, "the limit is 2,000")],
 )
 def test_bad_questions_get_a_message_and_keep_the_box(ui, question, message):
-    (box, chat, viewer, state), *rest = list(ui.respond(question, [], 3, "none"))
+    (box, chat, viewer, state, kept, ask, stop), *rest = list(ui.respond(question, [], 3, "none"))
     assert not rest and box == question
     assert message in chat[-1]["content"].replace("\\", "") and state[-1].answer is None
-    assert "qb-cited" not in viewer
+    assert _skipped(viewer) and _skipped(kept) and ask["visible"] is True
 
 
 def test_clicking_an_answer_highlights_its_citations(ui):
     import gradio as gr
 
-    *_, (_, _, _, state) = ui.respond("How long did the meeting last?", [], 3, "none")
-    *_, (_, _, _, state) = ui.respond("And who took part in the meeting?", state, 3, "none")
+    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
+    _, _, state, _ = _final(ui.respond("And who took part in the meeting?", state, 3, "none"))
     for message, exchange in ((1, state[0]), (2, state[1]), (3, state[1])):
         html = ui.show_exchange(state, gr.SelectData(None, {"index": message, "value": None}))
         assert _cited_ids(html) == sorted(
@@ -286,8 +354,8 @@ def _cited_ids(html: str) -> list[str]:
 
 
 def test_new_conversation_clears_everything(ui):
-    box, chat, viewer, state = ui.new_conversation()
-    assert (box, chat, state) == ("", [], []) and "qb-cited" not in viewer
+    box, chat, viewer, state, kept = ui.new_conversation()
+    assert (box, chat, state, kept) == ("", [], [], []) and "qb-cited" not in viewer
 
 
 def test_examples_are_standalone_questions_from_the_statement(fake_bot):
@@ -300,16 +368,61 @@ def test_examples_are_standalone_questions_from_the_statement(fake_bot):
     assert "In what context was it discussed?" not in examples  # a follow-up
 
 
+# ---------------------------------------------------------------- saved conversations, export
+
+
+def test_a_saved_conversation_comes_back_with_its_quotes_checked_again(ui):
+    _, _, state, kept = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
+    chat, exchanges = ui.restore(json.loads(json.dumps(kept)))
+    assert [e.answer.citations for e in exchanges] == [state[0].answer.citations]
+    assert chat[1]["content"] == state[0].reply
+
+    tampered = json.loads(json.dumps(kept))
+    tampered[0]["citations"][0]["quote"] = "The talks lasted five minutes."
+    tampered[0]["citations"][1]["role"] = "question"  # an official's words as a question
+    _, exchanges = ui.restore(tampered)
+    assert exchanges[0].answer.citations == [] and exchanges[0].answer.abstained
+    for junk in (None, "x", [1, {"question": 2}], [{"question": "q", "text": "t"}]):
+        assert ui.restore(junk)[1] == []
+
+
+def test_the_conversation_downloads_as_markdown_and_json(ui):
+    from quotebot.ui.transcript import transcript_json, transcript_markdown
+
+    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
+    _, _, state, _ = _final(ui.respond("   ", state, 3, "none"))
+    five = state[0].answer.citations[0]
+    markdown = transcript_markdown(state)
+    assert "## How long did the meeting last?" in markdown
+    label = (
+        f"\u2014 **Yury Ushakov**, \\[1\\] document `{five.doc}`, passage `{five.passage_id}`, "
+        f"characters {five.start}\u2013{five.end}"
+    )
+    assert label in markdown and five.quote[:20] in markdown
+    data = json.loads(transcript_json(state))["conversation"]
+    assert data[0]["answer"]["citations"][0]["start"] == five.start
+    assert data[1]["answer"] is None and "empty" in data[1]["error"]
+    files = ui.export(state)
+    assert [Path(f).name for f in files] == ["conversation.md", "conversation.json"]
+    assert Path(files[0]).read_text(encoding="utf-8") == markdown
+    assert ui.export([]) is None
+
+
 # ---------------------------------------------------------------- evaluation tab
 
 
-def test_the_evaluation_tab_runs_the_shipped_set(fake_settings, ui):
-    from quotebot.ui.app import RESULT_COLUMNS, SHIPPED, SHIPPED_SET, only_failures
+class _Request:
+    def __init__(self, session: str = "s1"):
+        self.session_hash = session
 
-    if not SHIPPED_SET.exists():
-        pytest.skip("evals/statement.jsonl is not shipped yet")
-    ui.bot.settings = fake_settings
-    status, metrics, results, plot, files, rows = ui.run_evaluation(SHIPPED, None, "dev")
+
+def test_the_evaluation_tab_runs_the_shipped_set(fake_settings, ui):
+    from quotebot.ui.app import SHIPPED, SHIPPED_SET
+    from quotebot.ui.evaluation import RESULT_COLUMNS, only_failures
+
+    status, metrics, results, plot, files, rows = ui.run_evaluation(
+        SHIPPED, None, "dev", _Request()
+    )
     dev = [json.loads(line) for line in SHIPPED_SET.read_text("utf-8").splitlines()]
     dev = [q for q in dev if q.get("split") == "dev"]
     assert len(results) == len(dev) == len(rows) and f"{len(dev)} questions" in status
@@ -321,60 +434,117 @@ def test_the_evaluation_tab_runs_the_shipped_set(fake_settings, ui):
     assert all(r[column] == "failure" for r in failed) and len(failed) < len(rows)
 
 
-def test_a_malformed_uploaded_set_gets_a_message_naming_the_line(ui, tmp_path):
+def test_a_malformed_upload_is_named_by_its_own_name(ui, tmp_path):
     from quotebot.ui.app import UPLOADED
 
-    bad = tmp_path / "bad.jsonl"
+    folder = tmp_path / "gradio-upload-9f8e7d"
+    folder.mkdir()
+    bad = folder / "bad.jsonl"
     bad.write_text('{"id": "a", "question": "q", "answerable": true}\nnot json\n', "utf-8")
-    status, metrics, *_ = ui.run_evaluation(UPLOADED, str(bad), "all")
-    assert "bad.jsonl:1: missing field" in status.replace("\\", "") and metrics == []
-    assert "Upload a JSONL question set first" in ui.run_evaluation(UPLOADED, None, "all")[0]
+    status, metrics, *_ = ui.run_evaluation(UPLOADED, str(bad), "all", _Request())
+    shown = status.replace("\\", "")
+    assert "bad.jsonl:1: missing field" in shown and metrics == []
+    assert str(folder) not in shown and "9f8e7d" not in shown
+    first = ui.run_evaluation(UPLOADED, None, "all", _Request())[0]
+    assert "Upload a JSONL question set first" in first
+
+
+def _question_set(path: Path, items: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    return path
+
+
+FACTOID = {
+    "id": "f1",
+    "question": "How long did the meeting last?",
+    "answerable": True,
+    "answers": ["five hours"],
+    "quotes": [
+        "It was an extremely useful, constructive and substantive conversation, which did not "
+        "last five minutes but five hours."
+    ],
+}
+
+
+def test_rows_without_a_split_are_not_shown_as_test(ui, tmp_path):
+    from quotebot.ui.app import UPLOADED
+    from quotebot.ui.evaluation import RESULT_COLUMNS
+
+    path = _question_set(
+        tmp_path / "mixed.jsonl", [FACTOID, {**FACTOID, "id": "f2", "split": "test"}]
+    )
+    _, _, results, *_ = ui.run_evaluation(UPLOADED, str(path), "all", _Request())
+    column = RESULT_COLUMNS.index("split")
+    assert {r[0]: r[column] for r in results} == {"f1": "", "f2": "test"}
+
+
+def test_an_upload_over_the_limits_is_refused(fake_bot, tmp_path):
+    from quotebot.ui.app import UPLOADED, QuotebotUI
+    from quotebot.ui.evaluation import Limits
+
+    ui = QuotebotUI(fake_bot, Limits(max_bytes=2_000, max_questions=3))
+    many = _question_set(tmp_path / "many.jsonl", [{**FACTOID, "id": f"q{n}"} for n in range(4)])
+    status = ui.run_evaluation(UPLOADED, str(many), "all", _Request())[0].replace("\\", "")
+    assert "many.jsonl has 4 questions; the limit is 3" in status
+    big = _question_set(tmp_path / "big.jsonl", [{**FACTOID, "id": "x" * 3_000}])
+    status = ui.run_evaluation(UPLOADED, str(big), "all", _Request())[0].replace("\\", "")
+    assert "big.jsonl is 3," in status and "the limit for a question set is 2,000" in status
+
+
+def test_an_evaluation_stops_when_asked_and_one_runs_per_session(ui, fake_bot, tmp_path):
+    import threading
+
+    from quotebot.ui.app import UPLOADED
+
+    path = _question_set(tmp_path / "set.jsonl", [{**FACTOID, "id": f"q{n}"} for n in range(5)])
+    started, release = threading.Event(), threading.Event()
+    answer = fake_bot.answer
+
+    def slow(question, history=()):
+        started.set()
+        release.wait(10)
+        return answer(question, history)
+
+    fake_bot.answer = slow
+    out = {}
+    worker = threading.Thread(
+        target=lambda: out.update(r=ui.run_evaluation(UPLOADED, str(path), "all", _Request()))
+    )
+    worker.start()
+    assert started.wait(10)
+    second = ui.run_evaluation(UPLOADED, str(path), "all", _Request())[0]
+    assert "already running" in second
+    ui.stop_evaluation(_Request())
+    release.set()
+    worker.join(10)
+    assert "stopped" in out["r"][0] and len(fake_bot.calls) == 1  # no question after Stop
+    fake_bot.answer = answer
+    assert "questions" in ui.run_evaluation(UPLOADED, str(path), "all", _Request())[0]
+
+
+def test_an_evaluation_leaves_no_temporary_folder(ui, tmp_path, monkeypatch):
+    import tempfile
+
+    from quotebot.ui.app import UPLOADED
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    path = _question_set(tmp_path / "set.jsonl", [FACTOID])
+    status, *_, files, _ = ui.run_evaluation(UPLOADED, str(path), "all", _Request())
+    assert "1 questions" in status and all(Path(f).exists() for f in files)
+    assert list((tmp_path / "tmp").glob("quotebot-*")) == []  # the downloads are Gradio's
 
 
 # ---------------------------------------------------------------- serving and the command
 
 
 def test_binding_beyond_loopback_without_auth_warns():
-    from quotebot.ui.app import bind_warning, url
+    from quotebot.ui.server import bind_warning, url
 
     assert bind_warning("127.0.0.1", None) is None
     assert bind_warning("0.0.0.0", ("u", "p")) is None
     assert "--auth" in bind_warning("0.0.0.0", None)
     assert url("0.0.0.0", 7860) == "http://127.0.0.1:7860"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_a_full_queue_refuses_with_busy_instead_of_waiting(ui, fake_bot, monkeypatch):
-    import httpx
-    from quotebot.ui import app
-
-    monkeypatch.setattr(app, "CHAT_CONCURRENCY", 1)
-    monkeypatch.setattr(app, "QUEUE_MAX_SIZE", 1)
-    fake_bot.delay = 1.0
-    port = _free_port()
-    demo = ui.launch("127.0.0.1", port, block=False)
-    try:
-        config = httpx.get(f"http://127.0.0.1:{port}/config").json()
-        fn = next(d["id"] for d in config["dependencies"] if d["api_name"] == "respond")
-        codes = []
-        for n in range(3):
-            body = {
-                "data": ["How long did the meeting last?", [], 3, "none"],
-                "fn_index": fn,
-                "session_hash": f"s{n}",
-                "trigger_id": None,
-            }
-            codes.append(httpx.post(f"http://127.0.0.1:{port}/gradio_api/queue/join", json=body))
-            time.sleep(0.3)
-        assert [r.status_code for r in codes] == [200, 200, 503]
-        assert "Queue is full" in codes[2].json()["detail"]
-    finally:
-        demo.close()
 
 
 def test_ui_command_warns_on_an_open_bind_and_explains_a_taken_port(

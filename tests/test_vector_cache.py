@@ -81,24 +81,57 @@ def keys_of(batch: int, n: int = 3) -> list[str]:
     return [text_key(f"text {batch} {i}") for i in range(n)]
 
 
+def unit(batch: int, n: int = 3, dim: int = 4) -> np.ndarray:
+    """`n` copies of the unit vector along axis `batch`."""
+    return np.repeat(np.eye(dim, dtype=np.float32)[[batch]], n, axis=0)
+
+
 def test_each_write_adds_a_segment_and_many_are_merged(tmp_path, monkeypatch):
     monkeypatch.setattr(vector_cache, "MAX_SEGMENTS", 2)
     cache = VectorCache(tmp_path, "t", 4)
     for batch in range(3):
-        cache.add(keys_of(batch), np.full((3, 4), batch, np.float32), used=keys_of(batch))
+        cache.add(keys_of(batch), unit(batch), used=keys_of(batch))
     again = VectorCache(tmp_path, "t", 4)
     assert len(again) == 9
     found, missing = again.lookup([keys_of(1)[2], "unknown", keys_of(2)[0]])
-    assert missing == [1] and found[0].tolist() == [1] * 4 and found[2].tolist() == [2] * 4
+    assert missing == [1] and (found[0] == unit(1)[0]).all() and (found[2] == unit(2)[0]).all()
     assert len(list((tmp_path / "vectors" / "t-4").glob("*.npy"))) == 1, "merged"
 
 
 def test_past_the_size_limit_only_the_latest_build_is_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(vector_cache, "MAX_BYTES", 5 * 4 * 4)  # five vectors of dim 4
     cache = VectorCache(tmp_path, "t", 4)
-    cache.add(keys_of(0), np.zeros((3, 4), np.float32), used=keys_of(0))
-    cache.add(keys_of(1), np.ones((3, 4), np.float32), used=keys_of(1))
+    cache.add(keys_of(0), unit(0), used=keys_of(0))
+    cache.add(keys_of(1), unit(1), used=keys_of(1))
     again = VectorCache(tmp_path, "t", 4)
     assert len(again) == 3
     assert again.lookup(keys_of(0))[1] == [0, 1, 2]
     assert again.lookup(keys_of(1))[1] == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda v: np.where(v > 0.2, np.nan, v),
+        lambda v: np.where(v > 0.2, np.inf, v),
+        lambda v: v * 2,
+    ],
+    ids=["nan", "inf", "not-unit"],
+)
+def test_damaged_cached_vectors_are_embedded_again(fake_settings, corpus, embedded, capsys, damage):
+    settings = replace(fake_settings, corpus=(corpus,))
+    ensure_index(settings)
+    for path in (settings.cache_dir / "vectors" / "fake-64").glob("*.npy"):
+        np.save(path, damage(np.load(path)).astype(np.float32))
+    first = len(embedded)
+    capsys.readouterr()
+    again = ensure_index(settings, rebuild=True)
+    assert len(embedded) > first, "the damaged vectors were embedded again"
+    assert "damaged" in capsys.readouterr().err
+    fresh = ensure_index(replace(settings, cache_dir=settings.cache_dir.parent / "other"))
+    for cached, built in zip(vectors(again), vectors(fresh), strict=True):
+        assert np.array_equal(cached, built)
+    embedded.clear()
+    ensure_index(settings, rebuild=True)
+    assert embedded == [], "the cache holds the new vectors"
+    assert "damaged" not in capsys.readouterr().err

@@ -1,17 +1,18 @@
-"""The Gradio page: a thin class over a shared Bot and `quotebot.evaluation`. It lays out the chat,
-the source viewer, the settings and the evaluation tab, and turns results into page text
-through `ui.render`; it answers and scores nothing itself.
+"""The Gradio page: a thin class over a shared Bot. It lays out the chat, the source viewer,
+the settings and the evaluation tab, and turns results into page text through `ui.render`;
+it answers and scores nothing itself.
+
+Memory per session is kept small: the corpus, the models and each document's passages are held
+once (`SourceViewer`); a session holds its conversation, and the viewer it shows is only the
+cited passages' neighbourhood, sent when it changes.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-import sys
-import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,18 +30,28 @@ from quotebot.bot.question import is_follow_up
 from quotebot.errors import QuestionError
 from quotebot.settings import DEFAULT_QUESTION_SET
 
-from .render import (
-    answer_markdown,
-    error_markdown,
-    escape_markdown,
-    question_markdown,
-    source_html,
+from .evaluation import (
+    RESULT_COLUMNS,
+    EvaluationCancelled,
+    EvaluationRefused,
+    Limits,
+    Runs,
+    evaluate_set,
+    only_failures,
+)
+from .render import EMPTY_VIEWER, SourceViewer, error_markdown
+from .transcript import (
+    Exchange,
+    messages,
+    restored,
+    saved,
+    transcript_json,
+    transcript_markdown,
 )
 
 if TYPE_CHECKING:
     from quotebot.bot.bot import Bot
-    from quotebot.bot.records import Answer
-    from quotebot.evaluation.records import Result
+    from quotebot.bot.records import Citation
     from quotebot.index.store import CorpusIndex
 
     from quotebot.settings import Settings
@@ -52,25 +63,21 @@ if TYPE_CHECKING:
 # (Measured with `python -m bench.load`, 16 clients: 1, 2 and 4 at a time all served 33-34
 # answers/s with p95 within 490-530 ms; the work is mostly Python under one lock.)
 CHAT_CONCURRENCY = 2
+# An LLM writes one answer at a time, in its own queue: quotes-only answers never wait for it.
+LLM_CONCURRENCY = 1
 QUEUE_MAX_SIZE = 64
-# After every event Gradio recomputes, with pandas, a monitoring summary over up to 10,000
-# recorded events, though the page serves no monitoring: answers/s fell from 30 to 26 within
-# 90 s of load, and rose to 37-40 with one record kept and no recomputation.
-GRADIO_ANALYTICS = {
-    "GRADIO_ANALYTICS_MAX_EVENTS": "1",
-    "GRADIO_ANALYTICS_CACHE_FREQUENCY": "2147483647",
-}
+# Sessions kept in memory (Gradio's default is 10,000), and how long an idle conversation and
+# the page's temporary files (uploads, downloads) are kept; the browser keeps the conversation.
+SESSION_CAPACITY = 5_000
+SESSION_TTL_S = 4 * 3600
+DELETE_CACHE = (3600, 4 * 3600)
 MAX_UPLOAD = "5mb"
 MAX_QUOTES_CHOICE = 5
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 EXAMPLES = 6
 EXAMPLE_MAX_CHARS = 90
 SHIPPED_SET = DEFAULT_QUESTION_SET
 SHIPPED, UPLOADED = "The shipped set (evals/statement.jsonl)", "An uploaded JSONL file"
-RESULT_COLUMNS = [
-    "id", "category", "split", "answerable", "abstained", "citation_recall", "f1",
-    "latency_ms", "failure", "question", "error",
-]  # fmt: skip
+SAVED_KEY = "quotebot-conversation"
 
 CSS = """
 .qb-source { position: relative; max-height: 74vh; overflow-y: auto; padding: 0 .75rem;
@@ -90,13 +97,31 @@ CSS = """
 .qb-focus { outline: 2px solid #2563eb; }
 .qb-n { color: #1d4ed8; font-weight: 700; margin-left: .1rem; }
 .qb-gap { color: #94a3b8; text-align: center; }
+.qb-empty { color: #64748b; }
+.qb-close { display: none; }
+.qb-hidden { display: none !important; }
+#qb-eval-plot svg { max-width: 100%; height: auto; }
+#qb-eval-metrics, #qb-eval-results { max-width: 100%; overflow-x: auto; }
+@media (max-width: 480px) {
+  #qb-viewer-col { position: fixed; left: 0; right: 0; bottom: 0; z-index: 1000;
+    max-height: 70vh; min-width: 0 !important; background: var(--background-fill-primary);
+    border-top: 2px solid #2563eb; box-shadow: 0 -4px 16px rgba(0, 0, 0, .2);
+    transform: translateY(110%); transition: transform .2s; }
+  #qb-viewer-col.qb-open { transform: none; }
+  #qb-viewer-col .qb-source { max-height: 62vh; }
+  .qb-close { display: block; position: sticky; top: 0; margin-left: auto; z-index: 1;
+    font-size: 1.4rem; line-height: 1; padding: .2rem .6rem; border: 0;
+    background: var(--background-fill-primary); }
+}
 """
 
-# Runs once when the source viewer mounts: after each new highlight, scroll the viewer to the
-# cited passage whose link was clicked, or else the first one; citation links in the chat
-# scroll the viewer instead of navigating.
+# Runs once when the source viewer mounts. After each new viewer, scroll to the cited passage
+# whose link was clicked, or else the first one; citation links in the chat scroll the viewer
+# instead of navigating (on a phone they open the viewer as a drawer, which × closes). A chat
+# message's Copy button copies the message as plain text, with its citations written out.
 VIEWER_JS = """
 const box = () => document.getElementById('qb-source');
+const drawer = () => document.getElementById('qb-viewer-col');
 const focus = (el) => {
   const b = box();
   if (!b || !el) return;
@@ -110,44 +135,64 @@ watch('value', () => {
   const cited = wanted && wanted.classList.contains('qb-cited');
   focus(cited ? wanted : element.querySelector('.qb-cited'));
 });
-if (!window.qbCitationLinks) {
-  window.qbCitationLinks = true;
+const plain = (message) => {
+  const parts = [];
+  message.querySelectorAll(':scope p, :scope blockquote').forEach((el) => {
+    if (el.tagName === 'P' && el.closest('blockquote')) return;
+    parts.push(el.innerText.split('\\n').map((s) => s.trim()).filter(Boolean).join(' '));
+  });
+  return parts.filter(Boolean).join('\\n\\n') || message.innerText.trim();
+};
+if (!window.qbDocumentHandlers) {
+  window.qbDocumentHandlers = true;
   document.addEventListener('click', (event) => {
-    const link = event.target.closest && event.target.closest('a[href^="#p-"]');
+    const target = event.target.closest ? event.target : event.target.parentElement;
+    if (target.closest('.qb-close')) {
+      drawer().classList.remove('qb-open');
+      return;
+    }
+    const copy = target.closest('#qb-chat button[aria-label^="Copy message"]');
+    let holder = copy;
+    while (holder && !holder.querySelector('.message')) holder = holder.parentElement;
+    const before = holder ? [...holder.querySelectorAll('.message')].filter(
+      (m) => m.compareDocumentPosition(copy) & Node.DOCUMENT_POSITION_FOLLOWING) : [];
+    const message = before.pop();  // the message the button follows
+    if (message) {
+      event.preventDefault();
+      event.stopPropagation();
+      navigator.clipboard.writeText(plain(message));
+      return;
+    }
+    const link = target.closest('a[href^="#p-"]');
     if (!link) return;
     event.preventDefault();
     window.qbWanted = link.getAttribute('href').slice(1);
+    drawer().classList.add('qb-open');
     focus(document.getElementById(window.qbWanted));
   }, true);
 }
 """
+# Asking empties the question box for the next question and keeps the question to answer.
+TAKE_JS = "(question) => ['', question]"
+# After a question is taken: answer it in the LLM's queue or in the quotes-only one.
+ROUTE_JS = """(mode) => {
+  document.getElementById(mode && mode !== 'none' ? 'qb-go-llm' : 'qb-go').click();
+}"""
 
-
-@dataclass(frozen=True)
-class Exchange:
-    """One question and what the page replied: an answer, or an error to act on."""
-
-    question: str
-    reply: str
-    answer: Answer | None = None
-
-
-@dataclass(frozen=True)
-class EvalView:
-    """What the evaluation tab shows after a run."""
-
-    status: str
-    metrics: list[list[str]]
-    results: list[list[Any]]
-    plot: str
-    files: list[str]
+SKIP = gr.skip()
+ASKING = (gr.update(visible=False), gr.update(visible=True))  # Ask hidden, Stop shown
+IDLE = (gr.update(visible=True), gr.update(visible=False))
 
 
 class QuotebotUI:
-    """The page over one Bot; its index and models are shared by every session."""
+    """The page over one Bot; its index, models and documents are shared by every session."""
 
-    def __init__(self, bot: Bot):
+    def __init__(self, bot: Bot, limits: Limits = Limits()):  # noqa: B008 - frozen
         self.bot = bot
+        self.sources = SourceViewer(bot.index)
+        self.modes = offered_modes(bot.settings)
+        self.limits = limits
+        self.evaluations = Runs()
         self._bots: dict[tuple[int, str], Bot] = {}
         self._lock = threading.Lock()
 
@@ -157,7 +202,17 @@ class QuotebotUI:
         return self.bot.index
 
     def bot_for(self, quotes: int, mode: str) -> Bot:
-        """Return a Bot with these settings; it shares the index (and the cached models)."""
+        """Return a Bot with these settings; it shares the index (and the cached models).
+
+        Raises QuestionError for a mode the server does not offer or a quote count out of range.
+        """
+        if mode not in self.modes:
+            raise QuestionError(
+                f"answer mode {mode!r} is not offered by this server (offered: "
+                f"{', '.join(self.modes)}; the operator chooses with quotebot ui --llm)"
+            )
+        if not isinstance(quotes, (int, float)) or not 1 <= quotes <= MAX_QUOTES_CHOICE:
+            raise QuestionError(f"quotes must be a number from 1 to {MAX_QUOTES_CHOICE}")
         settings = replace(self.bot.settings, max_quotes=int(quotes), llm=mode)
         if settings == self.bot.settings:
             return self.bot
@@ -170,35 +225,73 @@ class QuotebotUI:
     # ------------------------------------------------------------------ chat handlers
 
     def respond(
-        self, question: str, exchanges: list[Exchange], quotes: int, mode: str
-    ) -> Iterator[tuple[str, list[dict], str, list[Exchange]]]:
-        """Yield (question box, chat messages, source viewer, state) as the answer grows."""
+        self, question: str, exchanges: list[Exchange], quotes: int, mode: str, llm: bool = False
+    ) -> Iterator[tuple]:
+        """Yield (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
+        as the answer grows; outputs that did not change are skipped. The box gets the question
+        back when it is refused; the browser saves the conversation when the answer is done."""
         history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
         try:
-            for event in self.bot_for(quotes, mode).stream(question, history):
+            bot = self.bot_for(quotes, mode)
+            if (mode != "none") != llm:
+                endpoint = "respond_llm" if llm else "respond"
+                raise QuestionError(f"answer mode {mode!r} is not answered by {endpoint}")
+            shown: tuple[Citation, ...] | None = None
+            done = exchanges
+            buttons = ASKING  # Ask becomes Stop with the first snapshot
+            for event in bot.stream(question, history):
                 answer = event.answer
-                done = [*exchanges, Exchange(question, answer_markdown(answer), answer)]
-                yield "", messages(done), source_html(self.index, answer.citations), done
+                done = [*exchanges, Exchange.answered(question, answer)]
+                cited = tuple(answer.citations)
+                viewer = SKIP if cited == shown else self.sources.html(cited)
+                shown = cited
+                yield SKIP, messages(done), viewer, done, SKIP, *buttons
+                buttons = (SKIP, SKIP)
         except QuestionError as exc:
-            done = [*exchanges, Exchange(question, error_markdown(str(exc)))]
-            yield question, messages(done), self.viewer(exchanges), done
+            done = [*exchanges, Exchange.refused(question, str(exc))]
+            yield question, messages(done), SKIP, done, SKIP, *IDLE
+            return
+        yield SKIP, SKIP, SKIP, SKIP, saved(done), *IDLE
 
-    def viewer(self, exchanges: list[Exchange]) -> str:
-        """Return the source viewer highlighting the latest answer's citations."""
-        latest = next((e.answer for e in reversed(exchanges) if e.answer is not None), None)
-        return source_html(self.index, latest.citations if latest else ())
+    def respond_llm(
+        self, question: str, exchanges: list[Exchange], quotes: int, mode: str
+    ) -> Iterator[tuple]:
+        """`respond` in the LLM's queue."""
+        yield from self.respond(question, exchanges, quotes, mode, llm=True)
+
+    def stopped(self) -> tuple:
+        """Return (Ask, Stop) as they are when no answer streams."""
+        return IDLE
 
     def show_exchange(self, exchanges: list[Exchange], evt: gr.SelectData) -> str:
         """Return the source viewer for the answer of the clicked message."""
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         if not isinstance(row, int) or not 0 <= row // 2 < len(exchanges):
-            return self.viewer(exchanges)
+            return SKIP
         answer = exchanges[row // 2].answer
-        return source_html(self.index, answer.citations if answer else ())
+        return self.sources.html(answer.citations if answer else ())
 
-    def new_conversation(self) -> tuple[str, list[dict], str, list[Exchange]]:
-        """Return an empty question box, chat, unmarked source viewer and state."""
-        return "", [], source_html(self.index), []
+    def new_conversation(self) -> tuple:
+        """Return (question box, chat, source viewer, exchanges, saved conversation) emptied."""
+        return "", [], EMPTY_VIEWER, [], []
+
+    def restore(self, data: object) -> tuple:
+        """Return (chat, exchanges) for the conversation the browser saved, its quotes checked
+        again against the source (the viewer opens when a citation is clicked)."""
+        exchanges = restored(data, self.index)
+        return messages(exchanges), exchanges
+
+    def export(self, exchanges: list[Exchange]) -> list[str] | None:
+        """Return the conversation as downloads: conversation.md and conversation.json."""
+        from gradio.processing_utils import save_bytes_to_cache
+
+        if not exchanges:
+            return None
+        cache = gr.utils.get_upload_folder()
+        return [
+            save_bytes_to_cache(transcript_markdown(exchanges).encode(), "conversation.md", cache),
+            save_bytes_to_cache(transcript_json(exchanges).encode(), "conversation.json", cache),
+        ]
 
     # ------------------------------------------------------------------ evaluation handlers
 
@@ -207,51 +300,69 @@ class QuotebotUI:
         choice: str,
         upload: str | None,
         split: str,
+        request: gr.Request,
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 - gradio's idiom
-    ) -> tuple[str, list[list[str]], list[list[Any]], str, list[str], list[list[Any]]]:
-        """Run a question set with `quotebot.evaluation`; return the tab's status, metrics table,
-        results table, plot, files to download, and all result rows (for the filter).
+    ) -> tuple[str, list[list[str]], list[list[Any]], str, list[str] | None, list[list[Any]]]:
+        """Run a question set; return the tab's status, metrics table, results table, plot,
+        files to download, and all result rows (for the filter). One run per session; Stop
+        or closing the page stops it before its next question.
 
         `progress` is never called: it makes Gradio show the evaluation's tqdm bar.
         """
-        from quotebot.evaluation.records import QuestionSetError
+        from gradio.processing_utils import save_bytes_to_cache
         from quotebot.index.corpus import CorpusError
-        from quotebot.index.store import IndexCorrupt
 
         if choice == UPLOADED and not upload:
-            return error_markdown("upload a JSONL question set first"), [], [], "", [], []
+            return error_markdown("upload a JSONL question set first"), [], [], "", None, []
         path = Path(upload) if choice == UPLOADED else SHIPPED_SET
+        shown = path.name if choice == UPLOADED else "evals/statement.jsonl"
+
+        def work(flag: threading.Event):
+            return evaluate_set(path, self.bot, split, flag, self.limits, shown)
+
         try:
-            view = evaluate_file(path, self.bot.settings, split)
-        except (QuestionSetError, CorpusError, IndexCorrupt, OSError) as exc:
-            return error_markdown(str(exc)), [], [], "", [], []
-        return view.status, view.metrics, view.results, view.plot, view.files, view.results
+            view = self.evaluations.guarded(session_of(request), work)
+        except EvaluationCancelled:
+            return error_markdown("the evaluation was stopped"), [], [], "", None, []
+        except (EvaluationRefused, CorpusError, OSError) as exc:
+            return error_markdown(f"cannot run the question set: {exc}"), [], [], "", None, []
+        cache = gr.utils.get_upload_folder()
+        files = [save_bytes_to_cache(data, name, cache) for name, data in view.files.items()]
+        return view.status, view.metrics, view.results, view.plot, files, view.results
+
+    def stop_evaluation(self, request: gr.Request) -> None:
+        """Stop this session's evaluation before its next question."""
+        self.evaluations.stop(session_of(request))
 
     # ------------------------------------------------------------------ layout
 
     def build(self) -> gr.Blocks:
         """Return the page: a chat tab and an evaluation tab."""
-        with gr.Blocks(title="quotebot", analytics_enabled=False) as demo:
+        with gr.Blocks(
+            title="quotebot", analytics_enabled=False, delete_cache=DELETE_CACHE
+        ) as demo:
             gr.Markdown(
                 "## quotebot\nAsk about the statement. Every answer is quoted verbatim from "
                 "it, checked against the source, and cited; when the statement does not say, "
                 "quotebot says so."
             )
             with gr.Tab("Chat"):
-                self._chat_tab()
+                self._chat_tab(demo)
             with gr.Tab("Evaluation"):
-                self._evaluation_tab()
+                self._evaluation_tab(demo)
+        demo.state_session_capacity = SESSION_CAPACITY
         return demo
 
-    def _chat_tab(self) -> None:
-        exchanges = gr.State([])
+    def _chat_tab(self, demo: gr.Blocks) -> None:
+        exchanges = gr.State([], time_to_live=SESSION_TTL_S)
+        kept = gr.BrowserState([], storage_key=SAVED_KEY)
         with gr.Row(equal_height=False):
-            with gr.Column(scale=5):
+            with gr.Column(scale=5, min_width=280):
                 chatbot = gr.Chatbot(
                     label="Conversation",
                     elem_id="qb-chat",
                     height=560,
-                    buttons=["copy", "copy_all"],
+                    buttons=["copy"],
                     latex_delimiters=[],
                     feedback_options=None,
                     group_consecutive_messages=False,
@@ -266,28 +377,79 @@ class QuotebotUI:
                         autofocus=True,
                     )
                     ask = gr.Button("Ask", variant="primary", elem_id="qb-ask", scale=1)
-                gr.Examples(
+                    stop = gr.Button(
+                        "Stop", variant="stop", elem_id="qb-stop", scale=1, visible=False
+                    )
+                pending = gr.Textbox(visible=False)
+                go = gr.Button(elem_id="qb-go", elem_classes="qb-hidden")
+                go_llm = gr.Button(elem_id="qb-go-llm", elem_classes="qb-hidden")
+                examples = gr.Examples(
                     [[q] for q in example_questions(self.index)],
                     inputs=question,
-                    label="Questions from the statement",
+                    label="Questions from the statement (click to ask)",
                 )
-                new = gr.Button("New conversation", elem_id="qb-new", size="sm")
+                with gr.Row():
+                    new = gr.Button("New conversation", elem_id="qb-new", size="sm")
+                    export = gr.Button("Download the conversation", elem_id="qb-export", size="sm")
+                downloads = gr.File(
+                    label="The conversation (Markdown and JSON)",
+                    file_count="multiple",
+                    interactive=False,
+                    visible=True,
+                    elem_id="qb-downloads",
+                )
                 quotes, mode = self._settings_accordion()
-            with gr.Column(scale=4):
-                gr.Markdown("### The statement")
-                viewer = gr.HTML(source_html(self.index), elem_id="qb-viewer", js_on_load=VIEWER_JS)
-        chat = {"outputs": [question, chatbot, viewer, exchanges], "show_progress": "hidden"}
-        inputs = [question, exchanges, quotes, mode]
-        question.submit(self.respond, inputs, concurrency_id="chat", **chat)
-        ask.click(self.respond, inputs, concurrency_id="chat", **chat)
-        new.click(self.new_conversation, None, queue=False, **chat)
-        chatbot.clear(self.new_conversation, None, queue=False, **chat)
+            with gr.Column(scale=4, min_width=280, elem_id="qb-viewer-col"):
+                gr.Markdown("### The source")
+                viewer = gr.HTML(EMPTY_VIEWER, elem_id="qb-viewer", js_on_load=VIEWER_JS)
+
+        answer = {
+            "inputs": [pending, exchanges, quotes, mode],
+            "outputs": [question, chatbot, viewer, exchanges, kept, ask, stop],
+            "show_progress": "hidden",
+        }
+        answering = [
+            go.click(
+                self.respond,
+                concurrency_id="chat",
+                api_name="respond",
+                trigger_mode="always_last",
+                **answer,
+            ),
+            go_llm.click(
+                self.respond_llm,
+                concurrency_id="llm",
+                concurrency_limit=LLM_CONCURRENCY,
+                api_name="respond_llm",
+                trigger_mode="always_last",
+                **answer,
+            ),
+        ]
+        taking = {  # in the browser, at once: a question typed next is never overwritten
+            "fn": None,
+            "js": TAKE_JS,
+            "inputs": question,
+            "outputs": [question, pending],
+            "queue": False,
+            "cancels": answering,
+            "api_visibility": "private",
+        }
+        route = {"fn": None, "inputs": mode, "js": ROUTE_JS, "queue": False}
+        question.submit(**taking).then(**route)
+        ask.click(**taking).then(**route)
+        examples.load_input_event.then(**taking).then(**route)
+        stop.click(self.stopped, None, [ask, stop], queue=False, cancels=answering)
+
+        cleared = {"outputs": [question, chatbot, viewer, exchanges, kept], "queue": False}
+        new.click(self.new_conversation, None, cancels=answering, **cleared)
+        chatbot.clear(self.new_conversation, None, cancels=answering, **cleared)
         chatbot.select(self.show_exchange, exchanges, viewer, queue=False)
+        export.click(self.export, exchanges, downloads, queue=False)
+        demo.load(self.restore, kept, [chatbot, exchanges], queue=False)
 
     def _settings_accordion(self) -> tuple[gr.Slider, gr.Radio]:
         settings = self.bot.settings
-        modes = available_modes(settings)
-        ready = len(modes) > 1
+        ready = len(self.modes) > 1
         with gr.Accordion("Settings", open=False):
             quotes = gr.Slider(
                 1,
@@ -297,22 +459,23 @@ class QuotebotUI:
                 label="Quotes per answer (at most)",
             )
             mode = gr.Radio(
-                modes,
-                value=settings.llm if settings.llm in modes else "none",
+                self.modes,
+                value=settings.llm if settings.llm in self.modes else "none",
                 label="Answer mode",
                 interactive=ready,
-                info="none: quotes only; local or openai: the quotes, then a generated paragraph"
+                info=f"none: quotes only; {self.modes[-1]}: the quotes, then a generated paragraph"
                 if ready
-                else "quotes only: no LLM backend is installed (pip install -e '.[llm]')",
+                else "quotes only (the server was started without --llm)",
             )
         return quotes, mode
 
-    def _evaluation_tab(self) -> None:
-        rows = gr.State([])
+    def _evaluation_tab(self, demo: gr.Blocks) -> None:
+        rows = gr.State([], time_to_live=SESSION_TTL_S)
         gr.Markdown(
             "Run a question set through the bot and score it (SQuAD EM/F1, citation recall and "
             "precision, recall@k, MRR, abstention, latency). The format is described in "
-            "`evaluation/questions.py`."
+            f"`evaluation/runner.py`; at most {self.limits.max_questions:,} questions and "
+            f"{self.limits.max_bytes:,} bytes."
         )
         with gr.Row():
             choice = gr.Radio(
@@ -322,7 +485,9 @@ class QuotebotUI:
             )
             upload = gr.File(label="JSONL question set", file_types=[".jsonl"], type="filepath")
             split = gr.Radio(["all", "dev", "test"], value="all", label="Split")
-        run = gr.Button("Run the evaluation", variant="primary", elem_id="qb-eval-run")
+        with gr.Row():
+            run = gr.Button("Run the evaluation", variant="primary", elem_id="qb-eval-run")
+            stop = gr.Button("Stop", variant="stop", elem_id="qb-eval-stop")
         status = gr.Markdown(elem_id="qb-eval-status")
         with gr.Row():
             metrics = gr.Dataframe(
@@ -330,9 +495,10 @@ class QuotebotUI:
                 label="Metrics",
                 interactive=False,
                 scale=1,
+                min_width=240,
                 elem_id="qb-eval-metrics",
             )
-            plot = gr.HTML(elem_id="qb-eval-plot")
+            plot = gr.HTML(elem_id="qb-eval-plot", min_height=0)
         failures_only = gr.Checkbox(label="Show only failures", elem_id="qb-failures-only")
         results = gr.Dataframe(
             headers=RESULT_COLUMNS,
@@ -348,59 +514,22 @@ class QuotebotUI:
             elem_id="qb-eval-files",
         )
 
-        run.click(
+        running = run.click(
             self.run_evaluation,
             [choice, upload, split],
             [status, metrics, results, plot, files, rows],
             concurrency_id="eval",
             concurrency_limit=1,
-        ).then(only_failures, [rows, failures_only], results, queue=False)
+        )
+        running.then(only_failures, [rows, failures_only], results, queue=False)
+        stop.click(self.stop_evaluation, None, None, queue=False)
+        demo.unload(self.stop_evaluation)
         failures_only.change(only_failures, [rows, failures_only], results, queue=False)
 
-    # ------------------------------------------------------------------ serving
 
-    def launch(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 7860,
-        auth: tuple[str, str] | None = None,
-        block: bool = True,
-    ) -> gr.Blocks:
-        """Serve the page on `host:port` (never shared, no analytics) and print its URL."""
-        demo = self.build()
-        for name, value in GRADIO_ANALYTICS.items():  # read when the queue is made
-            os.environ.setdefault(name, value)
-        demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
-        demo.launch(
-            server_name=host,
-            server_port=port,
-            auth=auth,
-            auth_message="Sign in with the user and password given to quotebot ui --auth.",
-            share=False,
-            quiet=True,
-            prevent_thread_lock=True,
-            ssr_mode=False,
-            pwa=False,
-            mcp_server=False,
-            enable_monitoring=False,
-            max_file_size=MAX_UPLOAD,
-            footer_links=["settings"],
-            theme=theme(),
-            css=CSS,
-        )
-        print(f"quotebot: the page is at {url(host, port)} (Ctrl-C stops it)", flush=True)
-        if block:
-            demo.block_thread()
-        return demo
-
-
-def messages(exchanges: list[Exchange]) -> list[dict[str, Any]]:
-    """Return the chat messages for `exchanges`: each question, then its reply."""
-    out: list[dict[str, Any]] = []
-    for e in exchanges:
-        out.append({"role": "user", "content": question_markdown(e.question)})
-        out.append({"role": "assistant", "content": e.reply})
-    return out
+def session_of(request: gr.Request | None) -> str:
+    """Return the Gradio session a request belongs to."""
+    return getattr(request, "session_hash", None) or "no-session"
 
 
 def example_questions(index: CorpusIndex, limit: int = EXAMPLES) -> list[str]:
@@ -415,68 +544,21 @@ def example_questions(index: CorpusIndex, limit: int = EXAMPLES) -> list[str]:
             text = " ".join(source[start:end].split())
             if text.endswith("?") and len(text) <= EXAMPLE_MAX_CHARS and not is_follow_up(text):
                 found.append(text)
+            if len(dict.fromkeys(found)) >= limit:
+                return list(dict.fromkeys(found))
     return list(dict.fromkeys(found))[:limit]
 
 
-def evaluate_file(path: Path, settings: Settings, split: str) -> EvalView:
-    """Run `quotebot eval` on `path` into a new folder and return what the tab shows."""
-    from quotebot.evaluation.report import PLOTTED, bar_chart, is_failure
-    from quotebot.evaluation.runner import evaluate
-    from quotebot.evaluation.summary import fmt
-
-    out = Path(tempfile.mkdtemp(prefix="quotebot-eval-"))
-    run = evaluate(path, settings, out, split=split)
-    questions = {q.id: q for q in run.questions}
-    system = next(iter(run.summary["systems"].values()))
-    metrics = [[m, fmt(v, m)] for m, v in system["overall"].items()]
-    categories = list(system["by_category"])
-    plot = "".join(
-        bar_chart(
-            f"{m} by category",
-            categories,
-            {"quotebot": [system["by_category"][c][m] for c in categories]},
-        )
-        for m in PLOTTED
-    )
-    rows = [result_row(r, is_failure(questions[r.id], r)) for r in run.results]
-    failed = len(only_failures(rows, True))
-    status = escape_markdown(
-        f"{len(rows)} questions, {failed} failure(s), split {split}. {run.summary['note']}"
-    )
-    files = [str(out / name) for name in ("results.jsonl", "summary.json", "report.html")]
-    return EvalView(status, metrics, rows, plot, files)
-
-
-def result_row(result: Result, failure: bool) -> list[Any]:
-    """Return one row of the per-question table (columns as in RESULT_COLUMNS)."""
-    return [
-        result.id,
-        result.category,
-        result.split,
-        result.answerable,
-        result.abstained,
-        result.scores["citation_recall"],
-        round(result.scores["f1"], 3),
-        result.latency_ms,
-        "failure" if failure else "",
-        result.question,
-        result.error or "",
-    ]
-
-
-def only_failures(rows: list[list[Any]], failures: bool) -> list[list[Any]]:
-    """Return the result rows, or only the failed ones."""
-    column = RESULT_COLUMNS.index("failure")
-    return [r for r in rows if r[column]] if failures else rows
-
-
-def available_modes(settings: Settings) -> list[str]:
-    """Return the answer modes offered on the page (see `bot.llm.available_modes`)."""
+def offered_modes(settings: Settings) -> list[str]:
+    """Return the answer modes the page and the API accept: quotes only ("none"), and the LLM
+    the server was started with (`--llm`) when it can run here (`bot.llm.available_modes`)."""
+    if settings.llm == "none":
+        return ["none"]
     try:
         llm = importlib.import_module("quotebot.bot.llm")
     except ImportError:
         return ["none"]
-    return llm.available_modes(settings)
+    return ["none", settings.llm] if settings.llm in llm.available_modes(settings) else ["none"]
 
 
 def theme() -> gr.themes.Base:
@@ -487,25 +569,9 @@ def theme() -> gr.themes.Base:
     )
 
 
-def bind_warning(host: str, auth: tuple[str, str] | None) -> str | None:
-    """Return a warning when the page would be reachable from other machines without a login."""
-    if host in LOOPBACK or auth is not None:
-        return None
-    return (
-        f"serving on {host} without --auth: anyone who can reach this machine can use the "
-        "page; add --auth USER:PASS, or use --host 127.0.0.1"
-    )
+def serve(bot: Bot, host: str, port: int, auth: tuple[str, str] | None = None, **options) -> None:
+    """Serve the page and the API until interrupted (`ui.server.serve`, which takes `options`:
+    eval_max_bytes, eval_max_questions)."""
+    from .server import serve as serve_forever
 
-
-def url(host: str, port: int) -> str:
-    """Return the address to open in a browser for `host:port`."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
-
-
-def serve(bot: Bot, host: str, port: int, auth: tuple[str, str] | None = None) -> None:
-    """Warn about an open bind, then serve the page until interrupted."""
-    warning = bind_warning(host, auth)
-    if warning:
-        print(f"quotebot: warning: {warning}", file=sys.stderr)
-    QuotebotUI(bot).launch(host, port, auth)
+    serve_forever(bot, host, port, auth, **options)

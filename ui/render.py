@@ -29,8 +29,7 @@ _UNSAFE_ID = re.compile(r"[^A-Za-z0-9-]")
 _WRAPPING_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 
 QUESTION_SHOWN_CHARS = 500
-VIEWER_MAX_PASSAGES = 600
-VIEWER_CONTEXT = 10
+VIEWER_CONTEXT = 3  # passages shown either side of a cited one
 
 
 def escape_markdown(text: str) -> str:
@@ -84,34 +83,64 @@ def quote_markdown(n: int, citation: Citation) -> str:
     )
 
 
-def source_html(index: CorpusIndex, citations: Sequence[Citation] = ()) -> str:
-    """Return the source viewer: every document turn by turn with its speakers, the passages
-    cited by `citations` marked (class `qb-cited`) and their quotes numbered as in the answer.
+def quote_text(citation: Citation) -> str:
+    """Return a citation as plain text: the quote, its speaker and where it is in its document."""
+    return (
+        f"\u201c{citation.quote}\u201d \u2014 {citation.speaker_label} "
+        f"[{citation.doc}, characters {citation.start}\u2013{citation.end}]"
+    )
 
-    A document longer than `VIEWER_MAX_PASSAGES` passages is shown around the cited passages.
-    """
-    numbered = list(enumerate(citations, 1))
-    sections = []
-    for doc in index.documents:
-        passages = [p for p in index.passages if p.doc == doc]
-        cited = {c.passage_id for _, c in numbered if c.doc == doc}
-        shown = _window(passages, cited)
-        sections.append(
-            f'<section class="qb-doc"><h3 class="qb-doc-title">{html.escape(doc)}</h3>'
-            f"{_turns_html(index.source(doc), shown, numbered)}</section>"
+
+def answer_text(answer: Answer) -> str:
+    """Return an answer as plain text (what Copy gives): notice, lead-in, then each quote."""
+    lines = [f"Note: {answer.notice}"] if answer.notice else []
+    lines.append(answer.text)
+    lines.extend(quote_text(c) for c in answer.citations)
+    return "\n\n".join(lines)
+
+
+EMPTY_VIEWER = (
+    '<div class="qb-source" id="qb-source"><p class="qb-empty">The passages an answer cites '
+    "appear here in their context, with the quotes highlighted.</p></div>"
+)
+
+
+class SourceViewer:
+    """The source viewer of one index, shared by every session: each document's passages are
+    listed once; a view shows only the cited documents, around their cited passages."""
+
+    def __init__(self, index: CorpusIndex, context: int = VIEWER_CONTEXT):
+        self.index = index
+        self.context = context
+        self._passages: dict[str, list[Passage]] = {}
+        for p in index.passages:
+            self._passages.setdefault(p.doc, []).append(p)
+
+    def html(self, citations: Sequence[Citation] = ()) -> str:
+        """Return the viewer for `citations`: each cited document turn by turn with its
+        speakers, `context` passages either side of each cited one (class `qb-cited`), the
+        quotes marked and numbered as in the answer; a short note when nothing is cited."""
+        if not citations:
+            return EMPTY_VIEWER
+        numbered = list(enumerate(citations, 1))
+        sections = []
+        for doc in dict.fromkeys(c.doc for c in citations):
+            cited = {c.passage_id for c in citations if c.doc == doc}
+            shown = _window(self._passages.get(doc, []), cited, self.context)
+            sections.append(
+                f'<section class="qb-doc"><h3 class="qb-doc-title">{html.escape(doc)}</h3>'
+                f"{_turns_html(self.index.source(doc), shown, numbered)}</section>"
+            )
+        close = (
+            '<button class="qb-close" type="button" aria-label="Close the source">\u00d7</button>'
         )
-    return f'<div class="qb-source" id="qb-source">{"".join(sections)}</div>'
+        return f'<div class="qb-source" id="qb-source">{close}{"".join(sections)}</div>'
 
 
-def _window(passages: list[Passage], cited: set[str]) -> list[Passage | None]:
-    """Return the passages to show, with None where a run of passages is left out."""
-    if len(passages) <= VIEWER_MAX_PASSAGES:
-        return list(passages)
+def _window(passages: list[Passage], cited: set[str], context: int) -> list[Passage | None]:
+    """Return the passages within `context` of a cited one, with None where a run is left out."""
     rows = [i for i, p in enumerate(passages) if p.id in cited]
-    if rows:
-        keep = {j for i in rows for j in range(i - VIEWER_CONTEXT, i + VIEWER_CONTEXT + 1)}
-    else:
-        keep = set(range(VIEWER_MAX_PASSAGES))
+    keep = {j for i in rows for j in range(i - context, i + context + 1)}
     shown: list[Passage | None] = []
     for i, p in enumerate(passages):
         if i in keep:

@@ -1,0 +1,276 @@
+"""Sentence features: every signal retrieval found, per candidate sentence, as one numeric row.
+
+The learned scorer (`bot/scorer.py`) turns a row into the probability that the sentence answers
+the question; the answerability model turns the best rows into the probability that the answer
+shown is right. Features describe a sentence *in context*: its own similarity, its passage's,
+its neighbours', the journalist's question it answers, lexical overlap and what the sentence
+adds beyond the question's words, the kind of answer asked for, and who speaks it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from quotebot.index.text import content_tokens
+
+# The names of the columns `sentence_features` returns, in order. A model file records the
+# names it was trained on; `Scorer` refuses a file whose names differ.
+SENTENCE_FEATURES = (
+    "cos",  # cosine of the sentence to the question
+    "cos_gap",  # cos minus the best candidate's cos
+    "cos_rank",  # 1 / (1 + rank of cos among the candidates)
+    "cos_neighbour",  # best cosine of the sentence before or after, in the same passage
+    "cos_passage",  # cosine of the passage
+    "cos_route",  # cosine of the journalist's question this passage answers
+    "fused_rank",  # 1 / (1 + rank of the passage in the fused retrieval)
+    "bm25_passage",  # BM25 of the passage over the best passage's
+    "overlap",  # idf-weighted share of the question's content words in the sentence
+    "overlap_passage",  # the same, in the whole passage
+    "novelty",  # share of the sentence's content words that the question does not contain
+    "type_asked",  # the question asks for a number, duration, date, time, age or person
+    "type_match",  # ... and the sentence holds one
+    "type_miss",  # ... and the sentence holds none
+    "role_answer",
+    "role_question",
+    "role_statement",
+    "role_title",
+    "role_moderator",
+    "asks_what_was_asked",  # the question is about what a journalist asked
+    "asks_date_or_title",  # the question asks for the date or the title (the heading answers)
+    "question_x_asks",  # a journalist's question, when the user asks what was asked
+    "first_in_passage",
+    "position",  # sentence index / sentences in passage
+    "log_words",
+    "unknown_names",  # the question names someone the corpus never mentions
+    "unseen_words",  # share of the question's content words the corpus never uses (English)
+    "follow_up",
+    "other_language",  # the question is not in English (searched with the multilingual model)
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|trillion|several|dozens?|half|percent)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|many|some)\s+"
+    r"(more\s+)?(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(
+    r"\b\d{1,2}([:.]\d{2})?\s*(am|pm|a\.m\.|p\.m\.|o.clock)|\b(morning|afternoon|evening|"
+    r"night|noon|midnight)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(1[89]|20)\d{2}\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][a-z]+\b")
+_ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
+_ASKS_TITLE = re.compile(r"\b(title|headline|heading|called)\b", re.IGNORECASE)
+_ASKS_DATE = re.compile(
+    r"\b(what|which) (date|day|year|month)\b|^\s*when\b|какого числа|какая дата|когда"
+    r"|quand|wann",
+    re.I,
+)
+# (what the question asks for, what a sentence holding that answer contains)
+ANSWER_TYPES = (
+    (
+        re.compile(r"^\s*how long\b|сколько (длил|продолжал)|combien de temps|wie lange", re.I),
+        _DURATION,
+    ),
+    (re.compile(r"\bhow old\b|сколько лет|quel âge|wie alt", re.I), _AGE),
+    (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько|à quelle heure", re.I), _CLOCK),
+    (_ASKS_DATE, _DATE),
+    (re.compile(r"^\s*how (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
+)
+ASKS_WHAT_WAS_ASKED = re.compile(
+    r"\b(journalists?|reporters?|asked|ask|asking|question(ed)?|premise|who (mentioned|raised|"
+    r"brought up|referenced|cited)|media|press)\b|журналист|спросил|спрашива",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate sentences and their feature rows: `refs[i] = (passage row, sentence index)`."""
+
+    refs: tuple[tuple[int, int], ...]
+    matrix: np.ndarray  # (len(refs), len(SENTENCE_FEATURES)), float32
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+
+def asks_for_date(question: str) -> bool:
+    """Return True when the question asks when something happened (a date, a day, a year)."""
+    return bool(_ASKS_DATE.search(question))
+
+
+def answer_type(question: str, about_asking: bool = False) -> Callable[[str], bool] | None:
+    """Return a test that a sentence holding the kind of answer asked for passes (a duration,
+    age, time, date, number or person), or None when the question asks for no such kind.
+
+    "Who said X?" is answered by who speaks, not by a name in the sentence (`about_asking`).
+    """
+    for asks, holds in ANSWER_TYPES:
+        if asks.search(question):
+            return lambda sentence: bool(holds.search(sentence))
+    if _ASKS_WHO.search(question) and not about_asking and not re.search(r"\bsaid\b", question):
+        asked = {w.casefold() for w in _NAME.findall(question)}
+        return lambda sentence: any(
+            w.casefold() not in asked for w in _NAME.findall(sentence.split(" ", 1)[-1])
+        )
+    return None
+
+
+def candidates(
+    query, evidence, index, cosine_range: tuple[float, float] = (0.0, 1.0)
+) -> Candidates:
+    """Return the candidate sentences of the passages `evidence` ranked, with their features.
+
+    Cosines are mapped linearly by the embedder's `cosine_range` (unrelated -> 0, strongly
+    related -> 1): e5's cosines crowd into 0.7-0.9 while MiniLM's spread over 0-0.8, and the
+    models must read both alike."""
+    lo, hi = cosine_range
+
+    def scale(values):
+        return (values - lo) / (hi - lo)
+
+    rows = [row for row, _ in evidence.ranked]
+    vectors = index.vectors[evidence.embedder].sentences
+    cosines = {}
+    for row in rows:
+        first = index.first_sentence[row]
+        n = len(index.passages[row].sentences)
+        cosines[row] = scale(vectors.reconstruct_n(first, n) @ evidence.query_vector)
+    dense = {row: scale(c) for row, c in evidence.dense.items()}
+    routed = {row: scale(c) for row, c in evidence.routed.items()}
+    bm25 = index.lexicon.bm25.scores(evidence.query_weights, len(index.passages))
+    top = float(bm25.max()) if len(bm25) else 0.0
+    lexical = {row: float(bm25[row]) / top if top > 0 else 0.0 for row in rows}
+    return sentence_features(
+        query.search,
+        evidence.query_weights,
+        rows,
+        dense,
+        routed,
+        lexical,
+        cosines,
+        index,
+        index.lexicon.bm25.idf,
+        bool(query.unknown_names),
+        query.is_follow_up,
+        unseen_share(query, index.lexicon.stems),
+        query.language != "en",
+    )
+
+
+def unseen_share(query, stems: frozenset[str]) -> float:
+    """Return the share of the (English) question's content words that no document uses: a
+    question about "a prisoner exchange" to a statement that never mentions one."""
+    if query.language != "en":
+        return 0.0
+    words = set(content_tokens(query.search))
+    return sum(1 for w in words if w not in stems) / len(words) if words else 0.0
+
+
+def sentence_features(
+    question: str,
+    query_weights: dict[str, float],
+    ranked_rows: list[int],
+    dense: dict[int, float],
+    routed: dict[int, float],
+    bm25: dict[int, float],
+    sentence_cosines: dict[int, np.ndarray],
+    index,
+    idf: dict[str, float],
+    unknown_names: bool,
+    follow_up: bool,
+    unseen: float = 0.0,
+    other_language: bool = False,
+) -> Candidates:
+    """Return the feature rows of every sentence of the passages `ranked_rows` (best first).
+
+    `sentence_cosines[row]` holds the cosine of each of the passage's sentences to the question.
+    """
+    asks_asked = bool(ASKS_WHAT_WAS_ASKED.search(question))
+    asks_heading = asks_for_date(question) or bool(_ASKS_TITLE.search(question))
+    wanted = answer_type(question, about_asking=asks_asked)
+    rare = max(idf.values(), default=1.0)
+    total = sum(w * idf.get(t, rare) for t, w in query_weights.items()) or 1.0
+    question_tokens = set(query_weights)
+    refs: list[tuple[int, int]] = []
+    rows: list[list[float]] = []
+    all_cos = np.concatenate([sentence_cosines[r] for r in ranked_rows]) if ranked_rows else []
+    best_cos = float(np.max(all_cos)) if len(all_cos) else 0.0
+    order = np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]
+    for rank, row in enumerate(ranked_rows):
+        passage = index.passages[row]
+        source = index.source(passage.doc)
+        cos = sentence_cosines[row]
+        texts = [source[s:e] for s, e in passage.sentences]
+        passage_words = set(content_tokens(passage.text))
+        overlap_passage = _overlap(query_weights, passage_words, idf, total)
+        n = len(texts)
+        for j, text in enumerate(texts):
+            words = content_tokens(text)
+            word_set = set(words)
+            novelty = (
+                sum(1 for w in word_set if w not in question_tokens) / len(word_set)
+                if word_set
+                else 0.0
+            )
+            neighbour = max(
+                (float(cos[k]) for k in (j - 1, j + 1) if 0 <= k < n), default=float(cos[j])
+            )
+            holds = wanted(text) if wanted is not None else False
+            c = float(cos[j])
+            sentence_rank = int(np.searchsorted(-order, -c, side="left"))
+            role = passage.role
+            rows.append(
+                [
+                    c,
+                    c - best_cos,
+                    1.0 / (1 + sentence_rank),
+                    neighbour,
+                    dense.get(row, 0.0),
+                    routed.get(row, 0.0),
+                    1.0 / (1 + rank),
+                    bm25.get(row, 0.0),
+                    _overlap(query_weights, word_set, idf, total),
+                    overlap_passage,
+                    novelty,
+                    float(wanted is not None),
+                    float(wanted is not None and holds),
+                    float(wanted is not None and not holds),
+                    float(role == "answer"),
+                    float(role == "question"),
+                    float(role not in ("answer", "question", "title", "moderator")),
+                    float(role == "title"),
+                    float(role == "moderator"),
+                    float(asks_asked),
+                    float(asks_heading),
+                    float(asks_asked and role == "question"),
+                    float(j == 0),
+                    j / max(1, n - 1),
+                    math.log1p(len(text.split())),
+                    float(unknown_names),
+                    unseen,
+                    float(follow_up),
+                    float(other_language),
+                ]
+            )
+            refs.append((row, j))
+    matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
+    return Candidates(tuple(refs), matrix)
+
+
+def _overlap(weights: dict[str, float], words: set[str], idf: dict[str, float], total: float):
+    return sum(w * idf.get(t, 0.0) for t, w in weights.items() if t in words) / total

@@ -1,0 +1,79 @@
+"""Sentence features over the seed indexed with the fake embedder: one row per candidate
+sentence, in the declared column order, describing the sentence in its context."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from quotebot.bot.features import SENTENCE_FEATURES, answer_type, asks_for_date, candidates
+from quotebot.bot.question import prepare
+from quotebot.bot.retriever import Retriever
+from quotebot.bot.scoring import load_scoring
+
+COL = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+
+
+@pytest.fixture
+def cands(fake_index, fake_embedder):
+    ranker = Retriever(fake_index, {"fake": fake_embedder}, load_scoring(), primary="fake")
+
+    def cands(question: str):
+        query = prepare(question, [], 2000, fake_index.lexicon)
+        return candidates(query, ranker.evidence(query), fake_index)
+
+    return cands
+
+
+def sentence(index, ref):
+    row, j = ref
+    p = index.passages[row]
+    return index.source(p.doc)[slice(*p.sentences[j])]
+
+
+def test_every_sentence_of_every_retrieved_passage_gets_one_finite_row(cands, fake_index):
+    c = cands("How long did the meeting last?")
+    rows = {row for row, _ in c.refs}
+    assert len(c) == sum(len(fake_index.passages[r].sentences) for r in rows)
+    assert c.matrix.shape == (len(c), len(SENTENCE_FEATURES)) and np.isfinite(c.matrix).all()
+    assert c.matrix[:, COL["cos_gap"]].max() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_answer_type_columns_mark_the_sentence_holding_a_duration(cands, fake_index):
+    c = cands("How long did the meeting last?")
+    assert (c.matrix[:, COL["type_asked"]] == 1).all()
+    for i, ref in enumerate(c.refs):
+        holds = "five hours" in sentence(fake_index, ref)
+        if holds:
+            assert c.matrix[i, COL["type_match"]] == 1 and c.matrix[i, COL["type_miss"]] == 0
+
+
+def test_roles_and_the_what_was_asked_flag(cands, fake_index):
+    c = cands("What did the journalist ask about the points?")
+    roles = [fake_index.passages[row].role for row, _ in c.refs]
+    for i, role in enumerate(roles):
+        assert c.matrix[i, COL["role_question"]] == (role == "question")
+        assert c.matrix[i, COL["question_x_asks"]] == (role == "question")
+    assert (c.matrix[:, COL["asks_what_was_asked"]] == 1).all()
+
+
+def test_novelty_is_the_share_of_the_sentence_the_question_does_not_hold(cands, fake_index):
+    c = cands("documents")
+    for i, ref in enumerate(c.refs):
+        if sentence(fake_index, ref).strip() == "We discussed these documents.":
+            assert c.matrix[i, COL["novelty"]] == pytest.approx(0.5)  # "discuss" is new
+            break
+    else:
+        pytest.fail("the sentence is not among the candidates")
+
+
+def test_answer_types_and_date_questions():
+    assert answer_type("How many points?")("a document comprising 27 points")
+    assert not answer_type("How many points?")("We discussed these documents.")
+    assert answer_type("How long did it last?")("It lasted five hours.")
+    assert answer_type("Combien de temps a duré la rencontre ?")("It lasted five hours.")
+    assert answer_type("What did they discuss?") is None
+    who = answer_type("Who met Putin?")
+    assert who("Putin met Steve Witkoff.") and not who("Putin met them.")
+    assert answer_type("Who said that?", about_asking=True) is None
+    assert asks_for_date("When was it said?") and asks_for_date("On what date was it?")
+    assert not asks_for_date("How long was it?")

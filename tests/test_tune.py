@@ -1,0 +1,63 @@
+"""The tuner's pieces on made-up samples: fitting separates, the threshold maximises the
+answer-or-abstain accuracy, the calibration error is computed as defined, and the features are
+cached as JSON."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from quotebot.bot.features import SENTENCE_FEATURES
+
+from bench.tune import Sample, best_threshold, ece, fit, load_samples, save_samples
+
+COS = SENTENCE_FEATURES.index("cos")
+
+
+def sample(i: int, answerable: bool, doc: str) -> Sample:
+    rng = np.random.default_rng(i)
+    matrix = rng.normal(size=(6, len(SENTENCE_FEATURES))).astype(np.float32)
+    labels = np.zeros(6, np.int8)
+    if answerable:
+        labels[2] = 1
+        matrix[2, COS] += 4.0  # the answering sentence is the most similar
+    else:
+        matrix[:, COS] -= 2.0
+    return Sample(f"q{i}", doc, "dev", "", answerable, matrix, labels, np.arange(6, dtype=np.int32))
+
+
+def test_fitting_learns_what_separates_answers_and_when_to_abstain():
+    samples = [sample(i, i % 3 != 0, f"d{i % 4}") for i in range(120)]
+    scorer = fit(samples)
+    assert scorer.sentence.coef[COS] > 0
+    right = [int(np.argmax(scorer.sentence.logit(s.matrix))) == 2 for s in samples if s.answerable]
+    assert np.mean(right) > 0.9
+    assert 0.0 < scorer.threshold < 1.0
+
+
+def test_best_threshold_balances_right_quotes_and_abstentions():
+    p = np.array([0.1, 0.2, 0.6, 0.8, 0.9])
+    right = np.array([0, 0, 1, 1, 1])
+    answerable = np.array([False, False, True, True, True])
+    assert 0.2 < best_threshold(p, right, answerable) <= 0.6  # exactly the three right ones
+    # the first two are answerable but the best sentence is wrong: abstaining on them costs
+    # nothing, answering them gains nothing
+    everything = np.array([True] * 5)
+    assert best_threshold(p, right, everything) <= 0.6
+
+
+def test_expected_calibration_error_as_defined():
+    # two bins: p=0.25 (outcome mean 0.5, weight 0.5), p=0.75 (outcome mean 1.0, weight 0.5)
+    p = np.array([0.25, 0.25, 0.75, 0.75])
+    y = np.array([0, 1, 1, 1])
+    assert ece(p, y) == pytest.approx(0.5 * 0.25 + 0.5 * 0.25)
+
+
+def test_samples_round_trip_through_json(tmp_path):
+    samples = [sample(i, True, "d") for i in range(3)]
+    save_samples(samples, tmp_path / "s.json")
+    again = load_samples(tmp_path / "s.json")
+    assert [s.qid for s in again] == ["q0", "q1", "q2"]
+    assert (
+        np.allclose(again[1].matrix, samples[1].matrix)
+        and (again[1].labels == samples[1].labels).all()
+    )

@@ -1,0 +1,108 @@
+"""Memory per page session on the real server (`quotebot ui`, real Bot, loopback): 2,000
+sessions, each opening the page with a saved conversation (what a reload sends) and every
+tenth asking a question, grow the server's resident memory by less than 50 MiB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[1]
+SESSIONS = 2_000
+WARM_SESSIONS = 100
+CLIENTS = 4
+MAX_GROWTH_MIB = 50
+START_TIMEOUT_S = 400
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.fixture(scope="module")
+def server(real_settings, tmp_path_factory):
+    from test_ui_server import _free_port
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("sessions") / "server.log"
+    command = shutil.which("quotebot", path=str(Path(sys.executable).parent))
+    argv = [command] if command else [sys.executable, "-m", "quotebot.cli"]
+    argv += ["ui", "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "QUOTEBOT_CACHE_DIR": str(real_settings.cache_dir)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{url}/config", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _fn(config: dict, api_name: str) -> int:
+    return next(d["id"] for d in config["dependencies"] if d["api_name"] == api_name)
+
+
+def _open_session(client: httpx.Client, url: str, fn: int, session: str, saved: list) -> None:
+    """Open the page in `session` as a reload does: the browser sends its saved conversation."""
+    body = {"data": [saved], "fn_index": fn, "session_hash": session, "trigger_id": None}
+    r = client.post(f"{url}/gradio_api/run/predict", json=body)
+    assert r.status_code == 200, r.text[:200]
+
+
+def _ask(client: httpx.Client, url: str, session: str, question: str) -> list:
+    from test_ui_server import _page_call
+
+    return _page_call(client, url, "respond", [question, None, 3, "none"], session)
+
+
+def test_two_thousand_sessions_grow_the_server_by_less_than_50_mib(server):
+    url, proc = server
+    with httpx.Client(timeout=60) as client:
+        config = client.get(f"{url}/config").json()
+        restore = _fn(config, "restore")
+        answer = _ask(client, url, "first", "How long did the meeting last?")
+        saved = next(v for v in answer if isinstance(v, list) and v and "citations" in v[0])
+        assert "five hours" in json.dumps(saved)
+        for n in range(WARM_SESSIONS):  # allocator and caches settle
+            _open_session(client, url, restore, f"warm{n}", saved)
+        before = _rss_mib(proc.pid)
+
+        def visit(n: int) -> None:
+            _open_session(client, url, restore, f"s{n}", saved)
+            if n % 10 == 0:
+                _ask(client, url, f"s{n}", "Was the territorial issue discussed?")
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            list(pool.map(visit, range(SESSIONS)))
+        after = _rss_mib(proc.pid)
+    print(f"server RSS {before:.0f} -> {after:.0f} MiB over {SESSIONS} sessions")
+    assert after - before < MAX_GROWTH_MIB
