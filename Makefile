@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# torch first, pinned: it installs the local CPU build (a range would pull CUDA)
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test,llm]'
+	$(PY) -m pip install -q -e '.[test,llm,qdrant]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -90,9 +90,15 @@ ANSWER_TYPES = (
     (_ASKS_DATE, _DATE),
     (re.compile(r"^\s*how (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
 )
+# The question is about what a journalist asked (or who asked): only then may a journalist's
+# question be quoted. "What did Modi say when asked about X?" is not such a question.
 ASKS_WHAT_WAS_ASKED = re.compile(
-    r"\b(journalists?|reporters?|asked|ask|asking|question(ed)?|premise|who (mentioned|raised|"
-    r"brought up|referenced|cited)|media|press)\b|журналист|спросил|спрашива",
+    r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question)\b"
+    r"|\bwhat\b.*\b(was|were)\s+(\w+\s+){0,2}asked\b"
+    r"|\bwhat did\b.*\b(ask|want to know)\b|\bwhat did the (media|press)\b"
+    r"|\b(asking|questioners?|question was|first question|question about|'s question)\b"
+    r"|\b(the|a|one|which|what) (reporter|journalist|correspondent)s?\b"
+    r"|журналист|спросил|спрашива",
     re.IGNORECASE,
 )
 

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -458,9 +458,11 @@ def load(
     expected_hash: str | None = None,
     embedders: Sequence[str] | None = None,
     sources: Sequence[Document] | None = None,
+    vectors: bool = True,
 ) -> CorpusIndex:
     """Return the index in `directory`, checked as the module docstring says; with `sources`
-    (the documents as read from their files now) the index answers from them.
+    (the documents as read from their files now) the index answers from them. Without
+    `vectors` its FAISS files are not read (their VectorSets hold None).
 
     Raises FileNotFoundError if there is none, IndexStale if it was built for another corpus,
     embedder set or format, and IndexCorrupt if a file is unreadable or inconsistent.
@@ -509,8 +511,11 @@ def load(
     if len(lexicon.bm25.doc_len) != len(passages):
         raise _corrupt(directory / "lexicon.json", "its passages are not the index's")
     n_sentences = sum(len(p.sentences) for p in passages)
-    vectors = {}
+    sets_of = {}
     for name, dim in dims.items():
+        if not vectors:
+            sets_of[name] = VectorSet(name, dim, None, None)
+            continue
         sets = []
         for level, count in zip(_LEVELS, (len(passages), n_sentences), strict=True):
             path = directory / f"{name}.{level}.faiss"
@@ -522,8 +527,8 @@ def load(
                 ) from exc
             _check_vectors(fi, path, count, dim)
             sets.append(fi)
-        vectors[name] = VectorSet(name, dim, *sets)
-    return CorpusIndex(chash, documents, passages, vectors, lexicon, path=directory, limits=limits)
+        sets_of[name] = VectorSet(name, dim, *sets)
+    return CorpusIndex(chash, documents, passages, sets_of, lexicon, path=directory, limits=limits)
 
 
 def _load_documents(path: Path, sources: Sequence[Document] | None) -> dict[str, Document]:
@@ -636,7 +641,7 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
     directory = Path(os.path.abspath(default_index_dir(settings, chash)))
     if not rebuild:
         try:
-            return load(directory, chash, settings.embedders, documents)
+            return _open(directory, chash, settings, documents)
         except FileNotFoundError:
             pass
         except (IndexStale, IndexCorrupt) as exc:
@@ -651,15 +656,42 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
             _remove_abandoned(directory)
             if not rebuild:  # another process may have built it while we waited
                 try:
-                    return load(directory, chash, settings.embedders, documents)
+                    return _open(directory, chash, settings, documents)
                 except (FileNotFoundError, IndexStale, IndexCorrupt):
                     pass
             index = build(documents, embedders, settings, cache_dir=settings.cache_dir)
             save(index, directory)
-            return index
+            return _stored(index, settings)
     except (OSError, Timeout) as exc:  # read-only or full cache, or a lock held too long
         log(
             f"cannot write the index to {directory} ({exc}); using it in memory only. "
             "Set QUOTEBOT_CACHE_DIR or --index-dir to a writable folder to keep it."
         )
-        return build(documents, embedders, settings)
+        return _stored(build(documents, embedders, settings), settings)
+
+
+def _open(
+    directory: Path, chash: str, settings: Settings, documents: Sequence[Document]
+) -> CorpusIndex:
+    """Load the index in `directory` (answering from `documents`) with its vectors in the
+    configured store. A Qdrant server must hold them already (IndexStale if not): no FAISS
+    file is read then."""
+    server = settings.vector_store == "qdrant" and settings.qdrant_url is not None
+    index = load(directory, chash, settings.embedders, documents, vectors=not server)
+    return _stored(index, settings, upload=False)
+
+
+def _stored(index: CorpusIndex, settings: Settings, upload: bool = True) -> CorpusIndex:
+    """Return `index` with its vectors in the configured store: as built (FAISS), or in Qdrant
+    (index/qdrant_store.py), uploaded from FAISS in local mode, or with `upload` where the
+    server lacks them."""
+    if settings.vector_store == "faiss":
+        return index
+    from .qdrant_store import attach
+
+    try:
+        sets = attach(index, settings.qdrant_url, upload, FLAT_MAX_VECTORS, HNSW_EF_SEARCH)
+    except LookupError as exc:
+        raise IndexStale(str(exc)) from exc
+    vectors = {name: VectorSet(name, vs.dim, *sets[name]) for name, vs in index.vectors.items()}
+    return replace(index, vectors=vectors)

@@ -11,3 +11,8 @@ class QuestionError(UserError):
 
 class SettingsError(UserError):
     """A setting is invalid; the message names the variable or flag and the bad value."""
+
+
+class StoreError(UserError):
+    """The configured vector store cannot be used (the qdrant extra is missing, or the Qdrant
+    server at QUOTEBOT_QDRANT_URL does not answer)."""

@@ -137,6 +137,10 @@ class Settings:
     # the tuned numbers and learned models of answering (bot/scoring.py); None: the shipped
     # bot/scoring.v2.json
     scoring_file: ExistingFile | None = None
+    # where the vectors are searched: "faiss" (files in the index directory) or "qdrant"
+    # (index/qdrant_store.py): a server or cluster at qdrant_url, or in-process when None
+    vector_store: Literal["faiss", "qdrant"] = "faiss"
+    qdrant_url: Url = None
     llm: LlmMode = "none"
     llm_base_url: Url = None
     llm_model: Text = None
