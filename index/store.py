@@ -303,7 +303,8 @@ def add_vectors(
 ) -> CorpusIndex:
     """Embed `index` with `embedders` it lacks and add their vectors to it and, holding the
     index's lock, to its directory (see `_save_vectors`). When the directory cannot be
-    written the vectors stay in memory. Returns `index`."""
+    written the vectors stay in memory. With Qdrant as the store they are put there too.
+    Returns `index`."""
     from filelock import Timeout
 
     missing = [emb for emb in embedders if emb.name not in index.vectors]
@@ -315,6 +316,9 @@ def add_vectors(
     for emb in missing:
         if emb.name not in index.vectors:
             index.vectors[emb.name] = vector_set(emb, index.documents, index.passages)
+    if settings.vector_store != "faiss":  # the new vectors are searched where the others are
+        added = replace(index, vectors={emb.name: index.vectors[emb.name] for emb in missing})
+        index.vectors.update(_stored(added, settings).vectors)
     return index
 
 

@@ -140,3 +140,19 @@ def test_a_question_in_another_latin_script_language_builds_them_too(two_fakes):
     bot = Bot(two_fakes)  # the retriever sends every non-English question to e5, not only Russian
     bot.answer("Combien de temps a duré la réunion avec les ministres ?")
     assert list(bot.index.vectors) == ["fake", "fake2"]
+
+
+def test_added_vectors_go_to_qdrant_when_it_is_the_store(two_fakes):
+    pytest.importorskip("qdrant_client")
+    pytest.importorskip("langchain_qdrant")
+    from quotebot.index.qdrant_store import QdrantVectors
+
+    settings = Settings.load(environ={}, **{**two_fakes.__dict__, "vector_store": "qdrant"})
+    index = ensure_index(settings)
+    assert list(index.vectors) == ["fake"]
+    complete_index(index, settings, log=lambda _: None)
+    added = index.vectors["fake2"]
+    assert isinstance(added.passages, QdrantVectors)
+    assert isinstance(added.sentences, QdrantVectors)
+    assert added.sentences.ntotal == len(index.sentence_refs)
+    assert _manifest_names(index) == ["fake", "fake2"]  # and saved beside the others
