@@ -76,7 +76,7 @@ class FakeBot:
         self.index  # noqa: B018 - loads it
         return self
 
-    def stream(self, question: str, history=()):
+    def stream(self, question: str, history=(), doc: str | None = None):
         self.calls.append((question, list(history)))
         text = clean(question, self.settings.max_question_chars)
         time.sleep(self.delay)
