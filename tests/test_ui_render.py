@@ -500,10 +500,10 @@ def test_an_evaluation_stops_when_asked_and_one_runs_per_session(ui, fake_bot, t
     started, release = threading.Event(), threading.Event()
     answer = fake_bot.answer
 
-    def slow(question, history=()):
+    def slow(question, history=(), doc=None):
         started.set()
         release.wait(10)
-        return answer(question, history)
+        return answer(question, history, doc)
 
     fake_bot.answer = slow
     out = {}
