@@ -88,7 +88,8 @@ def ask(client, url: str, session: str, question: str, quotes: int = 3) -> str:
 
     Raises RuntimeError when the server refuses or fails the request.
     """
-    return reply_text(call(client, url, session, "respond", [question, quotes, "none"]))
+    data = [question, quotes, "none", "All documents"]  # the document selector: every one
+    return reply_text(call(client, url, session, "respond", data))
 
 
 def new_conversation(client, url: str, session: str) -> None:

@@ -105,6 +105,18 @@ class ExistingPath(click.ParamType):
         return path
 
 
+class DocName(click.ParamType):
+    """A document name (a file's stem, as `quotebot docs` lists it): not blank."""
+
+    name = "NAME"
+
+    def convert(self, value, param, ctx) -> str:
+        text = str(value).strip()
+        if not text:
+            self.fail("name a document (see `quotebot docs`)", param, ctx)
+        return text
+
+
 class OutputFolder(click.ParamType):
     """A folder to write into: missing (it is made) or a folder, never a file."""
 
@@ -356,10 +368,11 @@ def ask(question, as_json, history, **options) -> int:
     from quotebot.bot.bot import Bot
     from quotebot.bot.conversation import read_history
     from quotebot.bot.question import clean
+    from quotebot.index.library import with_library
 
     from .contract import answer_json
 
-    settings = load_settings(**options)
+    settings = with_library(load_settings(**options))
     clean(question, settings.max_question_chars)  # an empty or too long question: before loading
     turns = read_history(history) if history else ()
     answer = Bot(settings).answer(question, turns)
@@ -378,10 +391,11 @@ def ask(question, as_json, history, **options) -> int:
 def chat(**options) -> int:
     from quotebot.bot.bot import Bot
     from quotebot.bot.conversation import Turn
+    from quotebot.index.library import with_library
 
     from .errors import QuestionError
 
-    bot = Bot(load_settings(**options))
+    bot = Bot(with_library(load_settings(**options)))
     history: list[Turn] = []
     print("Ask about the statement. An empty line or Ctrl-D ends the chat.")
     while True:
@@ -419,8 +433,9 @@ def ui(host, port, auth, **options) -> int:
     except ImportError as exc:  # gradio missing: the message says what to install
         raise UserError(str(exc)) from None
     from quotebot.bot.bot import Bot
+    from quotebot.index.library import with_library
 
-    bot = Bot(load_settings(**options)).warm_up()
+    bot = Bot(with_library(load_settings(**options))).warm_up()
     try:
         serve(bot, host, port, auth)
     except OSError as exc:  # the port is taken or the address is not this machine's
@@ -429,6 +444,28 @@ def ui(host, port, auth, **options) -> int:
             f"cannot serve on {host}:{port} ({reason}); pick another --port or --host"
         ) from None
     return 0
+
+
+@cli.command(help="Add transcript files to your library (answered from too).")
+@click.argument(
+    "files", nargs=-1, required=True, type=ExistingPath(folders=False), metavar="FILE..."
+)
+@corpus_option
+@index_options
+def add(files, **options) -> int:
+    from .library_cli import add_command
+
+    return add_command(files, load_settings(**options))
+
+
+@cli.command(help="List the documents answered from (corpus, then library).")
+@click.option("--remove", type=DocName(), help="remove document NAME from your library")
+@corpus_option
+@index_options
+def docs(remove, **options) -> int:
+    from .library_cli import docs_command
+
+    return docs_command(load_settings(**options), remove)
 
 
 @cli.command("eval", help="Run an evaluation question set; write results and a report.")

@@ -69,6 +69,14 @@ BAD_OPTIONS = {
     ("ui", "llm"): "openai2",
     ("ui", "base_url"): "x",
     ("ui", "model"): "\t",
+    ("add", "files"): MISSING,
+    ("add", "corpus"): MISSING,
+    ("add", "index_dir"): A_FILE,
+    ("add", "embedder"): "minilm,,nope",
+    ("docs", "remove"): "  ",
+    ("docs", "corpus"): MISSING,
+    ("docs", "index_dir"): A_FILE,
+    ("docs", "embedder"): "nope",
     ("eval", "file"): MISSING,
     ("eval", "out"): A_FILE,
     ("eval", "min_score"): "f1=2",
@@ -89,6 +97,8 @@ BASE = {
     "ask": ["ask", "How long?", *FAST],
     "chat": ["chat", *FAST],
     "ui": ["ui", *FAST],
+    "add": ["add", A_FILE, *FAST],
+    "docs": ["docs", *FAST],
     "eval": ["eval", str(ROOT / "evals" / "statement.jsonl"), *FAST],
 }
 # variable -> a bad value; the walk fails if a Settings field has no variable here

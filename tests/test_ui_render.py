@@ -76,7 +76,7 @@ class FakeBot:
         self.index  # noqa: B018 - loads it
         return self
 
-    def stream(self, question: str, history=()):
+    def stream(self, question: str, history=(), doc: str | None = None):
         self.calls.append((question, list(history)))
         text = clean(question, self.settings.max_question_chars)
         time.sleep(self.delay)
@@ -500,10 +500,10 @@ def test_an_evaluation_stops_when_asked_and_one_runs_per_session(ui, fake_bot, t
     started, release = threading.Event(), threading.Event()
     answer = fake_bot.answer
 
-    def slow(question, history=()):
+    def slow(question, history=(), doc=None):
         started.set()
         release.wait(10)
-        return answer(question, history)
+        return answer(question, history, doc)
 
     fake_bot.answer = slow
     out = {}

@@ -18,6 +18,7 @@ from quotebot.contract import answer_json
 
 AUTH = ("reader", "correct horse")
 QUESTION = "How long did the meeting last?"
+ALL = "All documents"  # the page's document selector, as posted: every document
 
 
 def _free_port() -> int:
@@ -68,6 +69,23 @@ def test_the_api_answers_in_the_json_contract(serve, fake_bot):
     r = httpx.post(f"{url}/api/ask", json=follow)
     assert r.status_code == 200 and "Jared Kushner" in r.json()["citations"][0]["quote"]
     assert fake_bot.calls[-1][1][0].question == QUESTION
+
+
+def test_the_api_asks_about_one_document(serve, fake_settings):
+    from quotebot.bot.bot import Bot
+    from quotebot.ui.app import QuotebotUI
+
+    url = serve(ui=QuotebotUI(Bot(fake_settings).warm_up()))
+    r = httpx.post(f"{url}/api/ask", json={"question": QUESTION, "doc": "statement"})
+    assert r.status_code == 200
+    assert r.json()["retrieved"] and all(
+        p["passage_id"].startswith("statement#") for p in r.json()["retrieved"]
+    )
+    r = httpx.post(f"{url}/api/ask", json={"question": QUESTION, "doc": "nope"})
+    assert r.status_code == 400 and "no document named 'nope'" in r.json()["error"]
+    assert "\n" not in r.json()["error"]
+    r = httpx.post(f"{url}/api/ask", json={"question": QUESTION, "doc": 3})
+    assert r.status_code == 400 and '"doc" must be a document name' in r.json()["error"]
 
 
 @pytest.mark.parametrize(
@@ -186,11 +204,11 @@ class SlowLLMBot(FakeBot):
     started = threading.Event()
     release = threading.Event()
 
-    def stream(self, question: str, history=()):
+    def stream(self, question: str, history=(), doc: str | None = None):
         if self.settings.llm != "none":
             SlowLLMBot.started.set()
             SlowLLMBot.release.wait(30)
-        yield from super().stream(question, history)
+        yield from super().stream(question, history, doc)
 
 
 def test_quotes_only_answers_do_not_wait_behind_an_llm(serve, fake_settings, monkeypatch):
@@ -214,9 +232,9 @@ def test_quotes_only_answers_do_not_wait_behind_an_llm(serve, fake_settings, mon
             assert SlowLLMBot.started.wait(20)  # the LLM answer is being written
             quick = client.post(f"{url}/api/ask", json={"question": QUESTION})
             assert quick.status_code == 200 and not SlowLLMBot.release.is_set()
-            page = _page_call(client, url, "respond", [QUESTION, None, 3, "none"])
+            page = _page_call(client, url, "respond", [QUESTION, None, 3, "none", ALL])
             assert "five hours" in json.dumps(page) and not SlowLLMBot.release.is_set()
-            refused = _page_call(client, url, "respond", [QUESTION, None, 3, "local"])
+            refused = _page_call(client, url, "respond", [QUESTION, None, 3, "local", ALL])
             assert "is not answered by respond" in json.dumps(refused)
         finally:
             SlowLLMBot.release.set()
@@ -250,10 +268,10 @@ def test_a_full_queue_refuses_with_busy_instead_of_waiting(serve, fake_bot, monk
     started, release = threading.Event(), threading.Event()
     stream = fake_bot.stream
 
-    def blocked(question, history=()):
+    def blocked(question, history=(), doc=None):
         started.set()
         release.wait(30)
-        yield from stream(question, history)
+        yield from stream(question, history, doc)
 
     fake_bot.stream = blocked
     url = serve()
@@ -262,7 +280,8 @@ def test_a_full_queue_refuses_with_busy_instead_of_waiting(serve, fake_bot, monk
         fn = next(d["id"] for d in config["dependencies"] if d["api_name"] == "respond")
 
         def join(n: int) -> httpx.Response:
-            body = {"data": [QUESTION, None, 3, "none"], "fn_index": fn, "session_hash": f"s{n}"}
+            data = [QUESTION, None, 3, "none", ALL]
+            body = {"data": data, "fn_index": fn, "session_hash": f"s{n}"}
             return httpx.post(f"{url}/gradio_api/queue/join", json=body)
 
         assert join(0).status_code == 200
@@ -273,7 +292,7 @@ def test_a_full_queue_refuses_with_busy_instead_of_waiting(serve, fake_bot, monk
     finally:
         release.set()
     with httpx.Client(timeout=30) as client:  # the flood is over: the page answers again
-        answer = _page_call(client, url, "respond", [QUESTION, 3, "none"])
+        answer = _page_call(client, url, "respond", [QUESTION, 3, "none", ALL])
     assert "five hours" in json.dumps(answer)
 
 
@@ -295,7 +314,7 @@ def test_the_gradio_client_example_of_the_readme_works(serve):
 
     url = serve(auth=AUTH)
     client = Client(f"{url}/", auth=AUTH, verbose=False)
-    outputs = client.predict(QUESTION, 3, "none", api_name="/respond")
+    outputs = client.predict(QUESTION, 3, "none", "All documents", api_name="/respond")
     assert "five hours" in json.dumps(outputs, ensure_ascii=False)
 
 
@@ -304,7 +323,7 @@ def test_an_answer_on_a_large_corpus_sends_less_than_100_kb(serve, large_setting
 
     url = serve(ui=QuotebotUI(FakeBot(large_settings).warm_up()))
     with httpx.Client(timeout=60) as client:
-        r = client.post(f"{url}/gradio_api/call/respond", json={"data": [QUESTION, 3, "none"]})
+        r = client.post(f"{url}/gradio_api/call/respond", json={"data": [QUESTION, 3, "none", ALL]})
         with client.stream("GET", f"{url}/gradio_api/call/respond/{r.json()['event_id']}") as s:
             body = b"".join(s.iter_bytes())
     assert "five hours" in body.decode("utf-8")

@@ -81,7 +81,7 @@ def _open_session(client: httpx.Client, url: str, fn: int, session: str, saved: 
 def _ask(client: httpx.Client, url: str, session: str, question: str) -> list:
     from test_ui_server import _page_call
 
-    return _page_call(client, url, "respond", [question, None, 3, "none"], session)
+    return _page_call(client, url, "respond", [question, None, 3, "none", "All documents"], session)
 
 
 def test_two_thousand_sessions_grow_the_server_by_less_than_50_mib(server):

@@ -1,7 +1,7 @@
 """The HTTP API beside the page: `POST /api/ask` answers one question (with the conversation
-so far) in the `ask --json` contract, `POST /api/eval` scores a small question set. It shares
-the page's Bot, answer modes and limits; quotes-only answers and LLM answers have separate
-concurrency limits, so the former never wait behind the latter.
+so far, optionally about one document) in the `ask --json` contract, `POST /api/eval` scores a
+small question set. It shares the page's Bot, answer modes and limits; quotes-only answers and
+LLM answers have separate concurrency limits, so the former never wait behind the latter.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 MAX_HISTORY = 50  # messages
 DISCONNECT_POLL_S = 0.5
-_ASK_FIELDS = {"question", "history", "quotes", "mode"}
+_ASK_FIELDS = {"question", "history", "quotes", "mode", "doc"}
 _EVAL_FIELDS = {"questions", "split"}
 
 
@@ -54,13 +55,18 @@ def router(ui: QuotebotUI, chat_concurrency: int, llm_concurrency: int) -> APIRo
             if not isinstance(history, list) or len(history) > MAX_HISTORY:
                 raise BodyError(f'"history" must be a list of at most {MAX_HISTORY} messages')
             turns = turns_from_messages(history)
+            doc = data.get("doc")
+            if doc is not None and not isinstance(doc, str):
+                raise BodyError('"doc" must be a document name (a string)')
             mode = data.get("mode", "none")
             bot = ui.bot_for(data.get("quotes", ui.bot.settings.max_quotes), mode)
         except (BodyError, QuestionError) as exc:
             return error(str(exc), getattr(exc, "status", 400))
         limiter = chat if mode == "none" else llm
         try:
-            answer = await anyio.to_thread.run_sync(bot.answer, question, turns, limiter=limiter)
+            answer = await anyio.to_thread.run_sync(
+                partial(bot.answer, question, turns, doc=doc), limiter=limiter
+            )
         except QuestionError as exc:
             return error(str(exc))
         return JSONResponse(answer_json(answer))

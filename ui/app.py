@@ -39,6 +39,7 @@ from .evaluation import (
     evaluate_set,
     only_failures,
 )
+from .library import ALL, document, library_panel
 from .render import EMPTY_VIEWER, SourceViewer, error_markdown
 from .transcript import (
     Exchange,
@@ -201,6 +202,12 @@ class QuotebotUI:
         """Return the shared corpus index."""
         return self.bot.index
 
+    def use(self, bot: Bot) -> None:
+        """Answer from `bot` from now on (documents were added); answers under way finish."""
+        sources = SourceViewer(bot.index)
+        with self._lock:
+            self.bot, self.sources, self._bots = bot, sources, {}
+
     def bot_for(self, quotes: int, mode: str) -> Bot:
         """Return a Bot with these settings; it shares the index (and the cached models).
 
@@ -225,25 +232,32 @@ class QuotebotUI:
     # ------------------------------------------------------------------ chat handlers
 
     def respond(
-        self, question: str, exchanges: list[Exchange], quotes: int, mode: str, llm: bool = False
+        self,
+        question: str,
+        exchanges: list[Exchange],
+        quotes: int,
+        mode: str,
+        scope: str = ALL,
+        llm: bool = False,
     ) -> Iterator[tuple]:
         """Yield (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
-        as the answer grows; outputs that did not change are skipped. The box gets the question
-        back when it is refused; the browser saves the conversation when the answer is done."""
+        as the answer grows; outputs that did not change are skipped. `scope` is the document
+        asked about (or ALL). The box gets the question back when it is refused; the browser
+        saves the conversation when the answer is done."""
         history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
         try:
-            bot = self.bot_for(quotes, mode)
+            sources, bot = self.sources, self.bot_for(quotes, mode)
             if (mode != "none") != llm:
                 endpoint = "respond_llm" if llm else "respond"
                 raise QuestionError(f"answer mode {mode!r} is not answered by {endpoint}")
             shown: tuple[Citation, ...] | None = None
             done = exchanges
             buttons = ASKING  # Ask becomes Stop with the first snapshot
-            for event in bot.stream(question, history):
+            for event in bot.stream(question, history, doc=document(scope)):
                 answer = event.answer
                 done = [*exchanges, Exchange.answered(question, answer)]
                 cited = tuple(answer.citations)
-                viewer = SKIP if cited == shown else self.sources.html(cited)
+                viewer = SKIP if cited == shown else sources.html(cited)
                 shown = cited
                 yield SKIP, messages(done), viewer, done, SKIP, *buttons
                 buttons = (SKIP, SKIP)
@@ -254,10 +268,10 @@ class QuotebotUI:
         yield SKIP, SKIP, SKIP, SKIP, saved(done), *IDLE
 
     def respond_llm(
-        self, question: str, exchanges: list[Exchange], quotes: int, mode: str
+        self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
     ) -> Iterator[tuple]:
         """`respond` in the LLM's queue."""
-        yield from self.respond(question, exchanges, quotes, mode, llm=True)
+        yield from self.respond(question, exchanges, quotes, mode, scope, llm=True)
 
     def stopped(self) -> tuple:
         """Return (Ask, Stop) as they are when no answer streams."""
@@ -399,12 +413,13 @@ class QuotebotUI:
                     elem_id="qb-downloads",
                 )
                 quotes, mode = self._settings_accordion()
+                scope = library_panel(self)
             with gr.Column(scale=4, min_width=280, elem_id="qb-viewer-col"):
                 gr.Markdown("### The source")
                 viewer = gr.HTML(EMPTY_VIEWER, elem_id="qb-viewer", js_on_load=VIEWER_JS)
 
         answer = {
-            "inputs": [pending, exchanges, quotes, mode],
+            "inputs": [pending, exchanges, quotes, mode, scope],
             "outputs": [question, chatbot, viewer, exchanges, kept, ask, stop],
             "show_progress": "hidden",
         }
