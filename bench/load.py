@@ -3,6 +3,7 @@ on loopback, each as soon as its previous answer is complete, for a bounded time
 
     python -m bench.load                 # 16 clients for 60 s against a server it starts
     python -m bench.load --soak          # 32 clients for 2 minutes, RSS before and after
+    python -m bench.load --soak --fresh-sessions   # the same, a new page session per question
     python -m bench.load --url http://127.0.0.1:7860 --clients 8 --seconds 10
 
 Each client is one open page (one Gradio session) speaking Gradio's HTTP API: it POSTs the
@@ -151,9 +152,11 @@ def run_load(
     expected: dict[str, str] | None = None,
     max_requests: int = 100_000,
     server_pid: int | None = None,
+    fresh_sessions: bool = False,
 ) -> LoadReport:
     """Run `clients` closed-loop clients for `seconds` (and at most `max_requests` in all);
-    return latencies, errors and answers that differ from `expected`."""
+    return latencies, errors and answers that differ from `expected`. With `fresh_sessions`,
+    every question opens a new Gradio session, as a script that opens pages would."""
     import httpx
 
     report = LoadReport(clients, seconds)
@@ -174,6 +177,8 @@ def run_load(
                     budget[0] -= 1
                 question = questions[i % len(questions)]
                 i += clients
+                if fresh_sessions:
+                    session = uuid.uuid4().hex
                 started = time.perf_counter()
                 try:
                     reply = ask(client, url, session, question)
@@ -298,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=100_000)
     parser.add_argument("--soak", action="store_true", help="32 clients for 120 s")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--fresh-sessions", action="store_true", help="a new page session for every question"
+    )
     args = parser.parse_args(argv)
     if args.soak:
         args.clients, args.seconds = 32, 120.0
@@ -315,7 +323,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _measure(url: str, questions: list[str], args, pid: int | None) -> LoadReport:
     expected = reference_answers(url, questions)
-    return run_load(url, questions, args.clients, args.seconds, expected, args.max_requests, pid)
+    return run_load(
+        url,
+        questions,
+        args.clients,
+        args.seconds,
+        expected,
+        args.max_requests,
+        pid,
+        args.fresh_sessions,
+    )
 
 
 if __name__ == "__main__":

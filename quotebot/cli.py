@@ -253,6 +253,16 @@ def answer_options(f):
                 cls=SettingOption,
                 help="model name, with --llm openai",
             ),
+            click.option(
+                "--llm-timeout",
+                type=click.FloatRange(min=0, min_open=True, max=3600),
+                envvar=env_var("llm_timeout_s"),
+                show_envvar=True,
+                cls=SettingOption,
+                metavar="SECONDS",
+                help="time limit of a generated answer (default 60); past it, the sentences "
+                "checked so far or the quotes, with a notice",
+            ),
         ]
     ):
         f = option(f)
@@ -270,6 +280,7 @@ OPTION_OF = {
     "llm": "llm",
     "llm_base_url": "base_url",
     "llm_model": "model",
+    "llm_timeout_s": "llm_timeout",
 }
 
 

@@ -50,6 +50,7 @@ BAD_OPTIONS = {
     ("ask", "llm"): "gpt9",
     ("ask", "base_url"): "ftp://example",
     ("ask", "model"): "  ",
+    ("ask", "llm_timeout"): "0",
     ("chat", "corpus"): MISSING,
     ("chat", "index_dir"): A_FILE,
     ("chat", "embedder"): "e5,e5",
@@ -58,6 +59,7 @@ BAD_OPTIONS = {
     ("chat", "llm"): "",
     ("chat", "base_url"): "localhost:8080",
     ("chat", "model"): " ",
+    ("chat", "llm_timeout"): "abc",
     ("ui", "host"): "no such host",
     ("ui", "port"): "70000",
     ("ui", "auth"): "nopassword",
@@ -69,6 +71,7 @@ BAD_OPTIONS = {
     ("ui", "llm"): "openai2",
     ("ui", "base_url"): "x",
     ("ui", "model"): "\t",
+    ("ui", "llm_timeout"): "3601",
     ("add", "files"): MISSING,
     ("add", "corpus"): MISSING,
     ("add", "index_dir"): A_FILE,
@@ -89,6 +92,7 @@ BAD_OPTIONS = {
     ("eval", "llm"): "NONE",
     ("eval", "base_url"): "file:///x",
     ("eval", "model"): "  ",
+    ("eval", "llm_timeout"): "-1",
 }
 # a valid run of each command, to which one bad value is added
 BASE = {
