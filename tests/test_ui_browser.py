@@ -290,6 +290,11 @@ def test_a_question_asked_while_an_answer_streams_is_not_lost(visit):
     page = _signed_in(visit)
     page.fill("#qb-question textarea", "How long did the meeting last?")
     page.keyboard.press("Enter")
+    # the first question is taken (shown) before the next is typed, as a person sees it; the
+    # next is then asked while the first answer streams
+    page.locator("#qb-chat .message.user", has_text="meeting last").wait_for(
+        timeout=ANSWER_TIMEOUT_MS
+    )
     page.fill("#qb-question textarea", "Was the territorial issue discussed?")
     page.keyboard.press("Enter")
     asked = page.locator("#qb-chat .message.user", has_text="territorial issue")
