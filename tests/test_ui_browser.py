@@ -10,16 +10,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from ui_process import quotebot_ui
 
 pytestmark = pytest.mark.browser
 
@@ -64,50 +59,16 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_serving(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"quotebot ui exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.3)
-    pytest.fail(f"quotebot ui did not answer at {url} in {START_TIMEOUT_S} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(real_settings, tmp_path_factory):
     """Start `quotebot ui` with a login; yield its URL and the file holding its output."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     folder = tmp_path_factory.mktemp("ui")
     log, hostile = folder / "server.log", folder / "lunch.txt"
     hostile.write_text(HOSTILE_STATEMENT, encoding="utf-8")
-    corpus = ["--corpus", str(real_settings.corpus[0]), "--corpus", str(hostile)]
-    command = shutil.which("quotebot", path=str(Path(sys.executable).parent))
-    argv = [command] if command else [sys.executable, "-m", "quotebot.cli"]
-    argv += ["ui", "--host", "127.0.0.1", "--port", str(port), "--auth", f"{USER}:{PASSWORD}"]
-    argv += corpus
-    env = {**os.environ, "QUOTEBOT_CACHE_DIR": str(real_settings.cache_dir)}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    try:
-        _wait_until_serving(url, proc, log)
+    options = ["--auth", f"{USER}:{PASSWORD}", "--corpus", str(real_settings.corpus[0])]
+    options += ["--corpus", str(hostile)]
+    with quotebot_ui(options, real_settings.cache_dir, log, START_TIMEOUT_S) as (url, _):
         yield url, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

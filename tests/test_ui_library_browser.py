@@ -8,20 +8,17 @@ seed is not embedded again), and the uploads go into that cache's library only.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from test_ui_browser import (  # the page harness: one Chromium per module, local requests only
     CHROMIUM_ARGS,
+    START_TIMEOUT_S,
     _chromium,
-    _free_port,
     _unavailable,
-    _wait_until_serving,
 )
+from ui_process import quotebot_ui
 
 pytestmark = pytest.mark.browser
 
@@ -37,28 +34,13 @@ INDEX_TIMEOUT_MS = 600_000  # embedding a transcript on 2 shared cores
 def library_server(real_settings, real_bot, tmp_path_factory):
     """Serve `quotebot ui` over the seed with a cache of its own; yield (URL, cache). The seed's
     vectors come from the session cache (`real_bot` built its index)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     folder = tmp_path_factory.mktemp("ui-library")
     cache, log = folder / "cache", folder / "server.log"
     vectors = Path(real_settings.cache_dir) / "vectors"
     if vectors.is_dir():
         shutil.copytree(vectors, cache / "vectors")
-    command = shutil.which("quotebot", path=str(Path(sys.executable).parent))
-    argv = [command] if command else [sys.executable, "-m", "quotebot.cli"]
-    argv += ["ui", "--host", "127.0.0.1", "--port", str(port)]
-    env = {**os.environ, "QUOTEBOT_CACHE_DIR": str(cache)}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    try:
-        _wait_until_serving(url, proc, log)
+    with quotebot_ui([], cache, log, START_TIMEOUT_S) as (url, _):
         yield url, cache
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -7,24 +7,18 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 
 import httpx
 import pytest
 from test_ui_render import FACTOID, FakeBot
+from ui_process import free_port
 
 from quotebot.contract import answer_json
 
 AUTH = ("reader", "correct horse")
 QUESTION = "How long did the meeting last?"
 ALL = "All documents"  # the page's document selector, as posted: every document
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def serve(fake_bot):
     servers = []
 
     def start(auth=None, guard=None, ui=None):
-        port = _free_port()
+        port = free_port()
         servers.append(Server(ui or QuotebotUI(fake_bot), "127.0.0.1", port, auth, guard).start())
         return f"http://127.0.0.1:{port}"
 

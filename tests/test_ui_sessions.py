@@ -6,16 +6,12 @@ tenth asking a question, grow the server's resident memory by less than 50 MiB.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from ui_process import quotebot_ui
 
 pytestmark = pytest.mark.integration
 
@@ -36,35 +32,9 @@ def _rss_mib(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def server(real_settings, tmp_path_factory):
-    from test_ui_server import _free_port
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("sessions") / "server.log"
-    command = shutil.which("quotebot", path=str(Path(sys.executable).parent))
-    argv = [command] if command else [sys.executable, "-m", "quotebot.cli"]
-    argv += ["ui", "--host", "127.0.0.1", "--port", str(port)]
-    env = {**os.environ, "QUOTEBOT_CACHE_DIR": str(real_settings.cache_dir)}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/config", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with quotebot_ui([], real_settings.cache_dir, log, START_TIMEOUT_S) as served:
+        yield served
 
 
 def _fn(config: dict, api_name: str) -> int:
