@@ -7,6 +7,7 @@ question to the answer passages that follow it. Saved as JSON (`lexicon.json`), 
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import numpy as np
 
 from .records import Document, Passage
 from .spelling import Speller
-from .text import content_tokens, stem, tokens
+from .text import content_tokens, stem, token_counts
 
 LEXICON_VERSION = 1
 EMPTY_PASSAGE = "\0"  # the token of a passage with no content word (BM25 needs one)
@@ -103,32 +104,32 @@ class Lexicon:
 
 def build_lexicon(documents: Sequence[Document], passages: Sequence[Passage]) -> Lexicon:
     """Return the lexicon of `documents`, segmented into `passages`."""
-    from rank_bm25 import BM25Okapi
-
-    words = Counter(t for d in documents for t in tokens(d.text))
-    okapi = BM25Okapi([content_tokens(p.text) or [EMPTY_PASSAGE] for p in passages])
-    bm25 = BM25(
-        okapi.k1,
-        okapi.b,
-        okapi.avgdl,
-        np.asarray(okapi.doc_len, dtype=np.int64),
-        dict(okapi.idf),
-        _postings(okapi.doc_freqs),
-    )
+    words = sum((token_counts(d.text) for d in documents), Counter())
     row_of = {p.id: row for row, p in enumerate(passages)}
     answers: dict[int, list[int]] = defaultdict(list)
     for row, p in enumerate(passages):
         if p.question_id:
             answers[row_of[p.question_id]].append(row)
-    return Lexicon(dict(words), bm25, {q: tuple(a) for q, a in answers.items()})
+    return Lexicon(dict(words), okapi_bm25(passages), {q: tuple(a) for q, a in answers.items()})
 
 
-def _postings(doc_freqs: list[dict[str, int]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Return token -> (rows of the passages holding it, its count in each)."""
+def okapi_bm25(passages: Sequence[Passage], k1: float = 1.5, b: float = 0.75) -> BM25:
+    """Return BM25 statistics of `passages` as rank_bm25's `BM25Okapi` computes them (same
+    idf, with its floor of 0.25 of the mean idf for words in over half the passages), reading
+    one passage at a time: BM25Okapi holds every passage's token list and counts at once."""
     rows: dict[str, list[int]] = defaultdict(list)
     counts: dict[str, list[int]] = defaultdict(list)
-    for row, freqs in enumerate(doc_freqs):
+    doc_len = np.zeros(len(passages), dtype=np.int64)
+    for row, p in enumerate(passages):
+        freqs = Counter(content_tokens(p.text) or [EMPTY_PASSAGE])
+        doc_len[row] = sum(freqs.values())
         for token, tf in freqs.items():
             rows[token].append(row)
             counts[token].append(tf)
-    return {t: (np.asarray(rows[t], np.int64), np.asarray(counts[t], np.int64)) for t in rows}
+    n = len(passages)
+    idf = {t: math.log(n - len(r) + 0.5) - math.log(len(r) + 0.5) for t, r in rows.items()}
+    floor = 0.25 * sum(idf.values()) / len(idf) if idf else 0.0
+    idf = {t: v if v >= 0 else floor for t, v in idf.items()}
+    postings = {t: (np.asarray(rows[t], np.int64), np.asarray(counts[t], np.int64)) for t in rows}
+    avgdl = float(doc_len.sum()) / n if n else 0.0
+    return BM25(k1, b, avgdl, doc_len, idf, postings)

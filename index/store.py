@@ -174,8 +174,10 @@ def vector_set(
     cache_dir: Path | None = None,
 ) -> VectorSet:
     """Return `emb`'s passage and sentence vectors of `passages` as FAISS indexes."""
-    texts = [p.text for p in passages]
-    texts += [docs[p.doc].text[s:e] for p in passages for s, e in p.sentences]
+    from .text import normalise
+
+    texts = [p.text for p in passages]  # normalised already
+    texts += [normalise(docs[p.doc].text[s:e]) for p in passages for s, e in p.sentences]
     cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
     table = embed_texts(emb, texts, progress, cache)
     pv, sv = table[: len(passages)], table[len(passages) :]
@@ -188,12 +190,9 @@ def embed_texts(
     progress: bool | None = None,
     cache: VectorCache | None = None,
 ) -> np.ndarray:
-    """Return passage vectors for `texts`, embedding each distinct text once, in batches, and
-    only when `cache` does not hold it already (new vectors are added to `cache`)."""
-    from .text import normalise
-
-    keys = [normalise(t) for t in texts]
-    unique = list(dict.fromkeys(keys))
+    """Return passage vectors for `texts` (normalised), embedding each distinct text once, in
+    batches, and only when `cache` does not hold it already (new vectors are added to `cache`)."""
+    unique = list(dict.fromkeys(texts))
     if cache is not None:
         hashed = [text_key(u) for u in unique]
         table, missing = cache.lookup(hashed)
@@ -216,7 +215,7 @@ def embed_texts(
     if cache is not None and missing:
         cache.add(hashed, table, used=hashed)
     row = {k: i for i, k in enumerate(unique)}
-    return table[[row[k] for k in keys]]
+    return table[[row[k] for k in texts]]
 
 
 def faiss_index(vectors: np.ndarray):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 _WORD = re.compile(r"[0-9]+|[^\W\d_]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -48,6 +49,21 @@ def fold(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """Return the lexical tokens of `text` (folded words and numbers) for BM25 and overlap."""
     return _WORD.findall(fold(text))
+
+
+def token_counts(text: str, chunk: int = 1 << 20) -> Counter[str]:
+    """Return how often each token of `tokens(text)` occurs, folding `text` in pieces of about
+    `chunk` characters cut at whitespace (no token spans one): a 50 MB file has millions of
+    words, and `fold` of it at once would hold them all as a list."""
+    counts: Counter[str] = Counter()
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + chunk)
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        counts.update(m.group() for m in _WORD.finditer(fold(text[start:end])))
+        start = end
+    return counts
 
 
 def content_tokens(text: str) -> list[str]:

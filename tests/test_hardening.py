@@ -231,7 +231,9 @@ def test_a_large_file_is_indexed_in_bounded_memory(tmp_path):
     assert result.returncode == 0, result.stderr
     passages, peak = map(int, result.stdout.split())
     assert passages > 100_000
-    assert peak < 30 * big.stat().st_size, f"peak RSS {peak / 2**20:.0f} MiB"
+    # 16.7x measured (836 MiB, the interpreter and its imports included); 30x before the word
+    # counts and BM25 statistics were read a piece at a time
+    assert peak < 20 * big.stat().st_size, f"peak RSS {peak / 2**20:.0f} MiB"
     assert "embedding (cheap)" in result.stderr, "a progress bar is shown"
 
 
