@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 3  # 3: sentences cut at MAX_SENTENCE_CHARS
+SEGMENTATION_VERSION = 4  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -57,6 +57,11 @@ CHROME = frozenset(
         "office of the press secretary",
         "for immediate release",
     }
+)
+# The footer of a web page after the transcript (the Kremlin site's): dropped from the end.
+TAIL_CHROME = re.compile(
+    r"see also|publication status|text version|print version|send by e-?mail|share"
+    r"|(published in sections|publication date|direct link|geography|topics|persons):.*"
 )
 QUESTION_LABELS = frozenset(
     {"question", "questions", "remark", "q", "journalist", "reporter", "audience member", "вопрос"}
@@ -279,6 +284,11 @@ def content_start(text: str) -> int:
             break
         offset += len(line)
     return offset
+
+
+def _is_tail_chrome(text: str, unit: _Unit) -> bool:
+    """Return True when `unit` is a line of a web page's footer ("Direct link: ...")."""
+    return bool(TAIL_CHROME.fullmatch(normalise(text[unit.start : unit.end]).casefold()))
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -592,6 +602,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     text = document.text
     start = content_start(text)
     units = _units(text, start)
+    while units and units[-1].label is None and _is_tail_chrome(text, units[-1]):
+        units.pop()
     labelled = any(u.label for u in units)
     first_label = next((i for i, u in enumerate(units) if u.label), len(units))
     for i, unit in enumerate(units):

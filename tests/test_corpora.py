@@ -200,6 +200,11 @@ def test_kremlin_page_keeps_the_transcript_only():
     assert remark.role == "question" and remark.speaker == "Journalist"
     first = passages[0]
     assert first.speaker == "Vladimir Putin" and first.text == "Good afternoon."
+    # the page's footer is nobody's words
+    last = passages[-1]
+    assert last.text.startswith("I hope nothing like this will happen again.")
+    for footer in ("See also", "Publication date", "Direct link", "Text version"):
+        assert not any(footer in p.text for p in passages), footer
 
 
 def test_hansard_column_break_continues_the_answer_and_headings_are_titles():
