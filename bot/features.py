@@ -45,6 +45,7 @@ SENTENCE_FEATURES = (
     "first_in_passage",
     "position",  # sentence index / sentences in passage
     "log_words",
+    "content_words",  # log(1 + distinct content words): "Sure." and "Go ahead." say nothing
     "unknown_names",  # the question names someone the corpus never mentions
     "unseen_words",  # share of the question's content words the corpus never uses (English)
     "follow_up",
@@ -267,6 +268,7 @@ def sentence_features(
                     float(j == 0),
                     j / max(1, n - 1),
                     math.log1p(len(text.split())),
+                    math.log1p(len(word_set)),
                     float(unknown_names),
                     unseen,
                     float(follow_up),

@@ -152,15 +152,13 @@ def summary(
 def _merge(
     keep: list[tuple[int, int, float]], index: CorpusIndex, max_quotes: int, short_words: int
 ) -> list[Quote]:
-    """Return quotes from kept sentences: adjacent sentences of one passage form one run, and a
-    sentence of fewer than `short_words` words takes the one before it along."""
+    """Return quotes from the best `max_quotes` kept sentences (as `bench.tune` measures them):
+    adjacent sentences of one passage form one run, and a sentence of fewer than `short_words`
+    words takes the one before it along."""
     chosen: dict[int, set[int]] = {}
-    order: list[tuple[int, int, float]] = []
-    for row, j, score in keep:
-        if row not in chosen and len(chosen) >= max_quotes:
-            continue
+    order = keep[:max_quotes]
+    for row, j, _ in order:
         chosen.setdefault(row, set()).add(j)
-        order.append((row, j, score))
     quotes: list[Quote] = []
     seen: set[tuple[int, int]] = set()
     for row, j, score in order:

@@ -143,3 +143,11 @@ def test_quotes_come_from_at_most_max_quotes_passages(fake_index):
     rows = [fake_index.by_id[f"statement#p{n:02d}"] for n in (4, 7, 9, 11)]
     keep = [(row, 0, 1.0 - i / 10) for i, row in enumerate(rows)]
     assert [q.row for q in _merge(keep, fake_index, 2, short_words=5)] == rows[:2]
+
+
+def test_at_most_max_quotes_sentences_are_quoted_in_all(fake_index):
+    p05 = fake_index.by_id["statement#p05"]
+    n = len(fake_index.passages[p05].sentences)
+    assert n >= 3
+    keep = [(p05, j, 0.9) for j in range(n)]
+    assert ids(fake_index, _merge(keep, fake_index, 2, short_words=1)) == [("statement#p05", 0, 1)]

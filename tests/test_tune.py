@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 from quotebot.bot.features import SENTENCE_FEATURES
 
-from bench.tune import Sample, best_threshold, ece, fit, load_samples, save_samples
+from bench.tune import (
+    Sample,
+    best_threshold,
+    choose_ratio,
+    ece,
+    fit,
+    fit_linear,
+    load_samples,
+    save_samples,
+    shown,
+)
 
 COS = SENTENCE_FEATURES.index("cos")
 
@@ -27,8 +37,10 @@ def sample(i: int, answerable: bool, doc: str) -> Sample:
 
 def test_fitting_learns_what_separates_answers_and_when_to_abstain():
     samples = [sample(i, i % 3 != 0, f"d{i % 4}") for i in range(120)]
-    scorer = fit(samples)
+    fitted = fit(samples)
+    scorer = fitted.scorer
     assert scorer.sentence.coef[COS] > 0
+    assert fitted.ratio == 1.0  # the answering sentence stands out: one quote is enough
     right = [int(np.argmax(scorer.sentence.logit(s.matrix))) == 2 for s in samples if s.answerable]
     assert np.mean(right) > 0.9
     assert 0.0 < scorer.threshold < 1.0
@@ -61,3 +73,33 @@ def test_samples_round_trip_through_json(tmp_path):
         np.allclose(again[1].matrix, samples[1].matrix)
         and (again[1].labels == samples[1].labels).all()
     )
+
+
+def test_a_further_quote_is_added_only_while_it_buys_enough_coverage():
+    # two sentences look alike (nearly the same cosine); the gold one is the first in half of
+    # the questions and the second in the others: quoting both covers every question
+    samples = []
+    for i in range(40):
+        s = sample(i, True, "d")
+        s.matrix[:] = 0.0
+        s.matrix[1, COS], s.matrix[2, COS] = 3.0, 2.95
+        s.labels[:] = 0
+        s.labels[1 + i % 2] = 1
+        samples.append(s)
+    model = fit_linear(
+        np.concatenate([s.matrix for s in samples]),
+        np.concatenate([s.labels for s in samples]),
+        SENTENCE_FEATURES,
+        0.5,
+    )
+    one, _, _ = shown(samples, model, 1.0)
+    assert one.mean() < 0.8
+    ratio = choose_ratio(samples, model)
+    covered, precision, quoted = shown(samples, model, ratio)
+    assert ratio < 1.0 and covered.mean() == 1.0 and quoted.mean() <= 3
+    # with the two far apart, the second is never worth quoting
+    for s in samples:
+        s.matrix[2, COS] = -3.0
+        s.labels[:] = 0
+        s.labels[1] = 1
+    assert choose_ratio(samples, model) == 1.0

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 START_TIMEOUT_S = 120
-ANSWER_TIMEOUT_MS = 20_000
+ANSWER_TIMEOUT_MS = 60_000  # a loaded CI machine: the first answer also warms the models
 # a second statement in the served corpus: HTML in a source must reach the page as text
 HOSTILE_STATEMENT = (
     "Aide to the President Yury Ushakov: The lunch menu was borscht "
