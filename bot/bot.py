@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from functools import cached_property
 
 from quotebot.index.embedder import get_embedder
@@ -72,6 +71,7 @@ class Bot:
                 multilingual="e5" if "e5" in names else None,
                 top_k=self.settings.top_k,
                 candidates=self.settings.candidates,
+                threads=self.settings.query_threads,
             )
             self._chain = answering_chain(
                 self._index,
@@ -122,15 +122,15 @@ class Bot:
     def stream(
         self, question: str, history: Sequence[Turn | dict] = (), doc: str | None = None
     ) -> Iterator[StreamEvent]:
-        """Yield the answer as it grows: a `quote` event per verified quote (with the lead-in);
-        with an LLM, a `token` event per generated token (an unchecked draft); and last one
+        """Yield the answer as it grows. Quotes only: one `final` event (the quotes are found
+        together, in milliseconds). With an LLM: a `quote` event with the verified quotes and
+        the lead-in, a `token` event per generated token (an unchecked draft), and last one
         `final` event with the answer to keep."""
         answer = self.extract(question, history, doc)
-        for n in range(1, len(answer.citations) + 1):
-            yield StreamEvent("quote", replace(answer, citations=answer.citations[:n]))
         if self.generator is None or not answer.citations:
             yield StreamEvent("final", answer)
             return
+        yield StreamEvent("quote", answer)
         question, answer, passages, source = self._generation_inputs(answer)
         generation = self.generator.stream(question, answer, passages)
         for _ in generation:

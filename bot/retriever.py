@@ -70,6 +70,7 @@ class Retriever:
         multilingual: str | None = None,
         top_k: int = 8,
         candidates: int = 24,
+        threads: int = 1,
     ) -> None:
         self.index = index
         self.embedders = embedders
@@ -78,6 +79,9 @@ class Retriever:
         self.multilingual = multilingual
         self.top_k = top_k
         self.candidates = candidates  # passages whose sentences are scored
+        # OpenMP threads of a FAISS search: one query's flat search over the 68,717 sentences
+        # of 1,000 statements took 4.8 ms on one thread, 6.7 ms on two (2 cores)
+        self.threads = threads
         self._scopes: dict[str, tuple[range, range]] = {}
 
     def embedder_for(self, query: Query) -> str:
@@ -94,7 +98,8 @@ class Retriever:
         n = len(self.index.passages)
         k = min(n, max(self.candidates * cfg.search_factor, cfg.search_min))
         scope = self._scope(query.doc)
-        scores, rows = _search(self.index.vectors[name].passages, vector, k, scope and scope[0])
+        passages = self.index.vectors[name].passages
+        scores, rows = _search(passages, vector, k, scope and scope[0], self.threads)
         dense = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
         for pid in query.carried_ids:
             if pid in self.index.by_id:
@@ -135,7 +140,7 @@ class Retriever:
         """Return passage rows ordered by their best-matching sentence (within `scope`)."""
         sentences = self.index.vectors[name].sentences
         depth = min(sentences.ntotal, k * self.scoring.sentence_search_factor)
-        _, rows = _search(sentences, vector, depth, scope)
+        _, rows = _search(sentences, vector, depth, scope, self.threads)
         order = [self.index.sentence_refs[r][0] for r in rows[0] if r >= 0]
         return list(dict.fromkeys(order))
 
@@ -168,12 +173,14 @@ class Retriever:
         return hits[np.argsort(-scores[hits], kind="stable")][:k].tolist()
 
 
-def _search(vectors, vector: np.ndarray, k: int, scope: range | None):
-    """Return FAISS's (scores, rows) for `vector` over `vectors`, within the rows `scope`."""
-    if scope is None:
-        return vectors.search(vector[None, :], k)
+def _search(vectors, vector: np.ndarray, k: int, scope: range | None, threads: int = 1):
+    """Return FAISS's (scores, rows) for `vector` over `vectors`, within the rows `scope`, on
+    `threads` OpenMP threads (a setting of the calling thread)."""
     import faiss
 
+    faiss.omp_set_num_threads(threads)
+    if scope is None:
+        return vectors.search(vector[None, :], k)
     selector = faiss.IDSelectorRange(scope.start, scope.stop)
     kind = faiss.SearchParametersHNSW if hasattr(vectors, "hnsw") else faiss.SearchParameters
     params = kind(sel=selector)
