@@ -85,8 +85,9 @@ class GeneratedAnswer(Answer):
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One step of a streamed answer: `quote` (one more verified quote is in), `token` (the
-    generated draft grew; not yet checked) or `final` (the answer to keep; always last)."""
+    """One step of a streamed answer: `quote` (the verified quotes, before an LLM writes),
+    `token` (the generated draft grew; not yet checked) or `final` (the answer to keep; always
+    last)."""
 
     kind: Literal["quote", "token", "final"]
     answer: Answer

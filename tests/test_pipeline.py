@@ -150,9 +150,9 @@ def test_condense_asks_the_rewriter_only_for_a_question_the_rules_leave_alone(fa
     assert [n for n, _ in no_llm.laps.stages] == ["condense"]
 
 
-def test_the_stream_gives_each_quote_then_the_final_answer(bot):
+def test_a_quotes_only_stream_is_the_final_answer_at_once(bot):
     events = list(bot.stream(QUESTION))
-    assert [e.kind for e in events] == ["quote", "final"]
+    assert [e.kind for e in events] == ["final"]
     assert events[-1].answer.citations == bot.answer(QUESTION).citations
     never = replace(ANSWERING, model=replace(ANSWERING.model, threshold=1.01))
     abstaining = Bot(bot.settings, index=bot.index, scoring=never)

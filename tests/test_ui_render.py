@@ -84,9 +84,11 @@ class FakeBot:
         citations = [cite(self.index, phrase) for phrase in phrases]
         if not citations:
             yield StreamEvent("final", Answer(text, "The statement does not say.", abstained=True))
-        for n in range(1, len(citations) + 1):
-            answer = Answer(text, "Yury Ushakov said:", citations[:n], query=text)
-            yield StreamEvent("final" if n == len(citations) else "quote", answer)
+            return
+        answer = Answer(text, "Yury Ushakov said:", citations, query=text)
+        if self.settings.llm != "none":  # as the Bot: the quotes first, while an LLM writes
+            yield StreamEvent("quote", answer)
+        yield StreamEvent("final", answer)
 
     def answer(self, question: str, history=(), doc=None) -> Answer:
         return list(self.stream(question, history))[-1].answer
@@ -259,30 +261,39 @@ def _skipped(value) -> bool:
     return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
 
 
-def test_an_answer_streams_quote_by_quote_and_highlights_the_source(ui):
+def test_a_quotes_only_answer_is_one_snapshot_that_highlights_the_source(ui):
     steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
-    assert len(steps) == 3  # one snapshot per quote, then the end (buttons, saved conversation)
-    assert all(_skipped(box) for box, *_ in steps)  # a question typed meanwhile stays
-    chat, viewer, state, kept = _final(steps)
+    assert len(steps) == 1  # one event: the quotes are found together, in milliseconds
+    (box, chat, viewer, state, kept, ask, stop) = steps[0]
+    assert _skipped(box)  # a question typed meanwhile stays
     assert [m["role"] for m in chat] == ["user", "assistant"]
-    assert "five hours" in chat[1]["content"] and "very useful" not in steps[0][1][1]["content"]
+    assert "five hours" in chat[1]["content"] and "very useful" in chat[1]["content"]
     assert "qb-cited" in viewer and state[-1].answer.citations
     assert kept[0]["question"] == "How long did the meeting last?"
-    ask, stop = steps[-1][5:]
     assert ask["visible"] is True and stop["visible"] is False
 
 
-def test_the_viewer_is_sent_only_when_the_citations_change(ui, fake_bot):
-    steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
+def _with_llm(ui) -> None:
+    ui.modes = ["none", "local"]  # as if started with --llm local
+
+
+def test_with_an_llm_the_quotes_come_first_and_the_viewer_is_sent_once(ui):
+    _with_llm(ui)
+    steps = list(ui.respond_llm("How long did the meeting last?", [], 3, "local"))
+    assert len(steps) == 2  # the quotes, then the answer to keep (with the saved conversation)
+    assert "five hours" in steps[0][1][1]["content"] and _skipped(steps[0][4])
     sent = [v for _, _, v, *_ in steps if not _skipped(v)]
-    assert len(sent) == 2 and sent[0] != sent[1]  # one quote, then two; the end sends none
+    assert len(sent) == 1 and "qb-cited" in sent[0]  # the citations did not change
+    assert steps[-1][4][0]["question"] == "How long did the meeting last?"
 
 
 def test_ask_becomes_stop_while_the_answer_streams(ui):
-    steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
+    _with_llm(ui)
+    steps = list(ui.respond_llm("How long did the meeting last?", [], 3, "local"))
     ask, stop = steps[0][5:]
     assert ask["visible"] is False and stop["visible"] is True
-    assert all(_skipped(a) and _skipped(s) for *_, a, s in steps[1:-1])
+    ask, stop = steps[-1][5:]
+    assert ask["visible"] is True and stop["visible"] is False
     ask, stop = ui.stopped()
     assert ask["visible"] is True and stop["visible"] is False
 
@@ -582,3 +593,19 @@ def test_importing_bot_index_and_render_does_not_import_gradio():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_session_keeps_its_conversation_but_no_copy_of_the_page(ui):
+    import gradio as gr
+    from quotebot.ui.sessions import LeanSessionState
+
+    demo = ui.build()
+    session = LeanSessionState(demo)
+    state = next(k for k, b in demo.blocks.items() if isinstance(b, gr.State))
+    html = next(k for k, b in demo.blocks.items() if isinstance(b, gr.HTML))
+    session[state] = ["the conversation"]
+    session[html] = demo.blocks[html]
+    session._update_value_in_config(html, "<p>" + "x" * 100_000 + "</p>")
+    session._update_config(html)
+    assert session[state] == ["the conversation"]  # what events read back is kept
+    assert session.config_values == {}  # Gradio's copy, read only for deep links, is not

@@ -241,9 +241,10 @@ class QuotebotUI:
         llm: bool = False,
     ) -> Iterator[tuple]:
         """Yield (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
-        as the answer grows; outputs that did not change are skipped. `scope` is the document
-        asked about (or ALL). The box gets the question back when it is refused; the browser
-        saves the conversation when the answer is done."""
+        as the answer grows, one snapshot per event of `Bot.stream` (a quotes-only answer is
+        one); outputs that did not change are skipped. `scope` is the document asked about (or
+        ALL). The box gets the question back when it is refused; the last snapshot gives the
+        browser the conversation to save and the Ask button back."""
         history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
         try:
             sources, bot = self.sources, self.bot_for(quotes, mode)
@@ -251,7 +252,6 @@ class QuotebotUI:
                 endpoint = "respond_llm" if llm else "respond"
                 raise QuestionError(f"answer mode {mode!r} is not answered by {endpoint}")
             shown: tuple[Citation, ...] | None = None
-            done = exchanges
             buttons = ASKING  # Ask becomes Stop with the first snapshot
             for event in bot.stream(question, history, doc=document(scope)):
                 answer = event.answer
@@ -259,13 +259,14 @@ class QuotebotUI:
                 cited = tuple(answer.citations)
                 viewer = SKIP if cited == shown else sources.html(cited)
                 shown = cited
+                if event.kind == "final":
+                    yield SKIP, messages(done), viewer, done, saved(done), *IDLE
+                    return
                 yield SKIP, messages(done), viewer, done, SKIP, *buttons
                 buttons = (SKIP, SKIP)
         except QuestionError as exc:
             done = [*exchanges, Exchange.refused(question, str(exc))]
             yield question, messages(done), SKIP, done, SKIP, *IDLE
-            return
-        yield SKIP, SKIP, SKIP, SKIP, saved(done), *IDLE
 
     def respond_llm(
         self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL

@@ -1,8 +1,9 @@
 """Gradio's per-session memory, made small. For every session Gradio keeps a copy of the
 configuration of every component of the page (about 80 KB on this page, whether or not the
-session changes anything); here a session keeps the configuration only of the components its
-events changed (the conversation, the source viewer, the buttons). Nothing of the page reads
-the rest: it serves Gradio's deep links, which the page does not offer.
+session changes anything), and every event writes its inputs' and outputs' values into it (the
+conversation, the source viewer's HTML). Only Gradio's deep links read that copy, and the page
+offers none; so here a session keeps none of it: only what events read back, its `gr.State`
+values (the conversation) and the components an event changed (the buttons).
 """
 
 from __future__ import annotations
@@ -12,11 +13,22 @@ from starlette.routing import Mount
 
 
 class LeanSessionState(SessionState):
-    """A session's state without the copy of the configuration of components it left alone."""
+    """A session's state without Gradio's copy of its components' configuration and values
+    (`config_values`, read only to make deep links)."""
 
     def __init__(self, blocks):
         super().__init__(blocks)
-        self.config_values = {}  # filled per component when an event changes it
+        self.config_values = {}
+
+    def __setitem__(self, key: int, value) -> None:
+        super().__setitem__(key, value)
+        self.config_values.pop(key, None)
+
+    def _update_config(self, key: int) -> None:
+        """Keep no copy of the component's configuration."""
+
+    def _update_value_in_config(self, key: int, value) -> None:
+        """Keep no copy of the value an event read or wrote."""
 
 
 class LeanStateHolder(StateHolder):
