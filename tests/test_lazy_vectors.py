@@ -83,6 +83,17 @@ def test_added_vectors_are_listed_by_the_manifest_and_checked_on_load(two_fakes)
     assert list(rebuilt.vectors) == ["fake"] and _manifest_names(rebuilt) == ["fake"]
 
 
+def test_vectors_another_process_added_meanwhile_are_taken_not_embedded_again(two_fakes):
+    first = ensure_index(two_fakes)
+    second = ensure_index(two_fakes)  # another process, holding the same partial index
+    complete_index(first, two_fakes, log=lambda _: None)
+    calls = get_embedder("fake2").calls
+    complete_index(second, two_fakes, log=lambda _: None)
+    assert get_embedder("fake2").calls == calls  # read from the directory, not embedded again
+    assert second.vectors["fake2"].sentences.ntotal == len(second.sentence_refs)
+    assert _manifest_names(second) == ["fake", "fake2"]
+
+
 def test_quotebot_index_builds_every_embedder(two_fakes, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("QUOTEBOT_CACHE_DIR", str(two_fakes.cache_dir))
     monkeypatch.setenv("QUOTEBOT_EMBEDDERS", "fake,fake2")
