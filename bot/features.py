@@ -96,7 +96,8 @@ ANSWER_TYPES = (
 ASKS_WHAT_WAS_ASKED = re.compile(
     r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question)\b"
     r"|\bwhat\b.*\b(was|were)\s+(\w+\s+){0,2}asked\b"
-    r"|\bwhat did\b.*\b(ask|want to know)\b|\bwhat did the (media|press)\b"
+    r"|\bwhat did\b.*\b(ask|want to know)\b"
+    r"|\bwhat did the (media|press)\b(?!\s+(secretary|office|officer|aide|spokes))"
     r"|\b(asking|questioners?|question was|first question|question about|'s question)\b"
     r"|\b(the|a|one|which|what) (reporter|journalist|correspondent)s?\b"
     r"|журналист|спросил|спрашива",

@@ -166,8 +166,7 @@ def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnsw
     """Return the answer: the lead-in, the citations, the confidence and the ranking."""
     t = time.perf_counter()
     query, selection, citations = verified.query, verified.selection, list(verified.citations)
-    answerer = next((p.speaker for p in index.passages if p.role == "answer" and p.speaker), None)
-    text = lead_in(citations, query.language, query.is_request, answerer)
+    text = lead_in(citations, query.language, query.is_request, answerer(citations, index))
     confidence = selection.confidence
     if selection.quotes and not citations:  # every quote failed verification: nothing shown
         confidence = 1.0 - confidence
@@ -185,6 +184,19 @@ def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnsw
         rejected_quotes=verified.rejected,
         query=query.text,
     )
+
+
+def answerer(citations: Sequence[Citation], index: CorpusIndex) -> str | None:
+    """Return who answers the journalist's question the first citation quotes: the speaker of
+    the answer that follows it, else the first answering speaker of the same document (None
+    when there is neither)."""
+    if not citations:
+        return None
+    row = index.by_id[citations[0].passage_id]
+    rows = [*index.lexicon.answers_of.get(row, ())]
+    rows += [r for r, p in enumerate(index.passages) if p.doc == citations[0].doc]
+    replies = (index.passages[r] for r in rows)
+    return next((p.speaker for p in replies if p.role == "answer" and p.speaker), None)
 
 
 def answering_chain(

@@ -77,3 +77,20 @@ def test_answer_types_and_date_questions():
     assert answer_type("Who said that?", about_asking=True) is None
     assert asks_for_date("When was it said?") and asks_for_date("On what date was it?")
     assert not asks_for_date("How long was it?")
+
+
+def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_words():
+    from quotebot.bot.features import ASKS_WHAT_WAS_ASKED as asks
+
+    for about_asking in (
+        "What did the press ask about NATO?",
+        "What did the journalist ask about the 28 points?",
+        "Who asked about the Europeans' plan?",
+    ):
+        assert asks.search(about_asking), about_asking
+    for about_the_official in (
+        "What did the press secretary say about Trump's commitment to NATO?",
+        "What did the press office announce?",
+        "What did Modi say when asked about the Adani case?",
+    ):
+        assert not asks.search(about_the_official), about_the_official

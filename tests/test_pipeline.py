@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from quotebot.bot.bot import Bot
@@ -15,17 +16,20 @@ from quotebot.bot.pipeline import (
     Asked,
     Laps,
     Selected,
+    answerer,
     answering_chain,
     check,
     condense,
 )
 from quotebot.bot.question import prepare
-from quotebot.bot.records import ExtractedAnswer
+from quotebot.bot.records import Citation, ExtractedAnswer
 from quotebot.bot.scoring import load_scoring
 from quotebot.bot.selector import Quote, Selection
 from quotebot.bot.verify import stored_quote
 from quotebot.index.store import CorpusIndex
 from quotebot.index.text import normalise
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # the shipped models, made to answer whatever the fake embedder's evidence: these tests are
 # about the stages, not about the models' decisions on fake vectors
@@ -158,3 +162,26 @@ def test_a_quotes_only_stream_is_the_final_answer_at_once(bot):
     abstaining = Bot(bot.settings, index=bot.index, scoring=never)
     abstained = list(abstaining.stream("What is the boiling point of mercury?"))
     assert [(e.kind, e.answer.abstained) for e in abstained] == [("final", True)]
+
+
+def test_a_journalists_question_is_labelled_against_whoever_answers_it_in_its_document(
+    fake_embedder, tmp_path
+):
+    from quotebot.index.corpus import load_corpus
+    from quotebot.index.store import build
+
+    from quotebot.settings import DEFAULT_CORPUS, Settings
+
+    briefing = ROOT / "evals" / "corpora" / "01_wh-briefing-leavitt-2025-01-29.md"
+    settings = Settings.load(environ={}, cache_dir=tmp_path, embedders=("fake",))
+    index = build(load_corpus([DEFAULT_CORPUS, briefing]), [fake_embedder], settings)
+    # not the corpus's first answering speaker (the seed's Yury Ushakov): the briefing's
+    assert answerer([_first_question(index, briefing.stem)], index) == "Karoline Leavitt"
+    assert answerer([_first_question(index, "statement")], index) == "Yury Ushakov"
+    assert answerer([], index) is None
+
+
+def _first_question(index: CorpusIndex, doc: str) -> Citation:
+    """Return the citation of the first journalist's question of `doc`."""
+    p = next(p for p in index.passages if p.doc == doc and p.role == "question")
+    return Citation(p.id, p.doc, p.speaker, p.role, p.start, p.end, p.text)
