@@ -17,6 +17,7 @@ _TEXT = {
             "A journalist asked this (it is the journalist's question, not {answerer}'s words):"
         ),
         "title": "The statement's heading says:",
+        "mixed": "From the statement, each quote with its speaker:",
         "and": " and ",
         "someone": "the speaker",
     },
@@ -31,6 +32,7 @@ _TEXT = {
         "said_many": "{speakers} ont dit (citations dans la langue du texte) :",
         "asked": "C'est la question d'un journaliste, pas les mots de {answerer} :",
         "title": "Le titre de la déclaration dit :",
+        "mixed": "Extraits de la déclaration, chaque citation avec son auteur :",
         "and": " et ",
         "someone": "l'orateur",
     },
@@ -44,6 +46,7 @@ _TEXT = {
         "said_many": "{speakers} sagten (Zitate in der Sprache des Textes):",
         "asked": "Das ist die Frage eines Journalisten, nicht die Worte von {answerer}:",
         "title": "Die Überschrift der Erklärung lautet:",
+        "mixed": "Aus der Erklärung, jedes Zitat mit seinem Sprecher:",
         "and": " und ",
         "someone": "dem Sprecher",
     },
@@ -57,6 +60,7 @@ _TEXT = {
         "said_many": "{speakers} dijeron (citas en el idioma del texto):",
         "asked": "Es la pregunta de un periodista, no las palabras de {answerer}:",
         "title": "El título de la declaración dice:",
+        "mixed": "De la declaración, cada cita con su autor:",
         "and": " y ",
         "someone": "el orador",
     },
@@ -70,6 +74,7 @@ _TEXT = {
         "said_many": "{speakers} сказали (цитаты на языке заявления):",
         "asked": "Это вопрос журналиста, а не слова {answerer}:",
         "title": "В заголовке заявления сказано:",
+        "mixed": "Из заявления, каждая цитата с указанием автора:",
         "and": " и ",
         "someone": "выступающего",
     },
@@ -83,6 +88,8 @@ def lead_in(
     t = _TEXT.get(language, _TEXT["en"])
     if not citations:
         return t["request"] if is_request else t["abstain"]
+    if len({_kind(c) for c in citations}) > 1:  # no one lead-in covers them: each is labelled
+        return t["mixed"]
     first = citations[0]
     if first.role == "question":
         return t["asked"].format(answerer=answerer or t["someone"])
@@ -92,6 +99,11 @@ def lead_in(
     if len(speakers) > 1:
         return t["said_many"].format(speakers=t["and"].join(speakers))
     return t["said"].format(speaker=speakers[0])
+
+
+def _kind(citation: Citation) -> str:
+    """Return what a quote is: a journalist's question, the heading, or someone's words."""
+    return citation.role if citation.role in ("question", "title") else "words"
 
 
 def abstention(language: str, is_request: bool = False) -> str:

@@ -14,10 +14,15 @@ SCHEMA_PATH = Path(__file__).with_name("answer.schema.json")
 
 def readable(answer: Answer) -> str:
     """Return the answer as one text a person reads: `Yury Ushakov said: “…” [1]`, or the
-    generated text (which carries its own marks)."""
+    generated text (which carries its own marks). When the quotes have different speakers,
+    each names its own: `“…” [1] (Journalist (question)) “…” [2] (Karoline Leavitt)`."""
     if not answer.citations or isinstance(answer, GeneratedAnswer):
         return answer.text
-    quotes = " ".join(f"\u201c{c.quote}\u201d [{n}]" for n, c in enumerate(answer.citations, 1))
+    named = len({c.speaker_label for c in answer.citations}) > 1
+    quotes = " ".join(
+        f"\u201c{c.quote}\u201d [{n}]" + (f" ({c.speaker_label})" if named else "")
+        for n, c in enumerate(answer.citations, 1)
+    )
     return f"{answer.text} {quotes}".strip()
 
 

@@ -337,7 +337,15 @@ def test_the_answer_field_is_the_readable_answer():
     assert readable(generated) == "It lasted five hours [1]."
     abstained = Answer("q", "The statement does not say.", abstained=True)
     assert readable(abstained) == "The statement does not say."
-    for answer in (quoted, generated, abstained):
+    asked = Citation("doc#p3", "doc", None, "question", 40, 44, "Why?")
+    mixed = Answer(
+        "q", "From the statement, each quote with its speaker:", [asked, citation(2, "So.")]
+    )
+    assert readable(mixed) == (
+        "From the statement, each quote with its speaker: \u201cWhy?\u201d [1] "
+        "(Journalist (question)) \u201cSo.\u201d [2] (Yury Ushakov)"
+    )
+    for answer in (quoted, generated, abstained, mixed):
         data = answer_json(answer)
         assert data["version"] == 1 and data["answer"] == readable(answer)
         jsonschema.validate(data, SCHEMA)

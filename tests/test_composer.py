@@ -26,7 +26,7 @@ def test_several_speakers_are_named_once_each_in_order():
 
 
 def test_a_journalists_question_is_labelled_as_the_journalists_not_the_answerers():
-    text = lead_in([JOURNALIST, USHAKOV], "en", answerer="Yury Ushakov")
+    text = lead_in([JOURNALIST, JOURNALIST], "en", answerer="Yury Ushakov")
     assert text == (
         "A journalist asked this (it is the journalist's question, not Yury Ushakov's words):"
     )
@@ -34,8 +34,14 @@ def test_a_journalists_question_is_labelled_as_the_journalists_not_the_answerers
     assert JOURNALIST.speaker_label == "Journalist (question)"
 
 
-def test_a_journalists_question_after_an_answer_is_not_counted_as_a_speaker():
-    assert lead_in([USHAKOV, JOURNALIST], "en") == "Yury Ushakov said:"
+def test_a_journalists_question_beside_someones_words_gets_no_one_speakers_lead_in():
+    # neither "A journalist asked this" over Ushakov's words nor "Yury Ushakov said" over the
+    # journalist's: each quote carries its own speaker
+    for mixed in ([JOURNALIST, USHAKOV], [USHAKOV, JOURNALIST], [TITLE, USHAKOV]):
+        assert lead_in(mixed, "en", answerer="Yury Ushakov") == (
+            "From the statement, each quote with its speaker:"
+        )
+    assert lead_in([JOURNALIST, PESKOV], "de").startswith("Aus der Erklärung")
 
 
 def test_the_heading_and_an_unnamed_speaker():
