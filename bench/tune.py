@@ -13,7 +13,7 @@ one that maximises dev accuracy of the answer-or-abstain decision. Test document
 scored. The extra-quote ratio (also quote sentences nearly as likely as the best) is lowered
 from one quote while each further sentence quoted adds enough dev coverage (`choose_ratio`), and
 the answerability model learns whether a quote shown, with those extras, is right. `--write`
-stores the models in the shipped configuration (`bot/scoring.v2.json`); `--out FILE` writes a
+stores the models in the shipped configuration (`bot/scoring.v3.json`); `--out FILE` writes a
 copy elsewhere (point QUOTEBOT_SCORING at it).
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from quotebot.bot.features import SENTENCE_FEATURES
+from quotebot.bot.features import BOTH_FEATURES, SENTENCE_FEATURES
 from quotebot.bot.scorer import ANSWER_FEATURES, LinearModel, Scorer, answer_features
 from quotebot.bot.scoring import SHIPPED, ScoringConfig, save_scoring
 from quotebot.bot.selector import quotable_rows
@@ -47,9 +47,10 @@ class Sample:
     split: str
     category: str
     answerable: bool
-    matrix: np.ndarray
+    matrix: np.ndarray  # BOTH_FEATURES columns; the SECOND_FEATURES ones NaN without `both`
     labels: np.ndarray  # 1 where the sentence overlaps a gold quote
     group: np.ndarray  # passage row of each candidate
+    both: bool = False  # the answer reads both embedders' features (an English question)
 
 
 def doc_path(doc: str) -> Path:
@@ -63,20 +64,26 @@ def doc_path(doc: str) -> Path:
 
 
 def candidates_for(bot, question: str, history: list[dict]):
-    """Return (query, candidates) for a question, through the Bot's own stages."""
+    """Return (query, candidates, both) for a question, through the Bot's own stages: the
+    candidates' rows have BOTH_FEATURES columns (the second view NaN when there is none), and
+    `both` says whether the answer reads them all."""
     from quotebot.bot.conversation import as_turns
-    from quotebot.bot.features import candidates
     from quotebot.bot.question import prepare
+    from quotebot.bot.selector import scored_candidates
 
     index = bot.index
     query = prepare(question, as_turns(history), 2000, index.lexicon)
     evidence = bot.ranker.evidence(query)
-    return query, candidates(query, evidence, index, bot.scoring.cosines(evidence.embedder))
+    cands, _ = scored_candidates(query, evidence, index, bot.scoring)
+    matrix = np.full((len(cands), len(BOTH_FEATURES)), np.nan, dtype=np.float32)
+    matrix[:, : cands.matrix.shape[1]] = cands.matrix
+    return query, replace(cands, matrix=matrix), evidence.second is not None
 
 
 def collect(path: Path, cache: Path, embedders: tuple[str, ...] | None = None) -> list[Sample]:
     """Return a Sample for every question of the question set at `path`."""
     from quotebot.bot.bot import Bot
+    from quotebot.index.store import ensure_index
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     by_doc: dict[str, list[dict]] = {}
@@ -87,10 +94,11 @@ def collect(path: Path, cache: Path, embedders: tuple[str, ...] | None = None) -
         settings = Settings.load(
             environ={}, corpus=(doc_path(doc),), cache_dir=cache, embedders=embedders
         )
-        bot = Bot(settings, scoring=base_config()).warm_up()
+        index = ensure_index(settings, complete=True)  # both embedders: both views
+        bot = Bot(settings, index=index, scoring=base_config()).warm_up()
         sources = {d.doc: d.text for d in bot.index.documents.values()}
         for q in questions:
-            query, cands = candidates_for(bot, q["question"], q.get("history", []))
+            query, cands, both = candidates_for(bot, q["question"], q.get("history", []))
             gold = [s for quote in q.get("quotes", []) for s in locate(quote, sources)]
             labels = np.zeros(len(cands), dtype=np.int8)
             for i, (row, j) in enumerate(cands.refs):
@@ -110,6 +118,7 @@ def collect(path: Path, cache: Path, embedders: tuple[str, ...] | None = None) -
                     cands.matrix,
                     labels,
                     np.asarray([row for row, _ in cands.refs], dtype=np.int32),
+                    both,
                 )
             )
         print(f"{doc}: {len(questions)} questions", flush=True)
@@ -120,7 +129,7 @@ def save_samples(samples: list[Sample], path: Path) -> None:
     """Write `samples` to `path` as JSON (features as lists)."""
     rows = [
         {
-            **{k: getattr(s, k) for k in ("qid", "doc", "split", "category", "answerable")},
+            **{k: getattr(s, k) for k in ("qid", "doc", "split", "category", "answerable", "both")},
             "matrix": s.matrix.tolist(),
             "labels": s.labels.tolist(),
             "group": s.group.tolist(),
@@ -134,7 +143,7 @@ def load_samples(path: Path) -> list[Sample]:
     """Return the samples `save_samples` wrote to `path`."""
     out = []
     for r in json.loads(path.read_text(encoding="utf-8")):
-        matrix = np.asarray(r["matrix"], dtype=np.float32).reshape(-1, len(SENTENCE_FEATURES))
+        matrix = np.asarray(r["matrix"], dtype=np.float32).reshape(-1, len(BOTH_FEATURES))
         out.append(
             Sample(
                 r["qid"],
@@ -145,26 +154,32 @@ def load_samples(path: Path) -> list[Sample]:
                 matrix,
                 np.asarray(r["labels"], dtype=np.int8),
                 np.asarray(r["group"], dtype=np.int32),
+                bool(r.get("both", False)),
             )
         )
     return out
 
 
-def base_config(model: Scorer | None = None) -> ScoringConfig:
-    """Return the shipped configuration's numbers with `model` (default: an untrained one,
-    enough to retrieve and compute features while the shipped model may be out of date)."""
+def base_config(model: Scorer | None = None, model_both: Scorer | None = None) -> ScoringConfig:
+    """Return the shipped configuration's numbers with `model` and `model_both` (default:
+    untrained ones, enough to retrieve and compute features while the shipped models may be
+    out of date)."""
     data = json.loads((ROOT / "bot" / SHIPPED).read_text(encoding="utf-8"))
-    return ScoringConfig.from_json({**data, "model": (model or untrained()).to_json()})
+    models = {
+        "model": (model or untrained()).to_json(),
+        "model_both": (model_both or untrained(BOTH_FEATURES)).to_json(),
+    }
+    return ScoringConfig.from_json({**data, **models})
 
 
-def untrained() -> Scorer:
-    """Return a model of the current features whose weights are all zero."""
+def untrained(features: tuple[str, ...] = SENTENCE_FEATURES) -> Scorer:
+    """Return a model of `features` whose weights are all zero."""
 
     def zeros(names: tuple[str, ...]) -> LinearModel:
         n = len(names)
         return LinearModel(names, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
 
-    return Scorer(zeros(SENTENCE_FEATURES), zeros(ANSWER_FEATURES), 0.5, "untrained")
+    return Scorer(zeros(features), zeros(ANSWER_FEATURES), 0.5, "untrained")
 
 
 def fit_linear(
@@ -218,17 +233,25 @@ class Fitted:
     ratio: float
 
 
-def fit(samples: list[Sample], c: float = 0.5) -> Fitted:
-    """Return the scorer fitted on `samples` (the dev split) and the extra-quote ratio."""
-    sentence = fit_linear(*_stack([s for s in samples if s.answerable]), SENTENCE_FEATURES, c)
-    ratio = choose_ratio(samples, sentence)
+def fit(
+    samples: list[Sample],
+    c: float = 0.5,
+    features: tuple[str, ...] = SENTENCE_FEATURES,
+    ratio: float | None = None,
+) -> Fitted:
+    """Return the scorer over `features` fitted on `samples` (the dev split; over both
+    embedders' features, only those with `both`) and the extra-quote ratio (`ratio`, or
+    chosen on `samples`)."""
+    samples = view(samples, features)
+    sentence = fit_linear(*_stack([s for s in samples if s.answerable]), features, c)
+    ratio = choose_ratio(samples, sentence) if ratio is None else ratio
     folds = _folds(samples)
     # out-of-fold sentence models, one per held-out fold, for the answerability rows
     ax, ay, aa = [], [], []
     for fold in sorted(set(folds.values())):
         train = [s for s in samples if folds[s.qid] != fold and s.answerable]
         held = [s for s in samples if folds[s.qid] == fold]
-        m = fit_linear(*_stack(train), SENTENCE_FEATURES, c)
+        m = fit_linear(*_stack(train), features, c)
         x, y = answer_rows(held, m, ratio)
         ax.append(x)
         ay.append(y)
@@ -238,6 +261,14 @@ def fit(samples: list[Sample], c: float = 0.5) -> Fitted:
     answerable = fit_linear(ax, ay, ANSWER_FEATURES, c, balanced=False)
     threshold = best_threshold(answerable.probability(ax), ay, aa)
     return Fitted(Scorer(sentence, answerable, threshold, "2"), ratio)
+
+
+def view(samples: list[Sample], features: tuple[str, ...]) -> list[Sample]:
+    """Return `samples` with the columns of `features` only: all of them for the one-embedder
+    features; for both embedders' features, only the samples that have them."""
+    if features != SENTENCE_FEATURES:
+        samples = [s for s in samples if s.both]
+    return [replace(s, matrix=s.matrix[:, : len(features)]) for s in samples]
 
 
 RATIOS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
@@ -319,19 +350,46 @@ def _balanced(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray) -
     return (right_quotes + f1) / 2
 
 
-def report(samples: list[Sample], fitted: Fitted, name: str) -> dict:
-    """Return and print the figures of `fitted` on `samples`: the answer shown is right when
-    one of its quotes overlaps a gold quote."""
+def report(samples: list[Sample], fitted: Fitted, name: str, both: Fitted | None = None) -> dict:
+    """Return and print the figures of `fitted` on `samples` (with `both`: as shipped, the
+    samples that have both embedders' features answered by `both`): the answer shown is right
+    when one of its quotes overlaps a gold quote."""
     from sklearn.metrics import roc_auc_score
 
-    scorer = fitted.scorer
-    x, right = answer_rows(samples, scorer.sentence, fitted.ratio)
-    p = scorer.answerable.probability(x)
-    answered = p >= scorer.threshold
+    groups = (
+        [(samples, fitted)]
+        if both is None
+        else [
+            ([s for s in samples if not s.both], fitted),
+            (view(samples, BOTH_FEATURES), both),
+        ]
+    )
+    parts = []
+    for part, model in groups:
+        if not part:
+            continue
+        plain = view(part, SENTENCE_FEATURES) if model is fitted else part
+        x, right = answer_rows(plain, model.scorer.sentence, model.ratio)
+        p = model.scorer.answerable.probability(x)
+        covered, precision, quoted = shown(plain, model.scorer.sentence, model.ratio)
+        parts.append(
+            (
+                plain,
+                right,
+                p,
+                p >= model.scorer.threshold,
+                shown(plain, model.scorer.sentence, 1.0)[0],
+                covered,
+                precision,
+                quoted,
+            )
+        )
+    samples = [s for part in parts for s in part[0]]
+    right, p, answered, top1, covered, precision, quoted = (
+        np.concatenate([part[i] for part in parts]) for i in range(1, 8)
+    )
     answerable = np.asarray([s.answerable for s in samples])
     n_ans = answerable.sum()
-    top1 = shown(samples, scorer.sentence, 1.0)[0]
-    covered, precision, quoted = shown(samples, scorer.sentence, fitted.ratio)
     reachable = np.asarray([bool(s.labels.any()) for s in samples])
     figures = {
         "questions": len(samples),
@@ -389,22 +447,23 @@ def main() -> None:
             save_samples(samples, args.samples)
     dev = [s for s in samples if s.split == "dev"]
     test = [s for s in samples if s.split != "dev"]
-    fitted = fit(dev, args.c)
-    scorer = fitted.scorer
+    both = fit(dev, args.c, BOTH_FEATURES)
+    fitted = fit(dev, args.c, ratio=both.ratio)
     # the first file is the question set; the others (synthetic, near-miss questions) are
     # fitted on, not reported
     first = {json.loads(line)["id"] for line in args.questions[0].open(encoding="utf-8") if line}
     written = [s for s in dev if s.qid in first]
-    report(written, fitted, "dev documents (fitted here; the questions of the set)")
+    report(written, fitted, "dev documents, as shipped (fitted here; the set's questions)", both)
     if test:
-        report(test, fitted, "test (held-out documents)")
-    coefs = sorted(
-        zip(SENTENCE_FEATURES, scorer.sentence.coef, strict=True), key=lambda t: -abs(t[1])
-    )
-    print("\nsentence model weights:", ", ".join(f"{n} {w:+.2f}" for n, w in coefs))
-    print(f"answer threshold: {scorer.threshold:.3f}")
-    print(f"extra quotes from {fitted.ratio:.0%} of the best sentence's probability")
-    config = replace(base_config(scorer), extra_quote_ratio=fitted.ratio)
+        report(test, fitted, "test documents, as shipped (held out)", both)
+        report(test, fitted, "test documents, one embedder only (before the e5 vectors)")
+    for label, model in (("one embedder", fitted.scorer), ("both embedders", both.scorer)):
+        features = model.sentence.features
+        coefs = sorted(zip(features, model.sentence.coef, strict=True), key=lambda t: -abs(t[1]))
+        print(f"\n{label}: sentence model weights:", ", ".join(f"{n} {w:+.2f}" for n, w in coefs))
+        print(f"{label}: answer threshold {model.threshold:.3f}")
+    print(f"extra quotes from {both.ratio:.0%} of the best sentence's probability")
+    config = replace(base_config(fitted.scorer, both.scorer), extra_quote_ratio=both.ratio)
     for path in ([ROOT / "bot" / SHIPPED] if args.write else []) + ([args.out] if args.out else []):
         print(f"wrote {save_scoring(config, path)}")
 

@@ -8,10 +8,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from .features import candidates
 from .question import prepare
 from .retriever import Retriever
-from .selector import rank_passages, sentence_probabilities
+from .selector import rank_passages, scored_candidates, sentence_probabilities
 
 _NO_LIMIT = 10**6  # a caller of the retriever chose its query; only the Bot limits questions
 
@@ -29,9 +28,8 @@ class QuotebotRetriever(BaseRetriever):
         index = self.ranker.index
         prepared = prepare(query, (), _NO_LIMIT, index.lexicon)
         evidence = self.ranker.evidence(prepared)
-        scoring = self.ranker.scoring
-        cands = candidates(prepared, evidence, index, scoring.cosines(evidence.embedder))
-        probs, _ = sentence_probabilities(cands, scoring)
+        cands, model = scored_candidates(prepared, evidence, index, self.ranker.scoring)
+        probs, _ = sentence_probabilities(cands, model)
         docs = []
         for row, score in rank_passages(cands, probs)[: self.ranker.top_k]:
             p = index.passages[row]

@@ -27,6 +27,8 @@ class Evidence:
     ranked: list[tuple[int, float]]  # (passage row, fused score), best first, top-k
     dense: dict[int, float] = field(default_factory=dict)  # passage row -> cosine
     routed: dict[int, float] = field(default_factory=dict)  # answer row -> its question's cosine
+    # the second embedder and its vector of the question (None: one embedder's evidence only)
+    second: tuple[str, np.ndarray] | None = None
 
 
 def fuse(rankings: Sequence[Sequence[int]], rrf_k: int) -> list[tuple[int, float]]:
@@ -118,7 +120,18 @@ class Retriever:
         if routed:
             rankings.append(sorted(routed, key=routed.get, reverse=True))
         ranked = fuse(rankings, cfg.rrf_k)[: max(self.candidates, self.top_k)]
-        return Evidence(name, vector, weights, ranked, dense, routed)
+        return Evidence(name, vector, weights, ranked, dense, routed, self._second(name, query))
+
+    def _second(self, name: str, query: Query) -> tuple[str, np.ndarray] | None:
+        """Return the multilingual embedder and its vector of the question when the question
+        was searched with another embedder and the index has the multilingual vectors: the
+        selector reads both views."""
+        other = self.multilingual
+        if other is None or other == name or other not in self.index.vectors:
+            return None
+        if other not in self.embedders:
+            return None
+        return other, self._query_vector(other, query)
 
     def _scope(self, doc: str | None) -> tuple[range, range] | None:
         """Return the passage rows and the sentence rows of document `doc` (None: all)."""

@@ -101,11 +101,12 @@ class Scorer:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Scorer:
-        """Return the scorer in `data` (as written by `to_json`)."""
+    def from_json(cls, data: dict, features: tuple[str, ...] = SENTENCE_FEATURES) -> Scorer:
+        """Return the scorer in `data` (as written by `to_json`), whose sentence model reads
+        `features`."""
         try:
             return cls(
-                LinearModel.from_json(data["sentence"], SENTENCE_FEATURES),
+                LinearModel.from_json(data["sentence"], features),
                 LinearModel.from_json(data["answerable"], ANSWER_FEATURES),
                 float(data["threshold"]),
                 str(data["version"]),

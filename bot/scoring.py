@@ -1,6 +1,6 @@
 """The scoring configuration: every tuned number of answering, and the learned models.
 
-One frozen record, read from a versioned JSON file (the shipped `scoring.v2.json`, or the file
+One frozen record, read from a versioned JSON file (the shipped `scoring.v3.json`, or the file
 `settings.scoring_file` names) and passed to the stages that use it; `python -m bench.tune`
 fits the models on the dev documents of evals/transcripts.jsonl and writes such a file. No
 stage keeps a tuned number of its own.
@@ -13,10 +13,11 @@ from dataclasses import dataclass, fields
 from importlib.resources import files
 from pathlib import Path
 
+from .features import BOTH_FEATURES
 from .scorer import Scorer
 
-SCORING_VERSION = 2
-SHIPPED = "scoring.v2.json"
+SCORING_VERSION = 3  # 3: model_both
+SHIPPED = "scoring.v3.json"
 
 
 class ScoringError(ValueError):
@@ -26,7 +27,7 @@ class ScoringError(ValueError):
 @dataclass(frozen=True)
 class ScoringConfig:
     """The tuned numbers of retrieval and selection, and the learned models (see the
-    shipped scoring.v2.json, written by `python -m bench.tune`)."""
+    shipped scoring.v3.json, written by `python -m bench.tune`)."""
 
     # retrieval (bot/retriever.py)
     rrf_k: int  # reciprocal rank fusion: 1 / (rrf_k + rank)
@@ -40,8 +41,11 @@ class ScoringConfig:
     short_sentence_words: int  # a shorter sentence is quoted with the one before it
     extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
     summary_sentences: int  # sentences an extractive summary quotes
-    # the learned sentence and answerability models and the answer threshold (bot/scorer.py)
+    # the learned sentence and answerability models and the answer threshold (bot/scorer.py):
+    # over one embedder's features, and over both embedders' (an English question when the
+    # index has the multilingual vectors too: features.SECOND_FEATURES appended)
     model: Scorer
+    model_both: Scorer
 
     def cosines(self, embedder: str) -> tuple[float, float]:
         """Return the cosines of `embedder` that mean unrelated and strongly related."""
@@ -51,6 +55,7 @@ class ScoringConfig:
         """Return the versioned JSON form that `from_json` reads."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["model"] = self.model.to_json()
+        data["model_both"] = self.model_both.to_json()
         data["cosine_range"] = {k: list(v) for k, v in self.cosine_range.items()}
         return {"version": SCORING_VERSION, **data}
 
@@ -68,6 +73,7 @@ class ScoringConfig:
         try:
             values = {k: v for k, v in data.items() if k != "version"}
             values["model"] = Scorer.from_json(data["model"])
+            values["model_both"] = Scorer.from_json(data["model_both"], BOTH_FEATURES)
             values["cosine_range"] = {
                 name: (float(lo), float(hi)) for name, (lo, hi) in data["cosine_range"].items()
             }

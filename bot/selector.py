@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from quotebot.index.store import CorpusIndex
 
-from .features import SENTENCE_FEATURES, Candidates, candidates
+from .features import SENTENCE_FEATURES, Candidates, candidates, with_second_view
 from .question import Query
 from .retriever import Evidence
-from .scorer import answer_features
+from .scorer import Scorer, answer_features
 from .scoring import ScoringConfig
 
 _COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
@@ -56,20 +56,21 @@ def select(
     query: Query, evidence: Evidence, index: CorpusIndex, scoring: ScoringConfig, max_quotes: int
 ) -> Selection:
     """Return up to `max_quotes` quotes when the answerability model is at least the answer
-    threshold sure the best one answers; none otherwise, or when the question is a request."""
-    cands = candidates(query, evidence, index, scoring.cosines(evidence.embedder))
-    probs, logits = sentence_probabilities(cands, scoring)
+    threshold sure the best one answers; none otherwise, or when the question is a request.
+    With a second embedder's view in `evidence`, the models over both embedders decide."""
+    cands, model = scored_candidates(query, evidence, index, scoring)
+    probs, logits = sentence_probabilities(cands, model)
     ranking = rank_passages(cands, probs)
     allowed = np.isfinite(logits)
     if not allowed.any():
         return Selection([], 1.0, ranking)
     row = answer_features(cands.matrix[allowed], probs[allowed], logits[allowed])
-    p = float(scoring.model.answerable.probability(row[None, :])[0])
+    p = float(model.answerable.probability(row[None, :])[0])
     if query.is_request:
         return Selection([], 1.0, ranking)
     if SUMMARY.search(query.question):
         return Selection(summary(cands, probs, index, evidence, scoring), p, ranking)
-    if p < scoring.model.threshold:
+    if p < model.threshold:
         return Selection([], 1.0 - p, ranking)
     best = float(probs.max())
     keep = [
@@ -80,12 +81,22 @@ def select(
     return Selection(_merge(keep, index, max_quotes, scoring.short_sentence_words), p, ranking)
 
 
-def sentence_probabilities(
-    cands: Candidates, scoring: ScoringConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return each candidate's probability of answering, and its log-odds (-inf for a
-    sentence that may not be quoted for this question: probability 0)."""
-    logits = scoring.model.sentence.logit(cands.matrix) if len(cands) else np.zeros(0)
+def scored_candidates(
+    query: Query, evidence: Evidence, index: CorpusIndex, scoring: ScoringConfig
+) -> tuple[Candidates, Scorer]:
+    """Return the candidate sentences of `evidence` with their features, and the models that
+    read them: over both embedders' features when `evidence` has a second view."""
+    cands = candidates(query, evidence, index, scoring.cosines(evidence.embedder))
+    if evidence.second is None:
+        return cands, scoring.model
+    name, vector = evidence.second
+    return with_second_view(cands, index, name, vector, scoring.cosines(name)), scoring.model_both
+
+
+def sentence_probabilities(cands: Candidates, model: Scorer) -> tuple[np.ndarray, np.ndarray]:
+    """Return each candidate's probability of answering under `model`, and its log-odds (-inf
+    for a sentence that may not be quoted for this question: probability 0)."""
+    logits = model.sentence.logit(cands.matrix) if len(cands) else np.zeros(0)
     allowed = quotable_rows(cands.matrix)
     logits = np.where(allowed, logits, -np.inf)
     with np.errstate(over="ignore"):

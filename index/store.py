@@ -55,6 +55,10 @@ _CHECK_ROWS = 16_384  # vectors checked per block on load (bounded memory)
 _LEVELS = ("passages", "sentences")
 _KINDS = (".json", ".faiss")  # the kinds of file an index consists of
 PROGRESS_MIN_TEXTS = 500
+# A new index of at most this many texts (passages and sentences) gets every embedder's vectors
+# at once: e5 embeds 40-60 short texts a second on 2 cores, so at most about 20 s (the seed's
+# 107 texts: 2.4 s); a larger one is searchable with its first embedder first.
+SMALL_CORPUS_TEXTS = 1_000
 _BATCH = 256
 # Index type by size, measured on 2 cores (docs/performance.md): one flat search for k=216
 # costs about 0.06 us per 384-dim vector (4 ms at 70,000, the sentences of 1,000 statements;
@@ -620,16 +624,18 @@ def ensure_index(
 ) -> CorpusIndex:
     """Return the index of `settings.corpus`, loading it from the cache or building it.
 
-    A new index gets the vectors of the first embedder only (English: searchable soonest); the
-    others are added by `complete_index`, here with `complete` or later on the first question
-    that needs them. A stale, corrupt or tampered index is rebuilt with a one-line message.
+    A new index gets the vectors of the first embedder first (English: searchable soonest); the
+    others are added by `complete_index`: here with `complete` or for a corpus of at most
+    SMALL_CORPUS_TEXTS texts (seconds), else by `quotebot index` or on the first question that
+    needs them (until then English questions are answered with the first embedder's features).
+    A stale, corrupt or tampered index is rebuilt with a one-line message.
     Raises IndexDirError, before writing anything, when the index would replace something
     quotebot did not create. When the index cannot be written (a read-only cache) it is built
     in memory with a warning.
     """
     log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
     index = _first_vectors(settings, rebuild, log)
-    if complete:
+    if complete or len(index.passages) + len(index.sentence_refs) <= SMALL_CORPUS_TEXTS:
         complete_index(index, settings, log)
     return index
 
@@ -647,8 +653,9 @@ def complete_index(
     if pending:
         log = log or (lambda msg: print(f"quotebot: {msg}", file=sys.stderr))
         log(
-            f"building the {'+'.join(pending)} vectors for non-English questions "
-            f"({len(index.passages) + len(index.sentence_refs)} texts, once)"
+            f"building the {'+'.join(pending)} vectors ({len(index.passages)} passages and "
+            f"{len(index.sentence_refs)} sentences, once): they answer non-English questions "
+            "and sharpen English answers"
         )
         add_vectors(index, [_embedder(n, settings) for n in pending], settings)
     return index

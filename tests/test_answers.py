@@ -119,17 +119,7 @@ def test_a_follow_up_from_plain_messages(real_bot):
     [
         ("Поедут ли американцы в Киев?", "statement#p23", "travel to Kiev"),
         ("Сколько пунктов было в документе?", "statement#p13", "27 points"),
-        pytest.param(
-            "Какова позиция европейцев?",
-            "statement#p29",
-            "Europeans",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the answerability model puts P(right) at about 0.09 and abstains: "
-                "cross-lingual questions are answered rightly about 1 time in 7 on the dev "
-                "documents, so the calibrated model abstains on most; a known miss",
-            ),
-        ),
+        ("Какова позиция европейцев?", "statement#p29", "Europeans"),
     ],
 )
 def test_russian_questions_find_the_english_quote(real_bot, question, passage_id, words):

@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import FakeEmbeddings
 from quotebot.bot.bot import Bot
+from quotebot.index import store
 from quotebot.index.corpus import load_corpus
 from quotebot.index.embedder import EMBEDDERS, get_embedder
 from quotebot.index.store import (
@@ -31,9 +32,19 @@ class SecondFake(FakeEmbeddings):
 
 @pytest.fixture
 def two_fakes(tmp_path, monkeypatch, fake_embedder) -> Settings:
+    """Two embedders, and every corpus counted as large (the seed is small: see below)."""
     monkeypatch.setitem(EMBEDDERS, "fake2", SecondFake)
+    monkeypatch.setattr(store, "SMALL_CORPUS_TEXTS", 0)
     get_embedder.cache_clear()
     return Settings.load(environ={}, cache_dir=tmp_path / "cache", embedders=("fake", "fake2"))
+
+
+def test_a_small_corpus_gets_every_embedders_vectors_at_once(two_fakes, monkeypatch):
+    monkeypatch.setattr(store, "SMALL_CORPUS_TEXTS", 1_000)  # the seed: about 110 texts
+    messages = []
+    index = ensure_index(two_fakes, log=messages.append)
+    assert list(index.vectors) == ["fake", "fake2"] and _manifest_names(index) == ["fake", "fake2"]
+    assert len(messages) == 1 and "sharpen English answers" in messages[0]
 
 
 def _manifest_names(index) -> list[str]:

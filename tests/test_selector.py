@@ -86,7 +86,7 @@ def test_a_journalists_question_is_quoted_only_when_asked_about(ask, fake_index)
     prefer_questions = threshold(0.0, one_feature("role_question"))
     query, evidence = ask("Were there 28 points?")
     cands = candidates(query, evidence, fake_index)
-    probs, _ = sentence_probabilities(cands, prefer_questions)
+    probs, _ = sentence_probabilities(cands, prefer_questions.model)
     journalist = [
         i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "question"
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from quotebot.bot.features import SENTENCE_FEATURES
+from quotebot.bot.features import BOTH_FEATURES, SENTENCE_FEATURES
 
 from bench.tune import (
     Sample,
@@ -18,6 +18,7 @@ from bench.tune import (
     load_samples,
     save_samples,
     shown,
+    view,
 )
 
 COS = SENTENCE_FEATURES.index("cos")
@@ -25,7 +26,8 @@ COS = SENTENCE_FEATURES.index("cos")
 
 def sample(i: int, answerable: bool, doc: str) -> Sample:
     rng = np.random.default_rng(i)
-    matrix = rng.normal(size=(6, len(SENTENCE_FEATURES))).astype(np.float32)
+    matrix = np.full((6, len(BOTH_FEATURES)), np.nan, dtype=np.float32)  # no second view
+    matrix[:, : len(SENTENCE_FEATURES)] = rng.normal(size=(6, len(SENTENCE_FEATURES)))
     labels = np.zeros(6, np.int8)
     if answerable:
         labels[2] = 1
@@ -41,7 +43,8 @@ def test_fitting_learns_what_separates_answers_and_when_to_abstain():
     scorer = fitted.scorer
     assert scorer.sentence.coef[COS] > 0
     assert fitted.ratio == 1.0  # the answering sentence stands out: one quote is enough
-    right = [int(np.argmax(scorer.sentence.logit(s.matrix))) == 2 for s in samples if s.answerable]
+    plain = view(samples, SENTENCE_FEATURES)
+    right = [int(np.argmax(scorer.sentence.logit(s.matrix))) == 2 for s in plain if s.answerable]
     assert np.mean(right) > 0.9
     assert 0.0 < scorer.threshold < 1.0
 
@@ -70,7 +73,7 @@ def test_samples_round_trip_through_json(tmp_path):
     again = load_samples(tmp_path / "s.json")
     assert [s.qid for s in again] == ["q0", "q1", "q2"]
     assert (
-        np.allclose(again[1].matrix, samples[1].matrix)
+        np.allclose(again[1].matrix, samples[1].matrix, equal_nan=True)
         and (again[1].labels == samples[1].labels).all()
     )
 
@@ -86,6 +89,7 @@ def test_a_further_quote_is_added_only_while_it_buys_enough_coverage():
         s.labels[:] = 0
         s.labels[1 + i % 2] = 1
         samples.append(s)
+    samples = view(samples, SENTENCE_FEATURES)
     model = fit_linear(
         np.concatenate([s.matrix for s in samples]),
         np.concatenate([s.labels for s in samples]),
@@ -103,3 +107,17 @@ def test_a_further_quote_is_added_only_while_it_buys_enough_coverage():
         s.labels[:] = 0
         s.labels[1] = 1
     assert choose_ratio(samples, model) == 1.0
+
+
+def test_the_models_over_both_embedders_learn_from_the_samples_that_have_both():
+    samples = [sample(i, i % 3 != 0, f"d{i % 4}") for i in range(120)]
+    second = len(SENTENCE_FEATURES)  # second_cos
+    for s in samples[:80]:  # English questions: the second view, and it finds the answer
+        s.both = True
+        s.matrix[:, second:] = 0.0
+        if s.answerable:
+            s.matrix[2, second] = 4.0
+    both = fit(samples, features=BOTH_FEATURES)
+    assert both.scorer.sentence.features == BOTH_FEATURES
+    assert both.scorer.sentence.coef[second] > 0
+    assert len(view(samples, BOTH_FEATURES)) == 80  # the others have no second view
