@@ -39,10 +39,13 @@ from .summary import RECALL_AT, summarise
 
 
 def quotebot_system(settings: Settings) -> System:
-    """Return quotebot's Bot as a system, warmed up, with its passages as retrieval units."""
+    """Return quotebot's Bot as a system, warmed up, with its passages as retrieval units. Its
+    index has every embedder's vectors before the first question (as after `quotebot index`),
+    so that no answer depends on which questions came before it."""
     from quotebot.bot.bot import Bot
+    from quotebot.index.store import ensure_index
 
-    bot = Bot(settings).warm_up()
+    bot = Bot(settings, index=ensure_index(settings, complete=True)).warm_up()
     units = {p.id: Span(p.doc, p.start, p.end) for p in bot.index.passages}
     return System("quotebot", bot, units)
 
