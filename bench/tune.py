@@ -220,7 +220,8 @@ def answer_rows(
         allowed = np.isfinite(logits)
         with np.errstate(over="ignore"):
             probs = 1.0 / (1.0 + np.exp(-logits))
-        xs.append(answer_features(s.matrix[allowed], probs[allowed], logits[allowed]))
+        row = answer_features(s.matrix[allowed], probs[allowed], logits[allowed], ratio, MAX_QUOTES)
+        xs.append(row)
         ys.append(int(next(covered)) if s.answerable else 0)
     return np.asarray(xs), np.asarray(ys)
 
@@ -272,11 +273,12 @@ def view(samples: list[Sample], features: tuple[str, ...]) -> list[Sample]:
 
 
 RATIOS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
+MAX_QUOTES = Settings.load(environ={}).max_quotes  # as answered: up to --quotes (3) quotes
 # A lower ratio is taken while each further sentence quoted adds at least this much coverage.
 MIN_GAIN_PER_QUOTE = 0.1
 
 
-def shown(samples: list[Sample], model: LinearModel, ratio: float, max_quotes: int = 3):
+def shown(samples: list[Sample], model: LinearModel, ratio: float, max_quotes: int = MAX_QUOTES):
     """Return, over the answerable `samples`, what the selector would quote when it also quotes
     sentences with at least `ratio` of the best probability (up to `max_quotes`): per question,
     whether a quoted sentence overlaps a gold quote (coverage), the share of quoted sentences

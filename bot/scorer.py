@@ -34,6 +34,11 @@ ANSWER_FEATURES = (
     "unseen_words",
     "follow_up",
     "other_language",
+    # the quotes shown (the top sentence and those at least `ratio` of its probability, up to
+    # the number of quotes asked for): the answer is right when one of them is
+    "shown",  # how many
+    "type_miss_shown",  # the question asks for a kind of answer none of them holds
+    "overlap_shown",  # the best idf-weighted overlap among them
 )
 
 
@@ -115,14 +120,19 @@ class Scorer:
             raise ModelFileError(f"malformed scorer model: {exc}") from exc
 
 
-def answer_features(matrix: np.ndarray, probabilities: np.ndarray, logits: np.ndarray):
-    """Return the answerability row for candidates `matrix` with sentence `probabilities`."""
+def answer_features(
+    matrix: np.ndarray, probabilities: np.ndarray, logits: np.ndarray, ratio: float, most: int
+):
+    """Return the answerability row for candidates `matrix` with sentence `probabilities`, whose
+    shown quotes are the `most` best sentences with at least `ratio` of the best probability."""
     col = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     if len(probabilities) == 0:
         return np.zeros(len(ANSWER_FEATURES), dtype=np.float64)
     order = np.argsort(-probabilities, kind="stable")
     top = matrix[order[0]]
     p_top = float(probabilities[order[0]])
+    shown = [i for i in order if probabilities[i] >= ratio * p_top][:most]
+    misses = all(matrix[i, col["type_miss"]] == 1 for i in shown)
     p_second = float(probabilities[order[1]]) if len(order) > 1 else 0.0
     return np.asarray(
         [
@@ -142,6 +152,9 @@ def answer_features(matrix: np.ndarray, probabilities: np.ndarray, logits: np.nd
             top[col["unseen_words"]],
             top[col["follow_up"]],
             top[col["other_language"]],
+            float(len(shown)),
+            float(top[col["type_asked"]] == 1 and misses),
+            float(matrix[shown, col["overlap"]].max()),
         ],
         dtype=np.float64,
     )

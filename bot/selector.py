@@ -64,7 +64,8 @@ def select(
     allowed = np.isfinite(logits)
     if not allowed.any():
         return Selection([], 1.0, ranking)
-    row = answer_features(cands.matrix[allowed], probs[allowed], logits[allowed])
+    ratio = scoring.extra_quote_ratio
+    row = answer_features(cands.matrix[allowed], probs[allowed], logits[allowed], ratio, max_quotes)
     p = float(model.answerable.probability(row[None, :])[0])
     if query.is_request:
         return Selection([], 1.0, ranking)

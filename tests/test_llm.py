@@ -454,11 +454,11 @@ def test_bot_does_not_call_the_llm_when_it_abstains(llm_bot):
 
 @pytest.mark.integration
 def test_bot_condenses_with_the_llm_what_the_rules_do_not_resolve(llm_bot):
-    llm_bot.generator = fake("How long did the meeting with Putin last?", "It took five hours [1].")
+    llm_bot.generator = fake("How long did the meeting last?", "It took five hours [1].")
     history = [Turn("Who met Putin?", "Steve Witkoff and Jared Kushner.")]
     answer = llm_bot.answer("How long was the visit?", history)
     assert answer.question == "How long was the visit?"
-    assert answer.query.startswith("How long did the meeting with Putin last?")
+    assert answer.query.startswith("How long did the meeting last?")
     assert answer.citations[0].passage_id == "statement#p04"
     assert answer.text == "It took five hours [1]."
     assert answer.timings_ms["condense_llm"] > 0

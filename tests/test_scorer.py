@@ -70,12 +70,24 @@ def test_the_answerability_row_describes_the_best_and_second_candidates():
     row = dict(
         zip(
             ANSWER_FEATURES,
-            answer_features(matrix, probs, np.log(probs / (1 - probs))),
+            answer_features(matrix, probs, np.log(probs / (1 - probs)), 1.0, 3),
             strict=True,
         )
     )
     assert row["p_top"] == pytest.approx(0.7) and row["p_second"] == pytest.approx(0.4)
     assert row["p_margin"] == pytest.approx(0.3) and row["cos_top"] == pytest.approx(0.9)
-    assert answer_features(np.zeros((0, N)), np.zeros(0), np.zeros(0)).shape == (
+    assert row["shown"] == 1  # the second is not within the default ratio (1.0)
+    # within 0.5 of the best, the second is shown too: it holds the duration asked for
+    kind = [SENTENCE_FEATURES.index(n) for n in ("type_asked", "type_miss", "overlap")]
+    matrix[:, kind[0]] = 1.0
+    matrix[:, kind[1]] = [1.0, 1.0, 0.0]
+    matrix[:, kind[2]] = [0.0, 0.1, 0.6]
+    logits = np.log(probs / (1 - probs))
+    narrow = dict(zip(ANSWER_FEATURES, answer_features(matrix, probs, logits, 1.0, 3), strict=True))
+    wide = dict(zip(ANSWER_FEATURES, answer_features(matrix, probs, logits, 0.5, 3), strict=True))
+    assert narrow["type_miss_shown"] == 1 and narrow["overlap_shown"] == pytest.approx(0.1)
+    assert wide["shown"] == 2 and wide["type_miss_shown"] == 0
+    assert wide["overlap_shown"] == pytest.approx(0.6)
+    assert answer_features(np.zeros((0, N)), np.zeros(0), np.zeros(0), 1.0, 3).shape == (
         len(ANSWER_FEATURES),
     )
