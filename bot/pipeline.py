@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import chain
 
 from quotebot.index.store import CorpusIndex
 
@@ -189,13 +190,14 @@ def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnsw
 def answerer(citations: Sequence[Citation], index: CorpusIndex) -> str | None:
     """Return who answers the journalist's question the first citation quotes: the speaker of
     the answer that follows it, else the first answering speaker of the same document (None
-    when there is neither)."""
-    if not citations:
+    when the first citation is not a journalist's question, or there is neither)."""
+    if not citations or citations[0].role != "question":
         return None
-    row = index.by_id[citations[0].passage_id]
-    rows = [*index.lexicon.answers_of.get(row, ())]
-    rows += [r for r, p in enumerate(index.passages) if p.doc == citations[0].doc]
-    replies = (index.passages[r] for r in rows)
+    first = citations[0]
+    answer_rows = index.lexicon.answers_of.get(index.by_id[first.passage_id], ())
+    routed = (index.passages[r] for r in answer_rows)
+    same_document = (p for p in index.passages if p.doc == first.doc)
+    replies = chain(routed, same_document)
     return next((p.speaker for p in replies if p.role == "answer" and p.speaker), None)
 
 

@@ -179,6 +179,9 @@ def test_a_journalists_question_is_labelled_against_whoever_answers_it_in_its_do
     assert answerer([_first_question(index, briefing.stem)], index) == "Karoline Leavitt"
     assert answerer([_first_question(index, "statement")], index) == "Yury Ushakov"
     assert answerer([], index) is None
+    ushakov = next(p for p in index.passages if p.doc == "statement" and p.role == "answer")
+    said = Citation(ushakov.id, "statement", ushakov.speaker, "answer", 0, 1, ushakov.text)
+    assert answerer([said], index) is None  # the lead-in names no answerer for his own words
 
 
 def _first_question(index: CorpusIndex, doc: str) -> Citation:
