@@ -337,16 +337,16 @@ def _save_vectors(
     import faiss
 
     directory = index.path
-    saved = _saved_vectors(directory, index.corpus_hash)
-    if saved is None:
+    listed_and_saved = _listed_and_saved(directory, index.corpus_hash)
+    if listed_and_saved is None:
         return  # replaced or removed meanwhile: not ours to add to
+    listed, saved = listed_and_saved
     if any(emb.name in saved for emb in embedders):  # another process added them meanwhile
         try:
             on_disk = load(directory, index.corpus_hash, sources=list(index.documents.values()))
         except (FileNotFoundError, IndexStale, IndexCorrupt):
             return
         saved = dict(on_disk.vectors)
-    listed = _read_json(directory / MANIFEST).get("files", [])
     for emb in embedders:
         if emb.name in saved:
             index.vectors[emb.name] = saved[emb.name]
@@ -370,19 +370,22 @@ def _save_vectors(
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _saved_vectors(directory: Path, corpus_hash: str) -> dict[str, VectorSet] | None:
-    """Return the vector sets the manifest in `directory` lists (name and dimension only: no
-    FAISS file is read), or None when the directory no longer holds the index of
-    `corpus_hash`. Reading the manifest is enough here: loading the whole index again would
-    segment every document once more (2.3 s for 1,000 statements)."""
+def _listed_and_saved(
+    directory: Path, corpus_hash: str
+) -> tuple[list[str], dict[str, VectorSet]] | None:
+    """Return the files the manifest in `directory` lists and the vector sets it names (name
+    and dimension only: no FAISS file is read), or None when the directory no longer holds the
+    index of `corpus_hash`. Reading the manifest is enough to add vectors: loading the whole
+    index again would segment every document once more (2.3 s for 1,000 statements)."""
     try:
         manifest = _read_json(directory / MANIFEST)
         if manifest.get("corpus_hash") != corpus_hash:
             return None
-        return {
+        saved = {
             e["name"]: VectorSet(e["name"], int(e["dim"]), None, None)
             for e in manifest["embedders"]
         }
+        return list(manifest.get("files", [])), saved
     except (IndexCorrupt, KeyError, TypeError, ValueError, AttributeError):
         return None
 
