@@ -490,7 +490,7 @@ def iso_date(text: str) -> str | None:
 def header_metadata(text: str) -> tuple[str | None, str | None]:
     """Return `(title, date)` read from the header of a transcript (before the first turn)."""
     start = content_start(text)
-    units = _scan(text, start, lambda label: True)[:8]
+    units = _scan(text, start, lambda label: True, limit=8)[:8]
     end = next((u.start for u in units if u.label), units[-1].end if units else start)
     title = None
     for unit in units[:3]:
@@ -524,10 +524,13 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _scan(text: str, start: int, accept) -> list[_Unit]:
-    """Return the units of `text[start:]`: label-opened blocks, plain blocks and headings."""
+def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit]:
+    """Return the units of `text[start:]`: label-opened blocks, plain blocks and headings; with
+    `limit`, stop after the paragraph that completes the first `limit` of them (the header)."""
     units: list[_Unit] = []
     for pstart, pend in paragraphs(text, start):
+        if limit is not None and len(units) >= limit:
+            return units
         lines = _lines(text, pstart, pend)
         may_label = True
         current: _Unit | None = None

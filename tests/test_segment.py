@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -303,3 +305,17 @@ def test_cuts_fall_at_whitespace_when_there_is_some():
     assert len(spans) >= 20
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert text[end:start].isspace(), "no word is cut in two"
+
+
+def test_the_header_is_read_from_the_units_a_whole_scan_finds_first():
+    """header_metadata stops scanning after the header's units: the same units as a whole
+    scan's first ones, on every real transcript (a scan of a long file is most of its cost)."""
+    from quotebot.index.corpus import load_corpus
+    from quotebot.index.segment import _scan
+
+    documents = load_corpus([Path(__file__).parent.parent / "evals" / "corpora"])
+    assert len(documents) >= 9
+    for document in documents:
+        text, start = document.text, content_start(document.text)
+        whole = _scan(text, start, lambda label: True)[:8]
+        assert _scan(text, start, lambda label: True, limit=8)[:8] == whole, document.doc
