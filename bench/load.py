@@ -54,6 +54,8 @@ class LoadReport:
     p95_ms: float = 0.0
     max_ms: float = 0.0
     throughput: float = 0.0  # completed answers per second
+    kb_p50: float = 0.0  # what the server sent for one answer (its event stream), KB
+    kb_max: float = 0.0
     rss_before_mib: float | None = None
     rss_after_mib: float | None = None
     rss_half_mib: float | None = None  # at half-time: after - half shows whether it levels off
@@ -68,7 +70,8 @@ class LoadReport:
         return (
             f"{self.clients} clients x {self.seconds:.0f} s: {self.requests} answers "
             f"({self.throughput:.1f}/s), {self.errors} errors, {self.mismatches} mismatches, "
-            f"p50 {self.p50_ms:.0f} ms, p95 {self.p95_ms:.0f} ms, max {self.max_ms:.0f} ms{rss}"
+            f"p50 {self.p50_ms:.0f} ms, p95 {self.p95_ms:.0f} ms, max {self.max_ms:.0f} ms, "
+            f"sent per answer {self.kb_p50:.1f} KB (max {self.kb_max:.1f}){rss}"
         )
 
 
@@ -83,14 +86,16 @@ def load_questions(path: Path = QUESTIONS) -> list[str]:
     return out
 
 
-def ask(client, url: str, session: str, question: str, quotes: int = 3) -> str:
+def ask(
+    client, url: str, session: str, question: str, quotes: int = 3, sent: list | None = None
+) -> str:
     """Return the page's reply (the assistant's last chat message) to `question` in the
-    Gradio session `session`.
+    Gradio session `session`; with `sent`, append the bytes the server sent for it.
 
     Raises RuntimeError when the server refuses or fails the request.
     """
     data = [question, quotes, "none", "All documents"]  # the document selector: every one
-    return reply_text(call(client, url, session, "respond", data))
+    return reply_text(call(client, url, session, "respond", data, sent))
 
 
 def new_conversation(client, url: str, session: str) -> None:
@@ -98,8 +103,11 @@ def new_conversation(client, url: str, session: str) -> None:
     call(client, url, session, "new_conversation", [])
 
 
-def call(client, url: str, session: str, endpoint: str, data: list) -> list:
-    """Return the outputs of one call to the page's `endpoint`, read from its event stream.
+def call(
+    client, url: str, session: str, endpoint: str, data: list, sent: list | None = None
+) -> list:
+    """Return the outputs of one call to the page's `endpoint`, read from its event stream;
+    with `sent`, append the number of bytes the stream held.
 
     Raises RuntimeError when the server refuses or fails the call.
     """
@@ -108,11 +116,14 @@ def call(client, url: str, session: str, endpoint: str, data: list) -> list:
     if r.status_code != 200:
         raise RuntimeError(f"POST {endpoint}: {r.status_code} {r.text[:200]}")
     event_id = r.json()["event_id"]
-    event = None
+    event, size = None, 0
     with client.stream("GET", f"{url}/gradio_api/call/{endpoint}/{event_id}") as stream:
         if stream.status_code != 200:
             raise RuntimeError(f"GET {endpoint}: {stream.status_code}")
         for line in stream.iter_lines():
+            size += len(line.encode("utf-8")) + 1
+            if sent is not None and event == "complete" and line.startswith("data: "):
+                sent.append(size)
             if line.startswith("event: "):
                 event = line[7:].strip()
             elif line.startswith("data: ") and event in ("complete", "error"):
@@ -162,6 +173,7 @@ def run_load(
     report = LoadReport(clients, seconds)
     report.rss_before_mib = rss_mib(server_pid)
     latencies: list[float] = []
+    sent: list[int] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     budget = [max_requests]
@@ -180,8 +192,9 @@ def run_load(
                 if fresh_sessions:
                     session = uuid.uuid4().hex
                 started = time.perf_counter()
+                size: list[int] = []
                 try:
-                    reply = ask(client, url, session, question)
+                    reply = ask(client, url, session, question, sent=size)
                     took = (time.perf_counter() - started) * 1000
                     new_conversation(client, url, session)
                 except Exception as exc:  # any failure of the page counts as an error
@@ -192,6 +205,7 @@ def run_load(
                     continue
                 with lock:
                     latencies.append(took)
+                    sent.extend(size)
                     if expected is not None and expected.get(question) != reply:
                         report.mismatches += 1
 
@@ -211,6 +225,9 @@ def run_load(
         report.p50_ms = percentile(latencies, 50)
         report.p95_ms = percentile(latencies, 95)
         report.max_ms = max(latencies)
+    if sent:
+        report.kb_p50 = percentile(sent, 50) / 1000
+        report.kb_max = max(sent) / 1000
     return report
 
 
@@ -306,6 +323,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fresh-sessions", action="store_true", help="a new page session for every question"
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="the server's corpus (default: the seed); its first statement should be the seed, "
+        "whose questions are asked (bench/synthetic.py writes such a corpus)",
+    )
     args = parser.parse_args(argv)
     if args.soak:
         args.clients, args.seconds = 32, 120.0
@@ -313,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         report = _measure(args.url, questions, args, None)
     else:
-        with Server() as server:
+        env = {"QUOTEBOT_CORPUS": str(args.corpus)} if args.corpus else None
+        with Server(env) as server:
             report = _measure(server.url, questions, args, server.pid)
     print(json.dumps(asdict(report), indent=2) if args.json else report.line())
     for sample in report.error_samples:

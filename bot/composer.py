@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from quotebot.index.segment import JOURNALIST
+
 from .records import Citation
 
 _TEXT = {
@@ -16,6 +18,7 @@ _TEXT = {
         "asked": (
             "A journalist asked this (it is the journalist's question, not {answerer}'s words):"
         ),
+        "asked_by": "{asker} asked this (it is {asker}'s question, not {answerer}'s words):",
         "title": "The statement's heading says:",
         "mixed": "From the statement, each quote with its speaker:",
         "and": " and ",
@@ -31,6 +34,7 @@ _TEXT = {
         "said": "{speaker} a dit (citation dans la langue du texte) :",
         "said_many": "{speakers} ont dit (citations dans la langue du texte) :",
         "asked": "C'est la question d'un journaliste, pas les mots de {answerer} :",
+        "asked_by": "C'est la question de {asker}, pas les mots de {answerer} :",
         "title": "Le titre de la déclaration dit :",
         "mixed": "Extraits de la déclaration, chaque citation avec son auteur :",
         "and": " et ",
@@ -45,6 +49,7 @@ _TEXT = {
         "said": "{speaker} sagte (Zitat in der Sprache des Textes):",
         "said_many": "{speakers} sagten (Zitate in der Sprache des Textes):",
         "asked": "Das ist die Frage eines Journalisten, nicht die Worte von {answerer}:",
+        "asked_by": "Das ist die Frage von {asker}, nicht die Worte von {answerer}:",
         "title": "Die Überschrift der Erklärung lautet:",
         "mixed": "Aus der Erklärung, jedes Zitat mit seinem Sprecher:",
         "and": " und ",
@@ -59,6 +64,7 @@ _TEXT = {
         "said": "{speaker} dijo (cita en el idioma del texto):",
         "said_many": "{speakers} dijeron (citas en el idioma del texto):",
         "asked": "Es la pregunta de un periodista, no las palabras de {answerer}:",
+        "asked_by": "Es la pregunta de {asker}, no las palabras de {answerer}:",
         "title": "El título de la declaración dice:",
         "mixed": "De la declaración, cada cita con su autor:",
         "and": " y ",
@@ -73,6 +79,7 @@ _TEXT = {
         "said": "{speaker} сказал (цитата на языке заявления):",
         "said_many": "{speakers} сказали (цитаты на языке заявления):",
         "asked": "Это вопрос журналиста, а не слова {answerer}:",
+        "asked_by": "Вопрос задаёт {asker}; это не слова {answerer}:",
         "title": "В заголовке заявления сказано:",
         "mixed": "Из заявления, каждая цитата с указанием автора:",
         "and": " и ",
@@ -92,6 +99,9 @@ def lead_in(
         return t["mixed"]
     first = citations[0]
     if first.role == "question":
+        askers = {c.speaker for c in citations}
+        if len(askers) == 1 and first.speaker not in (None, JOURNALIST):  # a member, counsel
+            return t["asked_by"].format(asker=first.speaker, answerer=answerer or t["someone"])
         return t["asked"].format(answerer=answerer or t["someone"])
     if first.role == "title":
         return t["title"]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from quotebot.index.segment import JOURNALIST
 from quotebot.index.text import content_tokens
 
 # The names of the columns `sentence_features` returns, in order. A model file records the
@@ -41,11 +42,12 @@ SENTENCE_FEATURES = (
     "role_moderator",
     "asks_what_was_asked",  # the question is about what a journalist asked
     "asks_date_or_title",  # the question asks for the date or the title (the heading answers)
-    "question_x_asks",  # a journalist's question, when the user asks what was asked
+    "question_x_asks",  # a question, when the user asks what was asked (or names its asker)
     "first_in_passage",
     "position",  # sentence index / sentences in passage
     "log_words",
     "content_words",  # log(1 + distinct content words): "Sure." and "Go ahead." say nothing
+    "interrogative",  # the sentence ends with a question mark
     "unknown_names",  # the question names someone the corpus never mentions
     "unseen_words",  # share of the question's content words the corpus never uses (English)
     "follow_up",
@@ -86,6 +88,10 @@ _DATE = re.compile(
 )
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
+_NOT_NAMES = frozenset(  # titles and offices that end a speaker's label
+    "Mr Mrs Ms Miss Dr Sir Dame Lord Lady Hon Rt Professor President Minister Secretary "
+    "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House".split()
+)
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
 _ASKS_TITLE = re.compile(r"\b(title|headline|heading|called)\b", re.IGNORECASE)
 _ASKS_DATE = re.compile(
@@ -112,7 +118,8 @@ ASKS_WHAT_WAS_ASKED = re.compile(
     r"|\bwhat did\b.*\b(ask|want to know)\b"
     r"|\bwhat did the (media|press)\b(?!\s+(secretary|office|officer|aide|spokes))"
     r"|\b(asking|questioners?|question was|first question|question about|'s question)\b"
-    r"|\b(the|a|one|which|what) (reporter|journalist|correspondent)s?\b"
+    r"|\b(the|a|one|which|what) (reporter|journalist|correspondent|interviewer)s?\b"
+    r"|\bcounsel\b|\bwhat did\b.*\bput to\b"
     r"|журналист|спросил|спрашива",
     re.IGNORECASE,
 )
@@ -283,8 +290,10 @@ def sentence_features(
     all_cos = np.concatenate([sentence_cosines[r] for r in ranked_rows]) if ranked_rows else []
     best_cos = float(np.max(all_cos)) if len(all_cos) else 0.0
     order = np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]
+    named = _named_askers(question, index, ranked_rows)
     for rank, row in enumerate(ranked_rows):
         passage = index.passages[row]
+        asker = passage.speaker if passage.role == "question" else None
         source = index.source(passage.doc)
         cos = sentence_cosines[row]
         texts = [source[s:e] for s, e in passage.sentences]
@@ -326,11 +335,12 @@ def sentence_features(
                     float(role == "moderator"),
                     float(asks_asked),
                     float(asks_heading),
-                    float(asks_asked and role == "question"),
+                    float(role == "question" and (asks_asked or asker in named)),
                     float(j == 0),
                     j / max(1, n - 1),
                     math.log1p(len(text.split())),
                     math.log1p(len(word_set)),
+                    float(text.rstrip().endswith("?")),
                     float(unknown_names),
                     unseen,
                     float(follow_up),
@@ -340,6 +350,23 @@ def sentence_features(
             refs.append((row, j))
     matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
     return Candidates(tuple(refs), matrix)
+
+
+def _named_askers(question: str, index, rows: list[int]) -> set[str]:
+    """Return the askers of the passages `rows` whom `question` names by surname ("What did
+    Stephen Twigg call for?"): a Hansard member or an inquiry's counsel asks, and their
+    questions are what such a question is about. A surname is the last capitalised word of
+    three letters or more of the asker's name, not a title or an office ("Counsel Inquiry")."""
+    words = set(_NAME.findall(question))
+    named = set()
+    for row in rows:
+        speaker = index.passages[row].speaker
+        if index.passages[row].role != "question" or speaker in (None, JOURNALIST):
+            continue
+        names = [w for w in _NAME.findall(speaker) if len(w) >= 3]
+        if names and names[-1] not in _NOT_NAMES and names[-1] in words:
+            named.add(speaker)
+    return named
 
 
 def _overlap(weights: dict[str, float], words: set[str], idf: dict[str, float], total: float):

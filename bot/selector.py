@@ -110,13 +110,13 @@ def quotable_rows(matrix: np.ndarray) -> np.ndarray:
     the date or the title."""
     if not len(matrix):
         return np.zeros(0, dtype=bool)
-    question = (matrix[:, _COLUMN["role_question"]] == 1) | (
-        matrix[:, _COLUMN["role_moderator"]] == 1
-    )
+    question = matrix[:, _COLUMN["role_question"]] == 1
+    asks_this = matrix[:, _COLUMN["question_x_asks"]] == 1  # what was asked, or this asker
+    moderator = matrix[:, _COLUMN["role_moderator"]] == 1
     asks_asked = matrix[:, _COLUMN["asks_what_was_asked"]] == 1
     title = matrix[:, _COLUMN["role_title"]] == 1
     asks_heading = matrix[:, _COLUMN["asks_date_or_title"]] == 1
-    return ~(question & ~asks_asked) & ~(title & ~asks_heading)
+    return ~(question & ~asks_this) & ~(moderator & ~asks_asked) & ~(title & ~asks_heading)
 
 
 def rank_passages(cands: Candidates, probs: np.ndarray) -> list[tuple[int, float]]:

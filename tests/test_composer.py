@@ -34,6 +34,16 @@ def test_a_journalists_question_is_labelled_as_the_journalists_not_the_answerers
     assert JOURNALIST.speaker_label == "Journalist (question)"
 
 
+def test_a_named_askers_question_is_labelled_as_theirs():
+    member = cite("question", "Stephen Twigg")
+    assert lead_in([member], "en", answerer="William Hague") == (
+        "Stephen Twigg asked this (it is Stephen Twigg's question, not William Hague's words):"
+    )
+    assert lead_in([member], "fr", answerer="William Hague").startswith("C'est la question de")
+    # two askers, or an unnamed journalist: the journalist's lead-in names no one
+    assert lead_in([member, JOURNALIST], "en").startswith("A journalist asked this")
+
+
 def test_a_journalists_question_beside_someones_words_gets_no_one_speakers_lead_in():
     # neither "A journalist asked this" over Ushakov's words nor "Yury Ushakov said" over the
     # journalist's: each quote carries its own speaker

@@ -94,3 +94,40 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What did Modi say when asked about the Adani case?",
     ):
         assert not asks.search(about_the_official), about_the_official
+
+
+def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_path):
+    """In Hansard a member asks, named: "What did Stephen Twigg call for?" is about his words,
+    which are questions; another member's questions stay closed, and so does every question
+    for a question about what the minister said."""
+    from pathlib import Path
+
+    from quotebot.bot.selector import quotable_rows
+    from quotebot.index.corpus import load_corpus
+    from quotebot.index.store import build
+    from quotebot.settings import Settings
+
+    from tests.conftest import FakeEmbeddings
+
+    corpora = Path(__file__).parent.parent / "evals" / "corpora"
+    documents = load_corpus([corpora / "05_hansard-commons-fco-questions-2011-07-19.docx"])
+    settings = Settings.load(environ={}, cache_dir=tmp_path)
+    index = build(documents, [FakeEmbeddings()], settings)
+    fake = FakeEmbeddings()
+    ranker = Retriever(index, {"fake": fake}, load_scoring(), primary="fake", candidates=200)
+
+    def rows(question: str):
+        query = prepare(question, [], 2000, index.lexicon)
+        c = candidates(query, ranker.evidence(query), index)
+        allowed = quotable_rows(c.matrix)
+        return {
+            (index.passages[row].speaker, bool(allowed[i]))
+            for i, (row, _) in enumerate(c.refs)
+            if index.passages[row].role == "question"
+        }
+
+    askers = rows("What did Stephen Twigg call for?")
+    assert ("Stephen Twigg", True) in askers
+    assert any(not allowed for speaker, allowed in askers if speaker != "Stephen Twigg")
+    assert not any(allowed for _, allowed in rows("What did the Foreign Secretary say on Sudan?"))
+    assert ("Stephen Twigg", True) in rows("What did Twigg want done in Sudan?")  # by surname

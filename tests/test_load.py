@@ -23,3 +23,4 @@ def test_concurrent_clients_get_no_errors_and_the_single_client_answers(real_set
     assert report.errors == 0, report.error_samples
     assert report.mismatches == 0
     assert report.requests >= 2 * CLIENTS, report.line()
+    assert 1 < report.kb_p50 <= report.kb_max < 100, report.line()  # KB sent per answer
