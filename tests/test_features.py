@@ -3,12 +3,19 @@ sentence, in the declared column order, describing the sentence in its context."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from quotebot.bot.features import SENTENCE_FEATURES, answer_type, asks_for_date, candidates
 from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
 from quotebot.bot.scoring import load_scoring
+from quotebot.bot.selector import quotable_rows
+from quotebot.index.corpus import load_corpus
+from quotebot.index.store import build
+
+from quotebot.settings import Settings
 
 COL = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 
@@ -96,25 +103,17 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         assert not asks.search(about_the_official), about_the_official
 
 
-def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_path):
+def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_path, fake_embedder):
     """In Hansard a member asks, named: "What did Stephen Twigg call for?" is about his words,
     which are questions; another member's questions stay closed, and so does every question
     for a question about what the minister said."""
-    from pathlib import Path
-
-    from quotebot.bot.selector import quotable_rows
-    from quotebot.index.corpus import load_corpus
-    from quotebot.index.store import build
-    from quotebot.settings import Settings
-
-    from tests.conftest import FakeEmbeddings
-
     corpora = Path(__file__).parent.parent / "evals" / "corpora"
     documents = load_corpus([corpora / "05_hansard-commons-fco-questions-2011-07-19.docx"])
     settings = Settings.load(environ={}, cache_dir=tmp_path)
-    index = build(documents, [FakeEmbeddings()], settings)
-    fake = FakeEmbeddings()
-    ranker = Retriever(index, {"fake": fake}, load_scoring(), primary="fake", candidates=200)
+    index = build(documents, [fake_embedder], settings)
+    ranker = Retriever(
+        index, {"fake": fake_embedder}, load_scoring(), primary="fake", candidates=200
+    )
 
     def rows(question: str):
         query = prepare(question, [], 2000, index.lexicon)
