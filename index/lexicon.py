@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .document_cache import passage_terms
 from .records import Document, Passage
 from .spelling import Speller
-from .text import content_tokens, stem, token_counts
+from .text import stem, token_counts
 
 LEXICON_VERSION = 1
-EMPTY_PASSAGE = "\0"  # the token of a passage with no content word (BM25 needs one)
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,31 +102,41 @@ class Lexicon:
         return cls({w: int(n) for w, n in data["words"].items()}, bm25, answers)
 
 
-def build_lexicon(documents: Sequence[Document], passages: Sequence[Passage]) -> Lexicon:
-    """Return the lexicon of `documents`, segmented into `passages`."""
-    words = sum((token_counts(d.text) for d in documents), Counter())
+def build_lexicon(
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    words: Counter[str] | None = None,
+    terms: Iterable[Mapping[str, int]] | None = None,
+) -> Lexicon:
+    """Return the lexicon of `documents`, segmented into `passages`: from the documents' word
+    counts `words` and the passages' content-term counts `terms` when given (the document
+    cache's, index/document_cache.py), else counted here."""
+    if words is None:
+        words = sum((token_counts(d.text) for d in documents), Counter())
+    if terms is None:
+        terms = (passage_terms(p.text) for p in passages)
     row_of = {p.id: row for row, p in enumerate(passages)}
     answers: dict[int, list[int]] = defaultdict(list)
     for row, p in enumerate(passages):
         if p.question_id:
             answers[row_of[p.question_id]].append(row)
-    return Lexicon(dict(words), okapi_bm25(passages), {q: tuple(a) for q, a in answers.items()})
+    bm25 = okapi_bm25(terms, len(passages))
+    return Lexicon(dict(words), bm25, {q: tuple(a) for q, a in answers.items()})
 
 
-def okapi_bm25(passages: Sequence[Passage], k1: float = 1.5, b: float = 0.75) -> BM25:
-    """Return BM25 statistics of `passages` as rank_bm25's `BM25Okapi` computes them (same
-    idf, with its floor of 0.25 of the mean idf for words in over half the passages), reading
-    one passage at a time: BM25Okapi holds every passage's token list and counts at once."""
+def okapi_bm25(terms: Iterable[Mapping[str, int]], n: int, k1: float = 1.5, b: float = 0.75):
+    """Return BM25 statistics of `n` passages, given each one's content-term counts, as
+    rank_bm25's `BM25Okapi` computes them (same idf, with its floor of 0.25 of the mean idf for
+    words in over half the passages), reading one passage at a time: BM25Okapi holds every
+    passage's token list and counts at once."""
     rows: dict[str, list[int]] = defaultdict(list)
     counts: dict[str, list[int]] = defaultdict(list)
-    doc_len = np.zeros(len(passages), dtype=np.int64)
-    for row, p in enumerate(passages):
-        freqs = Counter(content_tokens(p.text) or [EMPTY_PASSAGE])
+    doc_len = np.zeros(n, dtype=np.int64)
+    for row, freqs in enumerate(terms):
         doc_len[row] = sum(freqs.values())
         for token, tf in freqs.items():
             rows[token].append(row)
             counts[token].append(tf)
-    n = len(passages)
     idf = {t: math.log(n - len(r) + 0.5) - math.log(len(r) + 0.5) for t, r in rows.items()}
     floor = 0.25 * sum(idf.values()) / len(idf) if idf else 0.0
     idf = {t: v if v >= 0 else floor for t, v in idf.items()}

@@ -31,6 +31,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,10 +42,12 @@ from quotebot.errors import UserError
 from quotebot.settings import Settings
 
 from .corpus import load_corpus
+from .document_cache import all_sentences, all_terms, prune, segmented
 from .embedder import ArrayEmbeddings, get_embedder
 from .lexicon import Lexicon, build_lexicon
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
+from .text import normalise
 from .vector_cache import VectorCache, text_key
 
 FORMAT_VERSION = 3  # 2: lexicon.json; 3: the manifest lists the files and the passage limits
@@ -150,22 +153,31 @@ def build(
     settings: Settings,
     progress: bool | None = None,
     cache_dir: Path | None = None,
+    trust_cache: bool = True,
 ) -> CorpusIndex:
     """Return a new in-memory index of `documents`: segmented, embedded, in FAISS.
 
-    With `cache_dir`, vectors of texts embedded before are reused from its vector cache.
+    With `cache_dir`, what segmenting a document gave and the vectors of texts embedded before
+    are reused from its caches (index/document_cache.py, index/vector_cache.py); without
+    `trust_cache` every document is segmented again (and its cache entry replaced).
     """
-    passages = [
-        p
-        for d in documents
-        for p in segment(d, settings.max_passage_sentences, settings.max_passage_chars)
-    ]
+    limits = (settings.max_passage_sentences, settings.max_passage_chars)
+    parts = [segmented(d, limits, cache_dir, trust_cache) for d in documents]
+    passages = [p for part in parts for p in part.passages]
     if not passages:
         raise IndexCorrupt("the corpus has no text to index after dropping page chrome")
     docs = {d.doc: d for d in documents}
-    vectors = {emb.name: vector_set(emb, docs, passages, progress, cache_dir) for emb in embedders}
-    lexicon = build_lexicon(documents, passages)
-    limits = (settings.max_passage_sentences, settings.max_passage_chars)
+    sentences = all_sentences(documents, parts)
+    vectors = {
+        emb.name: vector_set(emb, docs, passages, progress, cache_dir, sentences)
+        for emb in embedders
+    }
+    del sentences
+    words = Counter()
+    for part in parts:
+        words.update(part.words)
+    lexicon = build_lexicon(documents, passages, words, all_terms(parts))
+    prune(cache_dir)
     chash = corpus_hash(documents, settings)
     return CorpusIndex(chash, docs, passages, vectors, lexicon, limits=limits)
 
@@ -176,12 +188,14 @@ def vector_set(
     passages: list[Passage],
     progress: bool | None = None,
     cache_dir: Path | None = None,
+    sentences: list[str] | None = None,
 ) -> VectorSet:
-    """Return `emb`'s passage and sentence vectors of `passages` as FAISS indexes."""
-    from .text import normalise
-
+    """Return `emb`'s passage and sentence vectors of `passages` as FAISS indexes (`sentences`:
+    the normalised text of every sentence of `passages`, in order, when known)."""
     texts = [p.text for p in passages]  # normalised already
-    texts += [normalise(docs[p.doc].text[s:e]) for p in passages for s, e in p.sentences]
+    if sentences is None:
+        sentences = [normalise(docs[p.doc].text[s:e]) for p in passages for s, e in p.sentences]
+    texts += sentences
     cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
     table = embed_texts(emb, texts, progress, cache)
     pv, sv = table[: len(passages)], table[len(passages) :]
@@ -196,7 +210,10 @@ def embed_texts(
 ) -> np.ndarray:
     """Return passage vectors for `texts` (normalised), embedding each distinct text once, in
     batches, and only when `cache` does not hold it already (new vectors are added to `cache`)."""
-    unique = list(dict.fromkeys(texts))
+    first: dict[str, int] = {}  # distinct text -> its row in `table`
+    where = np.fromiter((first.setdefault(t, len(first)) for t in texts), np.int64, len(texts))
+    unique = list(first)
+    del first
     if cache is not None:
         hashed = [text_key(u) for u in unique]
         table, missing = cache.lookup(hashed)
@@ -218,8 +235,7 @@ def embed_texts(
         bar.close()
     if cache is not None and missing:
         cache.add(hashed, table, used=hashed)
-    row = {k: i for i, k in enumerate(unique)}
-    return table[[row[k] for k in texts]]
+    return table if len(unique) == len(texts) else table[where]
 
 
 def faiss_index(vectors: np.ndarray):
@@ -673,6 +689,7 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
     documents = load_corpus(settings.corpus)
     chash = corpus_hash(documents, settings)
     directory = Path(os.path.abspath(default_index_dir(settings, chash)))
+    trust = not rebuild  # a rebuild, or one of a corrupt index, segments every document again
     if not rebuild:
         try:
             return _open(directory, chash, settings, documents)
@@ -680,6 +697,7 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
             pass
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
+            trust = not isinstance(exc, IndexCorrupt)
     from filelock import Timeout  # not needed to load an index
 
     check_target(directory)
@@ -693,7 +711,9 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
                     return _open(directory, chash, settings, documents)
                 except (FileNotFoundError, IndexStale, IndexCorrupt):
                     pass
-            index = build(documents, embedders, settings, cache_dir=settings.cache_dir)
+            index = build(
+                documents, embedders, settings, cache_dir=settings.cache_dir, trust_cache=trust
+            )
             save(index, directory)
             return _stored(index, settings)
     except (OSError, Timeout) as exc:  # read-only or full cache, or a lock held too long

@@ -46,7 +46,7 @@ class VectorCache:
         self.folder = Path(cache_dir) / "vectors" / f"{name}-{dim}"
         self.name, self.dim = name, dim
         self._segments: list[tuple[str, list[str], np.ndarray]] = []  # (file, keys, vectors)
-        self._rows: dict[str, tuple[int, int]] = {}  # key -> (segment, row)
+        self._rows: dict[str, int] = {}  # key -> row in the segments, one after the other
         self._read()
 
     def __len__(self) -> int:
@@ -71,26 +71,20 @@ class VectorCache:
 
     def _use(self, segments: list[tuple[str, list[str], np.ndarray]]) -> None:
         self._segments = segments
-        self._rows = {
-            k: (s, i) for s, (_, keys, _) in enumerate(segments) for i, k in enumerate(keys)
-        }
+        self._rows = {k: i for i, k in enumerate(k for _, keys, _ in segments for k in keys)}
 
     def lookup(self, keys: list[str]) -> tuple[np.ndarray, list[int]]:
         """Return (vectors for `keys`, zero rows where missing) and the indexes missing."""
         out = np.zeros((len(keys), self.dim), np.float32)
-        wanted: dict[int, tuple[list[int], list[int]]] = {}
-        missing = []
-        for i, k in enumerate(keys):
-            found = self._rows.get(k)
-            if found is None:
-                missing.append(i)
-            else:
-                at, rows = wanted.setdefault(found[0], ([], []))
-                at.append(i)
-                rows.append(found[1])
-        for segment, (at, rows) in wanted.items():
-            order = np.argsort(rows)  # read the memory map front to back
-            out[np.asarray(at)[order]] = self._segments[segment][2][np.asarray(rows)[order]]
+        found = np.fromiter((self._rows.get(k, -1) for k in keys), np.int64, len(keys))
+        start = 0
+        for _, segment_keys, vectors in self._segments:
+            at = np.flatnonzero((found >= start) & (found < start + len(segment_keys)))
+            rows = found[at] - start
+            order = np.argsort(rows, kind="stable")  # read the memory map front to back
+            out[at[order]] = vectors[rows[order]]
+            start += len(segment_keys)
+        missing = np.flatnonzero(found < 0).tolist()
         norms = np.einsum("ij,ij->i", out, out)  # NaN or inf anywhere in a row shows here
         bad = ~(np.isfinite(norms) & ((np.abs(norms - 1) < UNIT_NORM_TOLERANCE) | (norms == 0)))
         bad[missing] = False

@@ -1,0 +1,199 @@
+"""What segmenting one document gives, kept between index builds: re-indexing after one file of
+a corpus changes segments, counts and normalises that file only.
+
+One JSON file per document under `<cache_dir>/documents/`, named by a key over the
+segmentation version, the passage limits and the document's name, title and text hash (what
+`segment` reads): {"key", "passages", "words", "terms", "sentences"}. An entry is written
+atomically and read back only when its key matches and its passages are the document's text
+at their offsets (normalised), so a damaged entry counts as missing and is made again; the
+speakers and roles are checked when the index is loaded (index/store.py segments every document
+then), and a build that must not trust the cache (a rebuild, or an index found corrupt)
+segments every document again. Past MAX_ENTRIES the
+least recently used entries are removed. Documents over MAX_CACHED_CHARS are not cached: their
+counts are streamed instead (index/lexicon.py), and one document is all a re-index would
+segment anyway. JSON only, never pickle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .records import Document, Passage
+from .segment import SEGMENTATION_VERSION, segment
+from .text import content_tokens, normalise, token_counts
+
+CACHE_VERSION = 1
+MAX_CACHED_CHARS = 2_000_000  # a statement is 7,600 characters; a 2 MB hearing is still cached
+MAX_ENTRIES = 20_000
+EMPTY_PASSAGE = "\0"  # the term of a passage with no content word (BM25 needs one)
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """A document's passages, its word counts (the speller's) and, for a document small enough
+    to cache, each passage's content-term counts (BM25's) and its sentences' normalised text
+    (what is embedded), passage by passage; None for a larger one (computed when read)."""
+
+    passages: tuple[Passage, ...]
+    words: dict[str, int]
+    terms: tuple[dict[str, int], ...] | None
+    sentences: tuple[str, ...] | None
+
+
+def passage_terms(text: str) -> dict[str, int]:
+    """Return the content-term counts of a passage's text (one EMPTY_PASSAGE term if none)."""
+    return dict(Counter(content_tokens(text) or [EMPTY_PASSAGE]))
+
+
+def sentence_texts(document: Document, passages: tuple[Passage, ...] | list[Passage]):
+    """Return the normalised text of every sentence of `passages` (of `document`), in order."""
+    text = document.text
+    return [normalise(text[s:e]) for p in passages for s, e in p.sentences]
+
+
+def segmented(
+    document: Document, limits: tuple[int, int], cache_dir: Path | None, trust: bool = True
+) -> Segmented:
+    """Return what segmenting `document` with passage `limits` gives: from the cache in
+    `cache_dir` when it holds it (and `trust`), else computed, and then cached."""
+    small = len(document.text) <= MAX_CACHED_CHARS
+    folder = Path(cache_dir) / "documents" if cache_dir is not None and small else None
+    key = entry_key(document, limits)
+    if folder is not None and trust:
+        found = _read(folder / f"{key}.json", key, document)
+        if found is not None:
+            return found
+    passages = tuple(segment(document, *limits))
+    words = dict(token_counts(document.text))
+    if not small:
+        return Segmented(passages, words, None, None)
+    result = Segmented(
+        passages,
+        words,
+        tuple(passage_terms(p.text) for p in passages),
+        tuple(sentence_texts(document, passages)),
+    )
+    if folder is not None:
+        _write(folder, key, result)
+    return result
+
+
+def entry_key(document: Document, limits: tuple[int, int]) -> str:
+    """Return the cache key of `document` segmented with `limits`."""
+    h = hashlib.sha256()
+    h.update(f"c{CACHE_VERSION}.s{SEGMENTATION_VERSION}.{limits[0]}/{limits[1]}".encode())
+    h.update(f"\0{document.doc}\0{document.title or ''}\0{document.sha256}".encode())
+    return h.hexdigest()
+
+
+def all_sentences(documents: list[Document], parts: list[Segmented]) -> list[str]:
+    """Return the normalised text of every sentence of `parts` (of `documents`), in order."""
+    out: list[str] = []
+    for document, part in zip(documents, parts, strict=True):
+        out += (
+            part.sentences
+            if part.sentences is not None
+            else sentence_texts(document, part.passages)
+        )
+    return out
+
+
+def all_terms(parts: list[Segmented]) -> Iterator[dict[str, int]]:
+    """Yield the content-term counts of every passage of `parts`, computing those not cached."""
+    for part in parts:
+        if part.terms is not None:
+            yield from part.terms
+        else:
+            yield from (passage_terms(p.text) for p in part.passages)
+
+
+def _read(path: Path, key: str, document: Document) -> Segmented | None:
+    """Return the entry at `path` if it is `document`'s and sound, else None."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("key") != key:
+            return None
+        passages = tuple(Passage.from_json(p) for p in data["passages"])
+        terms = tuple(data["terms"])
+        sentences = tuple(data["sentences"])
+        words = dict(data["words"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not _sound(document, passages, terms, sentences):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used
+    return Segmented(passages, words, terms, sentences)
+
+
+def _sound(
+    document: Document, passages: tuple[Passage, ...], terms: tuple, sentences: tuple
+) -> bool:
+    """Return True when `passages` are of `document`, each its text at its offsets, with
+    sentences inside it, and there is one term count per passage and one text per sentence."""
+    text = document.text
+    count = 0
+    for p in passages:
+        if p.doc != document.doc or not 0 <= p.start < p.end <= len(text):
+            return False
+        if p.text != normalise(text[p.start : p.end]):
+            return False
+        if any(not p.start <= s < e <= p.end for s, e in p.sentences):
+            return False
+        count += len(p.sentences)
+    return (
+        len(terms) == len(passages)
+        and len(sentences) == count
+        and all(isinstance(t, dict) for t in terms)
+        and all(isinstance(s, str) for s in sentences)
+    )
+
+
+def _write(folder: Path, key: str, part: Segmented) -> None:
+    """Write `part` as the entry `key` in `folder` (atomically); never raises OSError: a cache
+    that cannot be written is only slower next time."""
+    data = {
+        "key": key,
+        "passages": [p.to_json() for p in part.passages],
+        "words": part.words,
+        "terms": part.terms,
+        "sentences": part.sentences,
+    }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(data, ensure_ascii=False))
+            os.replace(tmp, folder / f"{key}.json")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
+
+
+def prune(cache_dir: Path | None, keep: int = MAX_ENTRIES) -> None:
+    """Remove the least recently used entries past `keep` (a temporary file that a killed
+    writer left counts as one)."""
+    if cache_dir is None:
+        return
+    folder = Path(cache_dir) / "documents"
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+    except OSError:
+        return
+    if len(entries) <= keep:
+        return
+    for entry in sorted(entries, key=lambda e: e.stat().st_mtime)[: len(entries) - keep]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
