@@ -120,3 +120,12 @@ def large_settings(tmp_path, fake_embedder) -> Settings:
     return Settings.load(
         environ={}, corpus=tuple(corpus), cache_dir=tmp_path / "cache", embedders=("fake",)
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (`item.report_call`...): a fixture's teardown
+    can then tell that its test failed, and say what it saw (tests/test_ui_browser.py)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -85,11 +85,12 @@ def browser():
 
 
 @pytest.fixture
-def visit(browser, server):
+def visit(request, browser, server):
     """Return a function that opens the page in a fresh context and records its requests and
-    dialogs; after the test, assert that every request stayed on this machine."""
-    url, _ = server
-    contexts, requests, dialogs = [], [], []
+    dialogs; after the test, assert that every request stayed on this machine. When the test
+    failed, the chat as the page shows it is printed, and the server's log."""
+    url, log = server
+    contexts, requests, dialogs, pages = [], [], [], []
 
     def open_page(width: int = 1400, height: int = 1000):
         context = browser.new_context(viewport={"width": width, "height": height})
@@ -99,10 +100,16 @@ def visit(browser, server):
         page.on("request", lambda r: requests.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(url, wait_until="load")
+        pages.append(page)
         return page
 
     open_page.dialogs = dialogs
     yield open_page
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        for page in pages:
+            print("the chat:", page.locator("#qb-chat").inner_text(timeout=5_000)[-2000:])
+        print("the server's log:", Path(log).read_text(encoding="utf-8")[-3000:])
     for context in contexts:
         context.close()
     outside = sorted({u for u in requests if urlsplit(u).hostname not in LOCAL_HOSTS})
