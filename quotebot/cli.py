@@ -7,6 +7,7 @@ with 2. `main(argv)` returns the exit code (tests call it).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -624,5 +625,17 @@ def _click_message(exc: click.ClickException) -> str:
     return f"{command}: {message}"
 
 
+def run() -> None:
+    """The `quotebot` command: `main`, then an exit that skips the interpreter's teardown.
+    Everything is written and closed by then (files, indexes, caches, locks); the teardown
+    only frees the models' and LangChain's objects one by one, which took 0.2 s of a 1.2 s
+    `quotebot ask`. No command leaves a thread that still has work to do."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that left, a closed stream
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -391,3 +391,15 @@ def test_eval_results_rows_match_the_schema(fake_settings, monkeypatch, tmp_path
         assert Result.from_json(row).to_json() == row
     answered = [r["answer"] for r in rows if r["answer"] and r["answer"]["citations"]]
     assert answered and all(a["answer"].count("\u201d [") == len(a["citations"]) for a in answered)
+
+
+def test_the_command_exits_quickly_and_loses_nothing_it_printed(capsys):
+    """`quotebot` ends with os._exit (no interpreter teardown): everything printed, far more
+    than a pipe holds, reaches the reader, and the exit code is kept."""
+    corpora = str(ROOT / "evals" / "corpora")
+    assert main(["passages", corpora]) == 0
+    expected = capsys.readouterr().out
+    assert len(expected) > 100_000
+    result = cli_subprocess(["passages", corpora])
+    assert result.returncode == 0 and result.stdout == expected
+    assert_one_line_exit_2(cli_subprocess(["ask", ""]), "an empty question")
