@@ -44,8 +44,7 @@ FILES = ("model.onnx", "pieces.txt")
 MAGIC = b"E5S1"
 META = "\u2581"  # SentencePiece's metaspace
 _SPACES = re.compile(" {2,}")
-QK = 32  # weights per Q4_0 block
-_BLOCK = 18  # bytes per block: fp16 scale, 16 bytes of nibbles
+_BLOCK = 18  # bytes of a Q4_0 block of 32 weights: an fp16 scale, 16 bytes of nibbles
 VERIFY_SENTENCES = (
     "How long did the meeting last?",
     "Сколько длилась встреча?",
@@ -68,7 +67,7 @@ class PackedModel:
         if buf[:4] != MAGIC:
             raise ExportError(f"{path}: not an E5S1 model file")
         at = 8
-        (self.hidden, self.layers, self.heads, self.ffn, self.vocab_size, self.positions, types) = (
+        (self.hidden, self.layers, self.heads, self.ffn, self.vocab_size, self.positions, _) = (
             struct.unpack_from("<7i", buf, at)
         )
         self.eps, _ = struct.unpack_from("<fi", buf, at + 28)
@@ -107,7 +106,6 @@ class PackedModel:
             size, offset, nbytes = struct.unpack_from("<IQQ", buf, at + 1)
             at += 21
             self.tensors[name] = (kind, size, offset, nbytes)
-        self.types = types
 
     def f32(self, name: str) -> np.ndarray:
         """Return the fp32 tensor `name`, flat."""
