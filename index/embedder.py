@@ -16,6 +16,7 @@ Measured on 2 cores with other work running, a one-question MiniLM embedding too
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from functools import cache
@@ -177,6 +178,7 @@ class E5Embeddings(ArrayEmbeddings):
 
     _openmp = None
     _questions = None
+    _prepared = False
 
     def warm_up(self) -> None:
         """Load the question encoder, or without a cache folder the engine (once)."""
@@ -223,6 +225,14 @@ class E5Embeddings(ArrayEmbeddings):
         return _as_matrix(engine.query(texts), self.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if self.cache_dir is not None and not self._prepared:
+            from .e5_onnx import ensure_model
+
+            # an index with e5's vectors gets its questions' encoder with them, so that the
+            # first question does not wait for the export (about 5 s, once per cache)
+            with contextlib.suppress(Exception):  # else made (or its failure said) at a question
+                ensure_model(self.cache_dir)
+            self._prepared = True
         engine = self._engine()
         self._threads(texts)
         return _as_matrix(engine.passage(texts), self.dim)

