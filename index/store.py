@@ -27,6 +27,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -75,6 +76,10 @@ HALF_MIN_VECTORS = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128  # faiss searches max(efSearch, k) candidates
+# Each change to a corpus makes a new index in the cache (183 MB for 1,000 statements): past this
+# many there, the least recently used are removed (`prune_indexes`)
+MAX_CACHED_INDEXES = 8
+_CACHED_INDEX = re.compile(r"[0-9a-f]{16}-[a-z0-9_+-]+")  # the names default_index_dir gives
 
 
 class IndexCorrupt(RuntimeError):
@@ -487,6 +492,40 @@ def _remove_index(directory: Path, names: list[str]) -> None:
         directory.rmdir()
 
 
+def prune_indexes(folder: Path, keep: Path, most: int = MAX_CACHED_INDEXES) -> None:
+    """Remove the least recently used (loaded or written) indexes in `folder`, the cache's,
+    past `most`, never `keep`. Only folders named as `default_index_dir` names them that hold
+    a quotebot index and nothing else are candidates, and one whose lock another process holds
+    is skipped. A process that loaded an index keeps answering from memory after its removal."""
+    from filelock import Timeout
+
+    used = {}
+    try:
+        for e in os.scandir(folder):
+            if _CACHED_INDEX.fullmatch(e.name) and e.is_dir(follow_symlinks=False):
+                used[Path(e.path)] = e.stat(follow_symlinks=False).st_mtime
+    except OSError:  # one removed meanwhile: next time
+        return
+    kept = 1  # `keep`
+    for directory in sorted(used, key=used.get, reverse=True):
+        with contextlib.suppress(IndexDirError):
+            if directory == keep or not _index_files(directory):
+                continue  # not an index: not counted
+        if kept < most:
+            kept += 1
+            continue
+        lock = _lock(directory)
+        lock.timeout = 0
+        try:
+            with lock:
+                names = check_target(directory)
+                if names:
+                    _remove_index(directory, names)
+                    Path(lock.lock_file).unlink(missing_ok=True)
+        except (OSError, Timeout, IndexDirError):
+            continue
+
+
 def _remove_abandoned(directory: Path) -> None:
     """Remove the temporary folders that writers of `directory` killed mid-write left (call it
     holding the lock): those holding only files an index consists of."""
@@ -723,7 +762,9 @@ def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]
                 documents, embedders, settings, cache_dir=settings.cache_dir, trust_cache=trust
             )
             save(index, directory)
-            return _stored(index, settings)
+        if settings.index_dir is None:
+            prune_indexes(directory.parent, keep=directory)
+        return _stored(index, settings)
     except (OSError, Timeout) as exc:  # read-only or full cache, or a lock held too long
         log(
             f"cannot write the index to {directory} ({exc}); using it in memory only. "
@@ -740,6 +781,8 @@ def _open(
     file is read then."""
     server = settings.vector_store == "qdrant" and settings.qdrant_url is not None
     index = load(directory, chash, settings.embedders, documents, vectors=not server)
+    with contextlib.suppress(OSError):  # its last use, for `prune_indexes` (a read-only cache)
+        os.utime(directory)
     return _stored(index, settings, upload=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from quotebot.index.corpus import load_corpus
 from quotebot.index.store import (
     FORMAT_VERSION,
+    MAX_CACHED_INDEXES,
     IndexCorrupt,
     IndexDirError,
     IndexStale,
@@ -76,6 +78,30 @@ def test_a_changed_corpus_gets_a_new_index(tmp_path, fake_settings, seed_text):
     second = ensure_index(settings)
     assert second.corpus_hash != first.corpus_hash
     assert "six hours" in second.source("statement")
+
+
+def test_the_cache_keeps_the_most_recently_used_indexes(tmp_path, fake_settings, seed_text):
+    corpus = tmp_path / "statement.txt"
+    settings = replace(fake_settings, corpus=(corpus,))
+    folder = Path(settings.cache_dir) / "indexes"
+    foreign = folder / "0123456789abcdef-fake"  # named like an index, but the user's folder
+    foreign.mkdir(parents=True)
+    (foreign / "notes.txt").write_text("mine", encoding="utf-8")
+    paths = []
+    for hours in range(MAX_CACHED_INDEXES + 2):
+        time.sleep(0.02)  # file times move by clock ticks (4-10 ms)
+        if paths:  # the first index, loaded before each build: used most recently
+            time.sleep(0.02)
+            corpus.write_text(seed_text.replace("five hours", "0 hours"), encoding="utf-8")
+            assert ensure_index(settings).path == paths[0]
+        corpus.write_text(seed_text.replace("five hours", f"{hours} hours"), encoding="utf-8")
+        paths.append(ensure_index(settings).path)
+    kept = {p for p in folder.iterdir() if not p.name.startswith(".")}
+    expected = {foreign, paths[0], *paths[-(MAX_CACHED_INDEXES - 1) :]}
+    assert kept == expected
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine"
+    locks = {p.name for p in folder.iterdir() if p.name.endswith(".lock")}
+    assert locks == {f".{p.name}.lock" for p in expected - {foreign}}
 
 
 def test_stale_index_in_a_fixed_dir_is_rebuilt_with_a_message(tmp_path, fake_settings):
