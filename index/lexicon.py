@@ -52,7 +52,7 @@ class Lexicon:
 
     words: dict[str, int]  # folded word -> count in the documents
     bm25: BM25
-    answers_of: dict[int, tuple[int, ...]]  # question passage row -> its answer rows
+    answers_of: dict[int, tuple[int, ...]]  # a question turn's passage rows -> its answer rows
     stems: frozenset[str] = field(init=False, repr=False)
     speller: Speller = field(init=False, repr=False)
 
@@ -116,10 +116,16 @@ def build_lexicon(
     if terms is None:
         terms = (passage_terms(p.text) for p in passages)
     row_of = {p.id: row for row, p in enumerate(passages)}
+    turn_rows: dict[tuple[str, int], list[int]] = defaultdict(list)  # a question turn's rows
+    for row, p in enumerate(passages):
+        if p.role == "question":
+            turn_rows[p.doc, p.turn].append(row)
     answers: dict[int, list[int]] = defaultdict(list)
     for row, p in enumerate(passages):
-        if p.question_id:
-            answers[row_of[p.question_id]].append(row)
+        if p.question_id:  # the turn's first passage: "Good afternoon, Mr President." may open
+            asked = passages[row_of[p.question_id]]  # it, the question come in the next
+            for q in turn_rows.get((asked.doc, asked.turn), [row_of[p.question_id]]):
+                answers[q].append(row)
     bm25 = okapi_bm25(terms, len(passages))
     return Lexicon(dict(words), bm25, {q: tuple(a) for q, a in answers.items()})
 

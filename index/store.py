@@ -50,7 +50,8 @@ from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
 from .vector_cache import VectorCache, text_key
 
-FORMAT_VERSION = 3  # 2: lexicon.json; 3: the manifest lists the files and the passage limits
+FORMAT_VERSION = 4  # 2: lexicon.json; 3: the manifest lists the files and the passage limits;
+# 4: every passage of a question turn routes to its answers (lexicon.json)
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 2**20
 UNIT_NORM_TOLERANCE = 1e-3  # on the squared norm of a stored vector

@@ -60,10 +60,30 @@ def test_routes_lead_from_each_journalists_question_to_its_answers(corpus):
     _, passages, lexicon = corpus
     questions = {i for i, p in enumerate(passages) if p.role == "question"}
     assert set(lexicon.answers_of) <= questions and lexicon.answers_of
+    first = {p.id: p for p in passages}
     for q, answers in lexicon.answers_of.items():
-        assert all(passages[a].question_id == passages[q].id for a in answers)
+        for a in answers:  # an answer's question is the turn `q` is part of
+            asked = first[passages[a].question_id]
+            assert (passages[q].doc, passages[q].turn) == (asked.doc, asked.turn)
     answered = [i for i, p in enumerate(passages) if p.question_id]
-    assert sorted(a for rows in lexicon.answers_of.values() for a in rows) == answered
+    assert sorted({a for rows in lexicon.answers_of.values() for a in rows}) == answered
+
+
+def test_every_passage_of_a_long_question_routes_to_its_answers(tmp_path):
+    text = (
+        "Question: Good afternoon, Mr President.\n\n"
+        "What is your attitude to the faked death of the journalist? "
+        + "It was reported widely. " * 40
+        + "\n\nVladimir Putin: Any fake is counterproductive.\n"
+    )
+    (tmp_path / "d.txt").write_text(text, encoding="utf-8")
+    (document,) = load_corpus([tmp_path / "d.txt"])
+    passages = segment(document, 4, 700)
+    asked = [i for i, p in enumerate(passages) if p.role == "question"]
+    (answer,) = [i for i, p in enumerate(passages) if p.role == "answer"]
+    assert len(asked) > 1
+    lexicon = build_lexicon([document], passages)
+    assert all(lexicon.answers_of[q] == (answer,) for q in asked)
 
 
 def test_the_vocabulary_counts_every_folded_word_of_the_documents(corpus):
