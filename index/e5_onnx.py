@@ -78,7 +78,10 @@ class PieceTable:
     @classmethod
     def load(cls, directory: Path) -> PieceTable:
         """Return the table saved in `directory` (memory-mapped)."""
-        pieces, ids = (np.load(Path(directory) / name, mmap_mode="r") for name in FILES[1:])
+        # memory-mapped, as plain arrays: numpy's memmap subclass slows every lookup's indexing
+        pieces, ids = (
+            np.asarray(np.load(Path(directory) / name, mmap_mode="r")) for name in FILES[1:]
+        )
         return cls(pieces, ids)
 
     def save(self, directory: Path) -> None:
