@@ -1,6 +1,10 @@
-"""The lead-in: one short sentence, in the question's language, that says whose words follow."""
+"""The lead-in: one short sentence, in the question's language, that says whose words follow.
+A yes/no question whose first quote opens with an explicit "Yes," or "No," is answered "Yes." or
+"No." before it; any other quote only says what it says (no guessed verdict)."""
 
 from __future__ import annotations
+
+import re
 
 from quotebot.index.segment import JOURNALIST
 
@@ -8,6 +12,8 @@ from .records import Citation
 
 _TEXT = {
     "en": {
+        "yes": "Yes.",
+        "no": "No.",
         "abstain": "The statement does not say.",
         "request": (
             "The statement does not say. I only answer questions about the statement, with "
@@ -25,6 +31,8 @@ _TEXT = {
         "someone": "the speaker",
     },
     "fr": {
+        "yes": "Oui.",
+        "no": "Non.",
         "abstain": "La déclaration ne le dit pas.",
         "request": (
             "La déclaration ne le dit pas. Je réponds seulement aux questions sur la "
@@ -41,6 +49,8 @@ _TEXT = {
         "someone": "l'orateur",
     },
     "de": {
+        "yes": "Ja.",
+        "no": "Nein.",
         "abstain": "Die Erklärung sagt das nicht.",
         "request": (
             "Die Erklärung sagt das nicht. Ich beantworte nur Fragen zur Erklärung, mit Zitaten "
@@ -56,6 +66,8 @@ _TEXT = {
         "someone": "dem Sprecher",
     },
     "es": {
+        "yes": "Sí.",
+        "no": "No.",
         "abstain": "La declaración no lo dice.",
         "request": (
             "La declaración no lo dice. Solo respondo preguntas sobre la declaración, con citas "
@@ -71,6 +83,8 @@ _TEXT = {
         "someone": "el orador",
     },
     "ru": {
+        "yes": "Да.",
+        "no": "Нет.",
         "abstain": "В заявлении об этом не говорится.",
         "request": (
             "В заявлении об этом не говорится. Я отвечаю только на вопросы о заявлении, "
@@ -88,13 +102,47 @@ _TEXT = {
 }
 
 
+# an English yes/no question opens with an auxiliary verb; a quote settles it when it opens
+# with the word itself and a pause ("No, these are two different things."), not "No compromise
+# option has yet been found."
+_YES_NO_QUESTION = re.compile(
+    r"^\s*(do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|shall|may|"
+    r"might|must)\b",
+    re.IGNORECASE,
+)
+_VERDICT = re.compile(r"^\W*(yes|yeah|yep|no|nope)\s*[,.!;:\u2014\u2013-]", re.IGNORECASE)
+
+
+def verdict(question: str, citation: Citation) -> str | None:
+    """Return "yes" or "no" when `question` asks yes or no and `citation`, someone's words (not
+    a journalist's question or the heading), opens with that word, else None."""
+    if citation.role in ("question", "title") or not _YES_NO_QUESTION.match(question):
+        return None
+    found = _VERDICT.match(citation.quote)
+    if found is None:
+        return None
+    return "yes" if found.group(1).casefold().startswith("y") else "no"
+
+
 def lead_in(
-    citations: list[Citation], language: str, is_request: bool = False, answerer: str | None = None
+    citations: list[Citation],
+    language: str,
+    is_request: bool = False,
+    answerer: str | None = None,
+    question: str = "",
 ) -> str:
-    """Return the lead-in for `citations`, or the abstention sentence when there are none."""
+    """Return the lead-in for `citations`, or the abstention sentence when there are none;
+    prefixed with "Yes." or "No." when the first quote settles the yes/no `question`."""
     t = _TEXT.get(language, _TEXT["en"])
     if not citations:
         return t["request"] if is_request else t["abstain"]
+    said = verdict(question, citations[0])
+    text = _whose(citations, t, answerer)
+    return f"{t[said]} {text}" if said else text
+
+
+def _whose(citations: list[Citation], t: dict[str, str], answerer: str | None) -> str:
+    """Return the sentence that says whose words `citations` are."""
     if len({_kind(c) for c in citations}) > 1:  # no one lead-in covers them: each is labelled
         return t["mixed"]
     first = citations[0]

@@ -167,7 +167,9 @@ def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnsw
     """Return the answer: the lead-in, the citations, the confidence and the ranking."""
     t = time.perf_counter()
     query, selection, citations = verified.query, verified.selection, list(verified.citations)
-    text = lead_in(citations, query.language, query.is_request, answerer(citations, index))
+    text = lead_in(
+        citations, query.language, query.is_request, answerer(citations, index), query.question
+    )
     confidence = selection.confidence
     if selection.quotes and not citations:  # every quote failed verification: nothing shown
         confidence = 1.0 - confidence

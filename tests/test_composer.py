@@ -69,3 +69,19 @@ def test_russian_lead_ins_say_the_quotes_are_in_the_statements_language():
     assert lead_in([USHAKOV], "ru") == "Yury Ushakov сказал (цитата на языке заявления):"
     assert lead_in([JOURNALIST], "ru", answerer="Yury Ushakov").startswith("Это вопрос журналиста")
     assert lead_in([], "xx") == "The statement does not say.", "an unknown language: English"
+
+
+def test_a_yes_no_question_settled_by_the_quotes_first_word_is_answered_yes_or_no():
+    yes = cite("answer", "Vladimir Putin", "Yes, I do.")
+    no = cite("answer", "John Kirby", "No, these are two different things.")
+    vague = cite("answer", "Yury Ushakov", "No compromise option has yet been found.")
+    question = "Does Putin at least bring his grandchildren toys?"
+    assert lead_in([yes], "en", question=question) == "Yes. Vladimir Putin said:"
+    assert lead_in([no], "en", question="Is it part of one deal?") == "No. John Kirby said:"
+    assert lead_in([yes], "fr", question=question).startswith("Oui. ")
+    # no verdict that the quote does not state, and none for a question that is not yes/no
+    assert lead_in([vague], "en", question="Was a compromise reached?") == "Yury Ushakov said:"
+    assert lead_in([yes], "en", question="What does Putin bring?") == "Vladimir Putin said:"
+    # a journalist's "No, ..." is not the official's answer
+    asked = cite("question", "Journalist", "No, I mean: do you bring them toys?")
+    assert not lead_in([asked], "en", question=question).startswith("No.")
