@@ -186,7 +186,25 @@ def _merge(
         s, e = passage.sentences[first]
         if first > 0 and len(index.source(passage.doc)[s:e].split()) < short_words:
             first -= 1
+        if passage.role == "question":
+            last = _through_the_question(index, row, first, last)
         quotes.append(Quote(row, first, last, score))
         if len(quotes) == max_quotes:
             break
     return quotes
+
+
+def _through_the_question(index: CorpusIndex, row: int, first: int, last: int) -> int:
+    """Return where a quote of sentences `first..last` of a journalist's question should end:
+    at the question itself when they are only its preamble ("A very serious question, Mr
+    President." is followed by "What kind of granddad are you?"), else at `last`."""
+    passage = index.passages[row]
+    source = index.source(passage.doc)
+
+    def asks(j: int) -> bool:
+        s, e = passage.sentences[j]
+        return source[s:e].rstrip().endswith("?")
+
+    if any(asks(j) for j in range(first, last + 1)):
+        return last
+    return next((j for j in range(last + 1, len(passage.sentences)) if asks(j)), last)

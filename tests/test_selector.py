@@ -151,3 +151,19 @@ def test_at_most_max_quotes_sentences_are_quoted_in_all(fake_index):
     assert n >= 3
     keep = [(p05, j, 0.9) for j in range(n)]
     assert ids(fake_index, _merge(keep, fake_index, 2, short_words=1)) == [("statement#p05", 0, 1)]
+
+
+def test_a_quote_of_a_questions_preamble_runs_through_the_question_itself(fake_index):
+    p12 = fake_index.by_id["statement#p12"]  # two sentences of context, then the question
+    assert fake_index.passages[p12].role == "question"
+    assert ids(fake_index, _merge([(p12, 0, 0.9)], fake_index, 3, short_words=1)) == [
+        ("statement#p12", 0, 2)
+    ]
+    # a quote that holds a question mark already, and an official's words, stay as chosen
+    assert ids(fake_index, _merge([(p12, 2, 0.9)], fake_index, 3, short_words=1)) == [
+        ("statement#p12", 2, 2)
+    ]
+    p05 = fake_index.by_id["statement#p05"]
+    assert ids(fake_index, _merge([(p05, 0, 0.9)], fake_index, 3, short_words=1)) == [
+        ("statement#p05", 0, 0)
+    ]
