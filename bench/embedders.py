@@ -149,7 +149,7 @@ def load_encoder(name: str) -> Encoder:
     if name in ("minilm", "e5"):
         from quotebot.index.embedder import get_embedder
 
-        emb = get_embedder(name)
+        emb = get_embedder(name, cache_dir=CACHE / "quotebot")  # MiniLM's export lives there
         emb.warm_up()
 
         def threads(n: int) -> None:

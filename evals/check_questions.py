@@ -6,7 +6,8 @@ Each document's text is read the way the question writers read it:
   .txt / .md  the raw file (UTF-8), front matter and markup included;
   .pdf        pypdfium2, the text of every page joined by newlines;
   .html       trafilatura.extract(); if trafilatura finds no main text (06, an XHTML
-              fixture), lxml's text_content() of the whole page;
+              fixture), or is not installed (it is not a dependency of quotebot), lxml's
+              text_content() of the whole page;
   .docx       python-docx, the text of every paragraph joined by newlines.
 A gold quote must occur in that text after both are normalised: NFC, every run of
 whitespace (NBSP included) -> one space, trimmed.
@@ -80,10 +81,11 @@ def read_text(path: Path) -> str:
         finally:
             pdf.close()
     if suffix == ".html":
-        import trafilatura
-
-        raw = path.read_text(encoding="utf-8")
-        text = trafilatura.extract(raw)
+        try:  # what the question writers used; not one of quotebot's dependencies
+            import trafilatura
+        except ImportError:
+            trafilatura = None
+        text = trafilatura.extract(path.read_text(encoding="utf-8")) if trafilatura else None
         if text:
             return text
         import lxml.html

@@ -4,6 +4,7 @@ shipped set `evals/statement.jsonl` (verbatim gold quotes, unique ids, balanced 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -168,3 +169,15 @@ def test_shipped_categories_have_their_shape(shipped):
         assert is_cyrillic(q.question) == (q.category == "russian"), q.id
     who = next(q for q in questions if q.question == "Who mentioned 28 points?")
     assert who.quotes == ("Initially, media reports referenced some 28 points in this Trump plan.",)
+
+
+def test_the_question_set_checker_passes_on_the_shipped_sets_with_quotebots_dependencies():
+    """evals/check_questions.py reads every document (pdf, html, docx) as the question writers
+    did; trafilatura, which they used for html, is not installed with quotebot."""
+    import subprocess
+    import sys
+
+    checker = Path(__file__).resolve().parents[1] / "evals" / "check_questions.py"
+    out = subprocess.run([sys.executable, str(checker)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert re.search(r"^test: \d+ questions", out.stdout, re.MULTILINE)
