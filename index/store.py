@@ -105,6 +105,31 @@ class VectorSet:
     sentences: object
 
 
+@dataclass(frozen=True)
+class Texts:
+    """What an index embeds: each passage's normalised text, then each sentence's. `unique`
+    holds each distinct text once, with its vector cache key in `keys`; row i of the vectors
+    is the vector of `unique[where[i]]`, and the first `passages` rows are the passages'."""
+
+    unique: list[str]
+    keys: list[str]
+    where: np.ndarray
+    passages: int
+
+
+def index_texts(
+    docs: dict[str, Document], passages: list[Passage], sentences: list[str] | None = None
+) -> Texts:
+    """Return the texts of `passages` (of `docs`) to embed (`sentences`: the normalised text of
+    every sentence of `passages`, in order, when known)."""
+    texts = [p.text for p in passages]  # normalised already
+    texts += sentences if sentences is not None else sentence_texts(docs, passages)
+    first: dict[str, int] = {}  # distinct text -> its row in `unique`
+    where = np.fromiter((first.setdefault(t, len(first)) for t in texts), np.int64, len(texts))
+    unique = list(first)
+    return Texts(unique, [text_key(u) for u in unique], where, len(passages))
+
+
 @dataclass
 class CorpusIndex:
     """Everything answering needs: documents (with original text), passages, vectors and the
@@ -117,6 +142,8 @@ class CorpusIndex:
     lexicon: Lexicon
     path: Path | None = None
     limits: tuple[int, int] = (0, 0)  # (max sentences, max chars) per passage, as segmented
+    # what a build embedded, kept until every embedder's vectors are added (not saved)
+    texts: Texts | None = field(default=None, repr=False, compare=False)
     by_id: dict[str, int] = field(init=False, repr=False)
     sentence_refs: list[tuple[int, int]] = field(init=False, repr=False)
     first_sentence: list[int] = field(init=False, repr=False)
@@ -177,53 +204,40 @@ def build(
     if not passages:
         raise IndexCorrupt("the corpus has no text to index after dropping page chrome")
     docs = {d.doc: d for d in documents}
-    sentences = all_sentences(documents, parts)
-    vectors = {
-        emb.name: vector_set(emb, docs, passages, progress, cache_dir, sentences)
-        for emb in embedders
-    }
-    del sentences
+    texts = index_texts(docs, passages, all_sentences(documents, parts))
+    vectors = {emb.name: vector_set(emb, texts, progress, cache_dir) for emb in embedders}
     words = Counter()
     for part in parts:
         words.update(part.words)
     lexicon = build_lexicon(documents, passages, words, all_terms(parts))
     prune(cache_dir)
     chash = corpus_hash(documents, settings)
-    return CorpusIndex(chash, docs, passages, vectors, lexicon, limits=limits)
+    return CorpusIndex(chash, docs, passages, vectors, lexicon, limits=limits, texts=texts)
 
 
 def vector_set(
     emb: ArrayEmbeddings,
-    docs: dict[str, Document],
-    passages: list[Passage],
+    texts: Texts,
     progress: bool | None = None,
     cache_dir: Path | None = None,
-    sentences: list[str] | None = None,
 ) -> VectorSet:
-    """Return `emb`'s passage and sentence vectors of `passages` as FAISS indexes (`sentences`:
-    the normalised text of every sentence of `passages`, in order, when known)."""
-    texts = [p.text for p in passages]  # normalised already
-    texts += sentences if sentences is not None else sentence_texts(docs, passages)
+    """Return `emb`'s passage and sentence vectors of `texts` as FAISS indexes."""
     cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
     table = embed_texts(emb, texts, progress, cache)
-    pv, sv = table[: len(passages)], table[len(passages) :]
+    pv, sv = table[: texts.passages], table[texts.passages :]
     return VectorSet(emb.name, emb.dim, faiss_index(pv), faiss_index(sv))
 
 
 def embed_texts(
     emb: ArrayEmbeddings,
-    texts: list[str],
+    texts: Texts,
     progress: bool | None = None,
     cache: VectorCache | None = None,
 ) -> np.ndarray:
-    """Return passage vectors for `texts` (normalised), embedding each distinct text once, in
+    """Return passage vectors for every row of `texts`, embedding each distinct text once, in
     batches, and only when `cache` does not hold it already (new vectors are added to `cache`)."""
-    first: dict[str, int] = {}  # distinct text -> its row in `table`
-    where = np.fromiter((first.setdefault(t, len(first)) for t in texts), np.int64, len(texts))
-    unique = list(first)
-    del first
+    unique, hashed = texts.unique, texts.keys
     if cache is not None:
-        hashed = [text_key(u) for u in unique]
         table, missing = cache.lookup(hashed)
     else:
         table, missing = np.zeros((len(unique), emb.dim), np.float32), list(range(len(unique)))
@@ -243,7 +257,7 @@ def embed_texts(
         bar.close()
     if cache is not None and missing:
         cache.add(hashed, table, used=hashed)
-    return table if len(unique) == len(texts) else table[where]
+    return table if len(unique) == len(texts.where) else table[texts.where]
 
 
 def faiss_index(vectors: np.ndarray):
@@ -345,7 +359,8 @@ def add_vectors(
             _save_vectors(index, missing, settings)
     for emb in missing:
         if emb.name not in index.vectors:
-            index.vectors[emb.name] = vector_set(emb, index.documents, index.passages)
+            index.vectors[emb.name] = vector_set(emb, _texts(index))
+    index.texts = None  # every embedder has its vectors: no longer needed
     if settings.vector_store != "faiss":  # the new vectors are searched where the others are
         added = replace(index, vectors={emb.name: index.vectors[emb.name] for emb in missing})
         index.vectors.update(_stored(added, settings).vectors)
@@ -378,7 +393,7 @@ def _save_vectors(
         if emb.name in saved:
             index.vectors[emb.name] = saved[emb.name]
             continue
-        vs = vector_set(emb, index.documents, index.passages, cache_dir=settings.cache_dir)
+        vs = vector_set(emb, _texts(index), cache_dir=settings.cache_dir)
         index.vectors[emb.name] = vs
         names = [f"{vs.name}.{level}.faiss" for level in _LEVELS]
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
@@ -395,6 +410,13 @@ def _save_vectors(
             raise OSError(str(exc)) from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _texts(index: CorpusIndex) -> Texts:
+    """Return what `index` embeds: as its build computed it, else computed (and kept) now."""
+    if index.texts is None:
+        index.texts = index_texts(index.documents, index.passages)
+    return index.texts
 
 
 def _listed_and_saved(
