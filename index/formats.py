@@ -144,7 +144,11 @@ def read_html(data: bytes) -> Extracted:
     if root is not None:
         for node in root.traverse():
             if node.tag in _BLOCKS and not _inside_block(node, root):
-                lines = (_collapse(line) for line in node.text().split(_BREAK))
+                text = node.text()
+                if node.tag == "pre":  # its line breaks are the text's (a hearing's record)
+                    paragraphs.extend(_preformatted(text.replace(_BREAK, "\n")))
+                    continue
+                lines = (_collapse(line) for line in text.split(_BREAK))
                 block = "\n".join(line for line in lines if line)
                 if block:
                     paragraphs.append(block)
@@ -155,6 +159,20 @@ def read_html(data: bytes) -> Extracted:
     return Extracted(
         text, _collapse(title) if title else header_title, (date or "")[:10] or header_date, source
     )
+
+
+def _preformatted(text: str) -> list[str]:
+    """Return the paragraphs of a <pre> block: its lines, each collapsed, with a blank line or
+    an indented line starting a paragraph (the Government Publishing Office's hearings indent
+    each speaker's turn)."""
+    paragraphs: list[list[str]] = [[]]
+    for raw in text.split("\n"):
+        line = _collapse(raw)
+        if not line or (raw[:1].isspace() and paragraphs[-1]):
+            paragraphs.append([])
+        if line:
+            paragraphs[-1].append(line)
+    return ["\n".join(lines) for lines in paragraphs if lines]
 
 
 def _collapse(text: str) -> str:

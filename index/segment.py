@@ -2,8 +2,11 @@
 
 A transcript is a run of turns, each opened by a speaker label at the start of a paragraph or
 line: `Name:`, `MS. LEAVITT:`, `PRESIDENT TRUMP:`, `**Ms Melanie Field**:`, Hansard's
-`1. Mr David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`. A label may stand alone on its
-line with the words below it. A turn runs until the next label (a following paragraph goes on
+`1. Mr David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`; with a time stamp, a podcast's
+`Marc Benioff (00:24):` or a machine transcript's `[02:26:11] Morgan Dwyer (OpenAI):`; a
+congressional hearing's `Senator Shelby.` (among several such); a deposition's `Q.` and `A.`
+(the witness's answer, only beside a `Q`). A label may stand alone on its line with the words
+below it. A turn runs until the next label (a following paragraph goes on
 the same turn) or until a heading, and nothing after an `END` line is speech. Lines that are not
 speech are dropped: time stamps (`[00:00:00:01]`, `*(10.54 am)*`), stage directions on their
 own (`(Laughter.)`, `[Mr Speaker in the Chair]`), rules and column markers. Short unpunctuated
@@ -38,7 +41,8 @@ from dataclasses import dataclass
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 4  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome
+SEGMENTATION_VERSION = 5  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+# 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -86,6 +90,8 @@ MODERATOR_LABELS = frozenset(
     }
 )
 INTERPRETER_LABELS = frozenset({"interpreter", "the interpreter", "translator"})
+_BARE = ("question", "answer")  # the kinds of a bare "Q" and "A"
+WITNESS = "Witness"  # the speaker of a bare "A"
 NOT_LABELS = frozenset(
     {
         "note",
@@ -231,14 +237,26 @@ _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 # tried only where a run of end marks starts: linear even in a long run of "!?!?"
 _SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _LAST_WORD = re.compile(r"([\w.]+)$")
-# a label: optional question number ("1. ", "T1. [66880] "), then `Name:`, `**Name**:` or
-# `**Name:**`, followed by a space or the end of the line; or a bare `Q` / `Q:` / `Q.`
+# US congressional hearings (the Government Publishing Office's transcripts) open a turn with a
+# title, a surname and a full stop: "Chairman Dodd.", "Senator Shelby.", "Mr. Bernanke."
+_DOTTED_TITLES = (
+    r"(?:Chairman|Chairwoman|Chair|Senator|Representative|Congressman|Congresswoman|Secretary"
+    r"|Governor|General|Admiral|Ambassador|Commissioner|Director|Judge|Justice|Mayor"
+    r"|Mr\.|Mrs\.|Ms\.|Dr\.)"
+)
+# a label: optional question number ("1. ", "T1. [66880] ") and time stamp ("[02:26:11] "),
+# then `Name:`, `**Name**:` or `**Name:**`, followed by a space or the end of the line; a bare
+# `Q` / `Q:` / `Q.` / `Q.1.` (and its `A`: a deposition's, or written answers); or a hearing's
+# `Senator Shelby.`
 _LABEL = re.compile(
     r"(?:T?\d{1,3}\.[^\S\n]+)?(?:\[\d+\][^\S\n]+)?"
+    r"(?:\[?\d{1,2}(?::\d{2}){1,2}\]?[^\S\n]+)?"  # a time stamp: [02:26:11] Name:
     r"(?:\*\*(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
-    r"|(?P<q>Q)[.:]?"
-    r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?)[^\S\n]*:)"
+    r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:\.\d{1,3})?[.:]"
+    r"|(?P<dotted>" + _DOTTED_TITLES + r"[^\S\n]+[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?)\."
+    r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?(?:[^\S\n]*[(\[]\d{1,2}(?::\d{2}){1,2}[)\]])?)"
+    r"[^\S\n]*:)"  # "Name:", or "Name (00:24):" with its time stamp
     r"(?=\s|$)"
 )
 _CLOCK = re.compile(r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?(?:\s+[a-z]{2,4})?", re.I)  # 11:06 A.M. EST
@@ -254,6 +272,7 @@ _SKIP_LINE = re.compile(
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
+_LABEL_TIME = re.compile(r"\s*[(\[]\d{1,2}(?::\d{2}){1,2}[)\]]")
 
 
 @dataclass(frozen=True)
@@ -265,6 +284,7 @@ class Label:
     name: str  # the person's words ("Yury Ushakov", "LEAVITT"); "" for a bare title
     title: str  # the words before the name ("Aide to the President", "THE PRESIDENT")
     member: bool = False  # Hansard member asking: "Name (Constituency) (Party)"
+    dotted: bool = False  # a hearing's "Senator Shelby." (no colon)
 
 
 @dataclass
@@ -386,7 +406,7 @@ def is_stage_direction(sentence: str) -> bool:
 
 def parse_label(raw: str) -> Label | None:
     """Return what the label text `raw` (without colon) says, or None if it is no label."""
-    text = normalise(raw)
+    text = _LABEL_TIME.sub("", normalise(raw)).strip()  # "Marc Benioff (00:24)"
     key = text.casefold().rstrip(".")
     if key in QUESTION_LABELS:
         return Label("question", text, "", text)
@@ -417,7 +437,8 @@ def parse_label(raw: str) -> Label | None:
                 return None
         elif not (word[0].isupper() or (0 < i < len(words) - 1 and word in _CONNECTORS)):
             return None
-    member = bool(groups) and bool(_PARTY.fullmatch(groups[-1]))
+    # "Mr David Hanson (Delyn) (Lab)": a constituency and a party; not "Jo Bo (OpenAI)"
+    member = len(groups) >= 2 and bool(_PARTY.fullmatch(groups[-1]))
     name = person_name(outer)
     if groups and not member:
         inner = person_name(groups[0])
@@ -508,6 +529,13 @@ def header_metadata(text: str) -> tuple[str | None, str | None]:
 def _label_of(match: re.Match) -> Label | None:
     if match.group("q"):
         return Label("question", "Q", "", "Q")
+    if match.group("a"):
+        return Label("answer", "A", "", "A")
+    if match.group("dotted"):
+        label = parse_label(match.group("dotted"))
+        return (
+            Label(label.kind, label.text, label.name, label.title, dotted=True) if label else None
+        )
     raw = match.group("b1") or match.group("b2") or match.group("plain")
     return parse_label(raw)
 
@@ -562,7 +590,9 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 current = _Unit(lstart, lend)
             else:
                 current.end = lend
-            may_label = bool(re.search(r"[.?!…:\"”’)\]]$", line)) or current.start == current.end
+            may_label = (
+                bool(re.search(r"[.?!…:\"”’)\]\-—–]$", line)) or current.start == current.end
+            )
         if current:
             units.append(current)
     return units
@@ -581,16 +611,24 @@ def _units(text: str, start: int) -> list[_Unit]:
 def _accepting(candidates: list[Label]):
     """Return the label test for a document whose candidate labels are `candidates`."""
     keys = Counter((lb.name or lb.title).casefold() for lb in candidates if lb.kind == "person")
-    capitals = sum(1 for lb in candidates if lb.text.isupper() and lb.kind != "question")
+    capitals = sum(1 for lb in candidates if lb.text.isupper() and lb.kind not in _BARE)
+    kinds = Counter(lb.kind for lb in candidates)
+    dotted = sum(1 for lb in candidates if lb.dotted)
+    # "Morgan Dwyer (OpenAI):" labels, several in the document
+    bracketed = sum(1 for lb in candidates if lb.kind == "person" and "(" in lb.text)
 
     def support(key: str) -> int:
         return sum(n for k, n in keys.items() if k == key or k.endswith(" " + key))
 
     def accept(label: Label) -> bool:
+        if label.kind == "answer":  # a bare "A." answers the bare "Q."s of the same document
+            return kinds["question"] >= 1 and kinds["answer"] >= 2
+        if label.dotted:  # "Senator Shelby." only among several such labels
+            return dotted >= 3
         if label.kind != "person" or label.member or label.title.casefold() not in ("", "the"):
             return True
         if "(" in label.text:
-            return False
+            return bracketed >= 3 and len(label.name.split()) >= 2
         if label.text.isupper():
             return capitals >= 3
         words = label.text.casefold().split()
@@ -668,6 +706,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             question_id = None
             if label.kind == "question" or speaker in questioners:
                 role, speaker = "question", speaker or JOURNALIST
+            elif label.kind == "answer":
+                role, speaker, question_id = "answer", witness or WITNESS, open_question
             elif label.kind == "moderator":
                 role = "moderator"
             elif (

@@ -230,6 +230,103 @@ def test_time_stamps_stage_lines_and_markdown_bold_labels():
     assert [t for *_, t in got][2:] == ["Thank you?", "Yes."]
 
 
+def test_labels_with_time_stamps_name_the_same_speaker_each_turn():
+    # a podcast's "Name (mm:ss):" on its own line, and a machine transcript's "[hh:mm:ss] Name
+    # (Affiliation):" for a hearing where council members question company witnesses
+    text = (
+        "Lenny Rachitsky (00:00):\nWhat matters most to you?\n\n"
+        "Marc Benioff (00:09):\nI never look at the stock.\n\n"
+        "Lenny Rachitsky (00:17):\nWhy not?\n\n"
+        "Marc Benioff (00:24):\nIt is distracting.\n"
+    )
+    got = roles_and_speakers(text)
+    assert [s for _, s, _ in got] == ["Lenny Rachitsky", "Marc Benioff"] * 2
+    assert [t for *_, t in got] == [
+        "What matters most to you?",
+        "I never look at the stock.",
+        "Why not?",
+        "It is distracting.",
+    ]
+    text = (
+        "[02:25:40] CM Ann Lee: How do you label generated images?\n\n"
+        "[02:26:11] Morgan Dwyer (OpenAI): We embed a watermark.\n\n"
+        "[02:27:02] CM Ann Lee: And text?\n\n"
+        "[02:27:30] Logan Graham (Anthropic): Not yet, and nobody reliably can.\n\n"
+        "[02:28:05] CM Bo Chan: Who checks it?\n\n"
+        "[02:28:40] Morgan Dwyer (OpenAI): Independent auditors check it every year.\n"
+    )
+    got = roles_and_speakers(text)
+    assert [(r, s) for r, s, _ in got] == [
+        ("question", "CM Ann Lee"),
+        ("answer", "Morgan Dwyer"),
+        ("question", "CM Ann Lee"),
+        ("statement", "Logan Graham"),
+        ("statement", "CM Bo Chan"),  # one question is not enough to count as an asker
+        ("answer", "Morgan Dwyer"),
+    ]
+    assert got[1][2] == "We embed a watermark."  # no time stamp or label in the quote
+
+
+def test_a_congressional_hearings_titled_labels_end_with_a_full_stop():
+    # the Government Publishing Office's record: "Senator Shelby." opens a turn, lines wrap
+    text = (
+        "    Chairman Dodd. You will be looking at the margin\n"
+        "requirement issue. Is that----\n"
+        "    Mr. Bernanke. We will be looking at the whole range of\n"
+        "issues about transparency.\n"
+        "    Chairman Dodd. Thank you very much. Senator Shelby?\n"
+        "    Senator Shelby. Mr. Chairman, how large are the losses?\n"
+        "    Mr. Bernanke. They are not yet known.\n"
+    )
+    got = roles_and_speakers(text)
+    assert [s for _, s, _ in got] == [
+        "Chairman Dodd",
+        "Mr. Bernanke",
+        "Chairman Dodd",
+        "Senator Shelby",
+        "Mr. Bernanke",
+    ]
+    assert got[1][2] == "We will be looking at the whole range of issues about transparency."
+    # one such line in prose is no label
+    prose = "Senator Shelby. The name alone opens this line.\n\nIt goes on.\n"
+    assert {s for _, s, _ in roles_and_speakers(prose)} == {None}
+
+
+def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
+    text = (
+        "Q. Where were you on the night of May 9?\n"
+        "A. At home.\n"
+        "Q.2. Update on Bear Stearns: what was lent?\n"
+        "A.2. The Federal Reserve lent $29 billion.\n"
+    )
+    got = roles_and_speakers(text)
+    assert [(r, s) for r, s, _ in got] == [
+        ("question", "Journalist"),
+        ("answer", "Witness"),
+        ("question", "Journalist"),
+        ("answer", "Witness"),
+    ]
+    assert got[3][2] == "The Federal Reserve lent $29 billion."
+    # "A." without any "Q" is prose (a list, an initial)
+    assert {r for r, _, _ in roles_and_speakers("A. First point.\n\nA. Second point.\n")} == {
+        "statement"
+    }
+
+
+def test_a_preformatted_html_record_keeps_its_lines_and_indented_turns():
+    from quotebot.index.formats import read_html
+
+    page = (
+        b"<html><body><pre>\n    Chairman Dodd. Is that----\n    Mr. Bernanke. We will look\n"
+        b"at it.\n\n    Senator Shelby. Thank you.</pre></body></html>"
+    )
+    got = read_html(page)
+    assert got.text == (
+        "Chairman Dodd. Is that----\n\nMr. Bernanke. We will look\nat it.\n\n"
+        "Senator Shelby. Thank you.\n"
+    )
+
+
 def test_front_matter_is_metadata_not_text():
     from quotebot.index.formats import read_markdown, read_text
 
