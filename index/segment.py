@@ -272,6 +272,7 @@ _SKIP_LINE = re.compile(
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
+_SPOKEN_AT = re.compile(r"[(\[]\d{1,2}(?::\d{2}){1,2}[)\]](?=\s)")
 _LABEL_TIME = re.compile(r"\s*[(\[]\d{1,2}(?::\d{2}){1,2}[)\]]")
 
 
@@ -585,9 +586,12 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 if current:
                     units.append(current)
                 content = trim(text, match.end(), lend)[0]
+                stamp = _SPOKEN_AT.match(text, content, lend)  # "**Rob Pike:** [04:22] Yes."
+                content = trim(text, stamp.end(), lend)[0] if stamp else content
                 current = _Unit(content, lend if content < lend else content, label)
             elif current is None:
-                current = _Unit(lstart, lend)
+                stamp = _SPOKEN_AT.match(text, lstart, lend)  # "[08:23] So we had worked ..."
+                current = _Unit(trim(text, stamp.end(), lend)[0] if stamp else lstart, lend)
             else:
                 current.end = lend
             may_label = (

@@ -265,6 +265,14 @@ def test_labels_with_time_stamps_name_the_same_speaker_each_turn():
         ("answer", "Morgan Dwyer"),
     ]
     assert got[1][2] == "We embed a watermark."  # no time stamp or label in the quote
+    got = roles_and_speakers(
+        "**Rob Pike:** [04:22] 45 minutes.\n\n[05:10] Then more.\n\n**Jon Calhoun:** Wow.\n"
+    )
+    assert [(s, t) for _, s, t in got] == [
+        ("Rob Pike", "45 minutes."),
+        ("Rob Pike", "Then more."),
+        ("Jon Calhoun", "Wow."),
+    ]
 
 
 def test_a_congressional_hearings_titled_labels_end_with_a_full_stop():
