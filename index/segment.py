@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .records import Document, Passage
 from .text import normalise
@@ -237,6 +237,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 # tried only where a run of end marks starts: linear even in a long run of "!?!?"
 _SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _LAST_WORD = re.compile(r"([\w.]+)$")
+# a bracketed time stamp: "(00:24)", "[04:22]"
+_STAMP = r"[(\[]\d{1,2}(?::\d{2}){1,2}[)\]]"
 # US congressional hearings (the Government Publishing Office's transcripts) open a turn with a
 # title, a surname and a full stop: "Chairman Dodd.", "Senator Shelby.", "Mr. Bernanke."
 _DOTTED_TITLES = (
@@ -255,7 +257,7 @@ _LABEL = re.compile(
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
     r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:\.\d{1,3})?[.:]"
     r"|(?P<dotted>" + _DOTTED_TITLES + r"[^\S\n]+[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?)\."
-    r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?(?:[^\S\n]*[(\[]\d{1,2}(?::\d{2}){1,2}[)\]])?)"
+    r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?(?:[^\S\n]*" + _STAMP + r")?)"
     r"[^\S\n]*:)"  # "Name:", or "Name (00:24):" with its time stamp
     r"(?=\s|$)"
 )
@@ -272,8 +274,8 @@ _SKIP_LINE = re.compile(
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
-_SPOKEN_AT = re.compile(r"[(\[]\d{1,2}(?::\d{2}){1,2}[)\]](?=\s)")
-_LABEL_TIME = re.compile(r"\s*[(\[]\d{1,2}(?::\d{2}){1,2}[)\]]")
+_SPOKEN_AT = re.compile(_STAMP + r"(?=\s)")
+_LABEL_TIME = re.compile(r"\s*" + _STAMP)
 
 
 @dataclass(frozen=True)
@@ -534,9 +536,7 @@ def _label_of(match: re.Match) -> Label | None:
         return Label("answer", "A", "", "A")
     if match.group("dotted"):
         label = parse_label(match.group("dotted"))
-        return (
-            Label(label.kind, label.text, label.name, label.title, dotted=True) if label else None
-        )
+        return replace(label, dotted=True) if label else None
     raw = match.group("b1") or match.group("b2") or match.group("plain")
     return parse_label(raw)
 
