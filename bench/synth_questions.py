@@ -2,7 +2,7 @@
 
     python -m bench.synth_questions DOC [DOC...] --out evals/synthetic.jsonl [--per-doc N]
 
-For each document (ids as in `bench.train_scorer.doc_path`), sentences of the answer and
+For each document (ids as in `bench.tune.doc_path`), sentences of the answer and
 statement turns with at least 8 words are sampled (seeded), and the local model writes a
 question each sentence answers (`prompts/synth_question.v1.txt`). Each line of the output is a
 question-set row whose gold quote is that sentence, split "dev" (training only). Rows are
@@ -22,7 +22,7 @@ from quotebot.index.text import normalise
 from quotebot import prompts
 from quotebot.settings import Settings
 
-from .train_scorer import doc_path
+from .tune import doc_path
 
 MIN_WORDS = 8
 

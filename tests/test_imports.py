@@ -93,6 +93,23 @@ def test_every_module_imports_in_a_fresh_interpreter():
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def test_every_benchmark_script_imports():
+    """The repository's scripts (bench/: the benchmark, the tuner, the question generators) are
+    not in the wheel and run only by hand: an import that breaks in a refactor shows here."""
+    root = Path(__file__).resolve().parents[1]
+    names = sorted(f"bench.{p.stem}" for p in (root / "bench").glob("*.py"))
+    assert "bench.synth_questions" in names and "bench.tune" in names
+    code = "import importlib, sys\nfor n in sys.argv[1:]:\n    importlib.import_module(n)\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *names],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
     """Return True when `goal` can be reached from `start` along `graph`'s edges."""
     seen, todo = set(), [start]
