@@ -14,20 +14,24 @@ Library choices (timed on evals/corpora, 2 shared cores):
     paragraphs ("Question:") as boilerplate. Transcripts need every paragraph of the article.
   - DOCX: python-docx (MIT), the standard reader: body paragraphs in order (45 ms).
   - Front matter: YAML through PyYAML's safe loader, TOML through the standard library.
+  - Captions (WebVTT, SubRip): read here with the standard library; the formats are a few line
+    rules, and a caption library would still leave speakers, joining and rolling repeats to us.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
 
 import yaml
 
-from .segment import header_metadata
+from .segment import header_metadata, parse_label
 
 
 class FormatError(ValueError):
@@ -340,6 +344,178 @@ def read_docx(data: bytes) -> Extracted:
     return Extracted(text + "\n", core.title or header_title, header_date, core.identifier or None)
 
 
+_WEBVTT = re.compile(r"\ufeff?WEBVTT(?:[ \t][^\n]*)?(?:\n|\Z)")  # the signature line
+_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"  # [hh:]mm:ss.ttt (SubRip: ss,ttt)
+# a cue's timing line: start --> end, then WebVTT cue settings or SubRip coordinates
+_TIMING = re.compile(rf"\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?")
+_VOICE = re.compile(r"<v(?:\.[\w.-]*)?(?:[ \t]+([^>\n]*))?>")  # <v Name>, <v.loud Name>
+_RUBY_TEXT = re.compile(r"<rt\b[^>]*>.*?(?:</rt>|(?=</ruby>)|$)")  # the reading above a ruby
+# a tag (<c.colour>, <i>, </b>, <lang en>, <font color="red">) or an inline time stamp
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d+(?::\d{2}){1,2}[.,]\d{1,3}>")
+_OVERRIDE = re.compile(r"\{\\[^{}]*\}")  # a SubRip style code: {\an8}
+_DASH = re.compile(r"\A-\s*(?=[^\d\s-])")  # a dialogue dash opening a line: "- Who?", "-Me."
+# what Teams writes around a display name: "Smith, Alice" (surname first), "Jo Bo (Guest)"
+_SURNAME_FIRST = re.compile(r"([^,()]+),\s*([^,()]+)")
+_NAME_NOTE = re.compile(r"\s*\((?:guest|external|unverified|host|co-host|organi[sz]er)\)\s*$", re.I)
+_NAMED = re.compile(r"([^:]{1,120}):(?: |$)")  # a `Name:` label opening a line (Zoom)
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+PAUSE_SECONDS = 3.0  # a pause this long after a sentence's end starts a paragraph
+_ROWS = 4  # the most rows of text a caption shows: what a rolling caption can carry over
+
+
+@dataclass
+class _Cue:
+    start: float  # seconds
+    end: float
+    lines: list[str] = field(default_factory=list)  # the cue's text as written
+
+
+def read_webvtt(data: bytes) -> Extracted:
+    """A `.vtt` file (WebVTT: Zoom and Teams meeting transcripts, YouTube captions): its cues'
+    text as paragraphs per speaker (see `_paragraphs`). No metadata: captions carry none."""
+    text = _newlines(decode(data))
+    if not _WEBVTT.match(text):
+        raise FormatError("not a WebVTT file: its first line must be WEBVTT")
+    return _captions(text, "00:00:01.000 --> 00:00:04.000")
+
+
+def read_subrip(data: bytes) -> Extracted:
+    """A `.srt` file (SubRip subtitles): its cues' text as paragraphs, as for WebVTT."""
+    return _captions(_newlines(decode(data)), "00:00:01,000 --> 00:00:04,000")
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _captions(text: str, example: str) -> Extracted:
+    """Return the paragraphs of the cues in `text`, or raise FormatError if there are none."""
+    cues = _cues(text)
+    if not cues:
+        raise FormatError(f"no cue timing line (like {example}) in the file")
+    paragraphs = _paragraphs(cues)
+    if not paragraphs:
+        raise FormatError("the cues have no text")
+    return Extracted("\n\n".join(paragraphs) + "\n")
+
+
+def _cues(text: str) -> list[_Cue]:
+    """Return the cues of a WebVTT or SubRip file, in order. A timing line opens a cue (the line
+    before it, a cue number or identifier, is dropped) and its text runs to the next blank line;
+    a line of spaces right after the timing line (YouTube writes one) does not end it. Lines
+    outside cues (the WebVTT header, NOTE, STYLE and REGION blocks) are dropped."""
+    cues: list[_Cue] = []
+    current: _Cue | None = None
+    for line in text.split("\n"):
+        timing = _TIMING.fullmatch(line)
+        if timing:
+            current = _Cue(_seconds(*timing.group(1, 2, 3, 4)), _seconds(*timing.group(5, 6, 7, 8)))
+            cues.append(current)
+        elif current is not None and not line.strip():
+            if current.lines or not line:
+                current = None
+        elif current is not None:
+            current.lines.append(line)
+    return cues
+
+
+def _seconds(hours: str | None, minutes: str, seconds: str, fraction: str) -> float:
+    """Return the time a timing line's groups give, in seconds."""
+    return 3600 * int(hours or 0) + 60 * int(minutes) + int(seconds) + float(f"0.{fraction}")
+
+
+def _paragraphs(cues: list[_Cue]) -> list[str]:
+    """Return the text of `cues` as paragraphs. A speaker's consecutive cues make one paragraph,
+    opened once by `Name: `; another speaker starts a new one. Text without a speaker runs on
+    (after a named speaker's text too: it is theirs, as far as anyone can tell), and starts a
+    paragraph only after a pause of PAUSE_SECONDS or more that follows the end of a sentence.
+    What a cue repeats of the cue before (rolling captions) is left out (see `_fresh`)."""
+    paragraphs: list[tuple[str | None, list[str]]] = []
+    before: tuple[str | None, list[str]] = (None, [])  # the last run of text, as written
+    last_end: float | None = None
+    for cue in cues:
+        for k, (speaker, lines) in enumerate(_said("\n".join(cue.lines))):
+            text = _fresh(lines, before[1] if before[0] == speaker else [])
+            before = (speaker, lines)
+            if not text:
+                continue
+            paused = k == 0 and last_end is not None and cue.start - last_end >= PAUSE_SECONDS
+            if (
+                not paragraphs
+                or (speaker is not None and speaker != paragraphs[-1][0])
+                or (speaker is None and paused and _ENDS_SENTENCE.search(paragraphs[-1][1][-1]))
+            ):
+                paragraphs.append((speaker, []))
+            paragraphs[-1][1].append(text)
+        last_end = cue.end
+    return [f"{who}: {' '.join(texts)}" if who else " ".join(texts) for who, texts in paragraphs]
+
+
+def _said(payload: str) -> list[tuple[str | None, list[str]]]:
+    """Return a cue's text as runs of `(speaker, lines)`, each line plain text (see `_clean`).
+    A voice tag (`<v Name>`, `<v.loud Name>`: Teams) names the speaker of the text after it;
+    elsewhere a line opening with a `Name:` label (Zoom), one that segmentation would take for
+    a label, names it; a line without either goes on with the speaker before it in the cue."""
+    parts = _VOICE.split(payload)
+    runs: list[tuple[str | None, list[str]]] = []
+    speaker: str | None = None
+    for voice, raw in [(None, parts[0]), *zip(parts[1::2], parts[2::2], strict=True)]:
+        name = _voice_name(_plain(voice or ""))
+        speaker = name or speaker
+        for line in raw.split("\n"):
+            text = _clean(line)
+            label = None if name else _NAMED.match(text)
+            if label and _is_label(label.group(1)):
+                speaker, text = label.group(1), text[label.end() :]
+            if not text:
+                continue
+            if runs and runs[-1][0] == speaker:
+                runs[-1][1].append(text)
+            else:
+                runs.append((speaker, [text]))
+    return runs
+
+
+def _voice_name(name: str) -> str:
+    """Return a voice tag's name as a speaker label segmentation reads: Teams writes a name
+    surname first ("Smith, Alice") and marks some ("Jo Bo (Guest)"); the label says "Alice
+    Smith" and "Jo Bo" (a comma or a bracket in a label is not a speaker's name to it)."""
+    name = _NAME_NOTE.sub("", name)
+    swapped = _SURNAME_FIRST.fullmatch(name)
+    return f"{swapped.group(2).strip()} {swapped.group(1).strip()}" if swapped else name
+
+
+@lru_cache(maxsize=1024)
+def _is_label(text: str) -> bool:
+    """Return True when segmentation would read `text`, before a colon, as a speaker label (a
+    meeting's few names come again and again)."""
+    return parse_label(text) is not None
+
+
+def _clean(line: str) -> str:
+    """Return a line of cue text as plain text: ruby readings, tags, time stamps and `{\\an8}`
+    codes go, character references are decoded (`&amp;`), whitespace is collapsed and a
+    leading dialogue dash dropped."""
+    return _DASH.sub("", _plain(_OVERRIDE.sub("", _TAG.sub("", _RUBY_TEXT.sub("", line)))))
+
+
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(text).split())
+
+
+def _fresh(lines: list[str], before: list[str]) -> str:
+    """Return the text of `lines` less what repeats `before`, the same speaker's lines just
+    before: rolling captions open a cue with the previous cue's text (its last words growing
+    it) or with its last lines (of the last _ROWS, which keeps this linear). "" when nothing
+    is new."""
+    text = " ".join(lines)
+    for k in range(max(0, len(before) - _ROWS), len(before)):
+        carried = " ".join(before[k:])
+        if text == carried or text.startswith(carried + " "):
+            return text[len(carried) :].strip()
+    return text
+
+
 READERS: dict[str, Callable[[bytes], Extracted]] = {
     ".txt": read_text,
     ".md": read_markdown,
@@ -348,9 +524,11 @@ READERS: dict[str, Callable[[bytes], Extracted]] = {
     ".htm": read_html,
     ".pdf": read_pdf,
     ".docx": read_docx,
+    ".vtt": read_webvtt,
+    ".srt": read_subrip,
 }
 SUFFIXES = tuple(READERS)
-KINDS = ".txt, .md, .html, .pdf or .docx"
+KINDS = ".txt, .md, .html, .pdf, .docx, .vtt or .srt"
 
 
 def extract(suffix: str, data: bytes) -> Extracted:

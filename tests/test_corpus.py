@@ -50,14 +50,16 @@ def test_unreadable_files_are_refused_by_name(tmp_path, content, message):
 def test_missing_path_and_empty_folder(tmp_path):
     with pytest.raises(CorpusError, match="no such file"):
         load_corpus([tmp_path / "nope.txt"])
-    with pytest.raises(CorpusError, match=r"holds no \.txt, \.md, \.html, \.pdf or \.docx file"):
+    kinds = r"\.txt, \.md, \.html, \.pdf, \.docx, \.vtt or \.srt"
+    with pytest.raises(CorpusError, match=rf"holds no {kinds} file"):
         load_corpus([tmp_path])
 
 
 def test_other_file_types_are_refused(tmp_path):
     path = tmp_path / "statement.odt"
     path.write_text("text", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"only \.txt, \.md, \.html, \.pdf or \.docx files"):
+    kinds = r"\.txt, \.md, \.html, \.pdf, \.docx, \.vtt or \.srt"
+    with pytest.raises(CorpusError, match=rf"only {kinds} files"):
         load_corpus([path])
 
 

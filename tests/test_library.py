@@ -60,7 +60,7 @@ def test_a_taken_name_is_refused(fake_settings, tmp_path):
     [
         ("blob.txt", b"\x00\x01\x02binary", "looks like a binary file"),
         ("empty.md", b"  \n", "the file is empty"),
-        ("notes.odt", b"Speaker: words.", "only .txt, .md, .html, .pdf or .docx"),
+        ("notes.odt", b"Speaker: words.", "only .txt, .md, .html, .pdf, .docx, .vtt or .srt"),
         ("fake.pdf", b"not a pdf at all", "PDF"),
     ],
 )

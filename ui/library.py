@@ -98,7 +98,7 @@ def library_panel(ui: QuotebotUI) -> gr.Dropdown:
     )
     with gr.Accordion("Add documents", open=False, elem_id="qb-add-docs"):
         files = gr.File(
-            label="Transcripts (.txt .md .html .pdf .docx)",
+            label="Transcripts (.txt .md .html .pdf .docx .vtt .srt)",
             file_count="multiple",
             file_types=list(SUFFIXES),
             type="filepath",
