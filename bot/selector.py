@@ -24,7 +24,8 @@ from .scoring import ScoringConfig
 _COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 SUMMARY = re.compile(
     r"\b(summari[sz]e|summary|sum up|main (points?|topics?|themes?|issues?|messages?)|"
-    r"key (points?|topics?|takeaways?|messages?)|gist|overview|in (brief|short))\b"
+    r"key (points?|topics?|messages?)|takeaways?|highlights|gist|overview|in (brief|short)|"
+    r"in a nutshell|bottom line|tl;?dr)\b"
     r"|\bwhat (was|is) (it|this|the (statement|briefing|transcript|interview)) about\b"
     r"|кратко|резюм|основн\w* (тем|мысл)|r[ée]sum|zusammenfass",
     re.IGNORECASE,

@@ -119,6 +119,8 @@ def test_the_heading_answers_only_date_and_title_questions(ask, fake_index):
 def test_a_summary_quotes_central_spoken_sentences_one_per_passage_in_order(ask, fake_index):
     assert SUMMARY.search("Can you summarise the statement?")
     assert SUMMARY.search("What were the main topics?") and not SUMMARY.search("How long?")
+    assert SUMMARY.search("What is the main takeaway?") and SUMMARY.search("Highlights, please")
+    assert SUMMARY.search("TL;DR?") and not SUMMARY.search("What was the bottom of the list?")
     query, evidence = ask("Summarise the statement, please")
     chosen = select(query, evidence, fake_index, threshold(1.01), 5)
     rows = [q.row for q in chosen.quotes]
