@@ -13,18 +13,13 @@ from typing import TypeVar
 
 import numpy as np
 from quotebot.index.embedder import ArrayEmbeddings
-from quotebot.index.store import CorpusIndex
+from quotebot.index.store import HALF_MIN_VECTORS, CorpusIndex
 from quotebot.index.text import content_tokens
 
 from .question import Query
 from .scoring import ScoringConfig
 
 T = TypeVar("T")
-# A sentence index at least this large is searched on a worker thread, beside the passage
-# search (FAISS releases the GIL): on 1,000 statements (68,831 sentences, a 4.9 ms search) a
-# warm answer's p50 went from 26.8 to 21.3 ms; a small one is searched at once (tens of
-# microseconds, less than handing it over).
-PARALLEL_SEARCH_MIN = 10_000
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,11 @@ class Retriever:
         k = min(n, max(self.candidates * cfg.search_factor, cfg.search_min))
         scope = self._scope(query.doc)
         sentence_range = scope and scope[1]
-        large = self.index.vectors[name].sentences.ntotal >= PARALLEL_SEARCH_MIN
+        # a large sentence index (one stored in fp16) is searched on a worker thread, beside the
+        # passage search (FAISS releases the GIL): on 1,000 statements (68,831 sentences, a 4.9 ms
+        # search) a warm answer's p50 went from 26.8 to 21.3 ms; a small one is searched at once
+        # (tens of microseconds, less than handing it over)
+        large = self.index.vectors[name].sentences.ntotal >= HALF_MIN_VECTORS
         by_sentence = _soon(large, self._by_sentence, name, vector, k, sentence_range)
         passages = self.index.vectors[name].passages
         scores, rows = _search(passages, vector, k, scope and scope[0], self.threads)
