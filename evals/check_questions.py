@@ -13,8 +13,8 @@ A gold quote must occur in that text after both are normalised: NFC, every run o
 whitespace (NBSP included) -> one space, trimmed.
 
 Asserts: valid JSON on every line, the required fields and their types, unique ids, a
-known doc, the split of each doc (dev = statement, 01, 03, 05, 08; test = 02, 04, 06, 07,
-09), answers/quotes empty exactly when answerable is false, every gold quote verbatim in its
+known doc, the split of each doc (dev = statement, 01, 03, 05, 08, 10, 11, 12; test = 02, 04,
+06, 07, 09), answers/quotes empty exactly when answerable is false, every gold quote verbatim in its
 doc, at least 20% of each doc's questions in category "unanswerable", and the totals.
 Prints counts per doc, category and split. Exits 1 on the first list of failures.
 """
@@ -48,8 +48,11 @@ DOCS = {
     / "08_nasa-mercury-redstone-4-air-to-ground-1961-07-21.txt",
     "09_uk-covid-inquiry-m1-melanie-field-2023-07-13": CORPORA
     / "09_uk-covid-inquiry-m1-melanie-field-2023-07-13.txt",
+    "10_wh-background-call-syria-2024-12-09": CORPORA / "10_wh-background-call-syria-2024-12-09.md",
+    "11_senate-banking-bernanke-2008-07-15": CORPORA / "11_senate-banking-bernanke-2008-07-15.html",
+    "12_podcast-gotime-100-pike-griesemer": CORPORA / "12_podcast-gotime-100-pike-griesemer.md",
 }
-DEV = {"statement", *(d for d in DOCS if d[:2] in {"01", "03", "05", "08"})}
+DEV = {"statement", *(d for d in DOCS if d[:2] in {"01", "03", "05", "08", "10", "11", "12"})}
 SPLIT = {d: ("dev" if d in DEV else "test") for d in DOCS}
 
 REQUIRED = {
