@@ -43,6 +43,7 @@ SENTENCE_FEATURES = (
     "asks_what_was_asked",  # the question is about what a journalist asked
     "asks_date_or_title",  # the question asks for the date or the title (the heading answers)
     "question_x_asks",  # a question, when the user asks what was asked (or names its asker)
+    "other_speaker",  # the user asks what a named speaker said, and someone else says this
     "first_in_passage",
     "position",  # sentence index / sentences in passage
     "log_words",
@@ -93,6 +94,7 @@ _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label
     "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House".split()
 )
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
+_SUBJECT_OF = r"(?:did|does|do|has|had|would|will|was|is|according to)"
 _ASKS_TITLE = re.compile(r"\b(title|headline|heading|called)\b", re.IGNORECASE)
 _ASKS_DATE = re.compile(
     r"\b(what|which) (date|day|year|month)\b|^\s*when\b|какого числа|какая дата|когда"
@@ -291,6 +293,7 @@ def sentence_features(
     best_cos = float(np.max(all_cos)) if len(all_cos) else 0.0
     order = np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]
     named = _named_askers(question, index, ranked_rows)
+    speaker_asked = named_speaker(question, index, ranked_rows)
     for rank, row in enumerate(ranked_rows):
         passage = index.passages[row]
         asker = passage.speaker if passage.role == "question" else None
@@ -336,6 +339,11 @@ def sentence_features(
                     float(asks_asked),
                     float(asks_heading),
                     float(role == "question" and (asks_asked or asker in named)),
+                    float(
+                        speaker_asked is not None
+                        and role in ("answer", "statement")
+                        and passage.speaker != speaker_asked
+                    ),
                     float(j == 0),
                     j / max(1, n - 1),
                     math.log1p(len(text.split())),
@@ -350,6 +358,31 @@ def sentence_features(
             refs.append((row, j))
     matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
     return Candidates(tuple(refs), matrix)
+
+
+def named_speaker(question: str, index, rows: list[int]) -> str | None:
+    """Return the speaker whose words `question` asks for ("What did Rob Pike say about ...?",
+    "according to Griesemer"), when it names, by surname, exactly one of the speakers who
+    answer or make statements in the passages `rows` (or one of them is the subject of "did",
+    "does" ...: "What did Trump say about Modi?"); None otherwise. Who said it matters: then
+    only that speaker's words are quoted (`selector.quotable_rows`)."""
+    words = _NAME.findall(question)
+    if not words:
+        return None
+    by_surname: dict[str, str] = {}
+    for row in rows:
+        passage = index.passages[row]
+        if passage.role not in ("answer", "statement") or passage.speaker in (None, JOURNALIST):
+            continue
+        names = [w for w in _NAME.findall(passage.speaker) if len(w) >= 3]
+        if names and names[-1] not in _NOT_NAMES:
+            by_surname.setdefault(names[-1], passage.speaker)
+    named = [w for w in dict.fromkeys(words) if w in by_surname]
+    if len(named) > 1:
+        named = [
+            w for w in named if re.search(rf"\b{_SUBJECT_OF}\s+(\w+\s+){{0,1}}{w}\b", question)
+        ]
+    return by_surname[named[0]] if len(named) == 1 else None
 
 
 def _named_askers(question: str, index, rows: list[int]) -> set[str]:

@@ -3,8 +3,10 @@ model decides whether the document answers at all, and the best sentences become
 
 A journalist's question (or a moderator's words) is context, not an answer: it is quoted only
 when the user asks what was asked (or who asked). The heading and dateline answer only
-questions about the date or the title. A request for a summary ("summarise the statement",
-"the main topics") is answered with the document's most central sentences, each a quote.
+questions about the date or the title. Asked what a named speaker said ("What did Rob Pike
+say about ...?"), only that speaker's words are quoted. A request for a summary ("summarise the
+statement", "the main topics") is answered with the document's most central sentences, each a
+quote.
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ def sentence_probabilities(cands: Candidates, model: Scorer) -> tuple[np.ndarray
 def quotable_rows(matrix: np.ndarray) -> np.ndarray:
     """Return which candidate rows may be quoted: a journalist's question, or a moderator's
     words, only when the user asks what was asked; the heading only when the user asks for
-    the date or the title."""
+    the date or the title; when the user asks what a named speaker said, not another
+    speaker's words."""
     if not len(matrix):
         return np.zeros(0, dtype=bool)
     question = matrix[:, _COLUMN["role_question"]] == 1
@@ -117,7 +120,9 @@ def quotable_rows(matrix: np.ndarray) -> np.ndarray:
     asks_asked = matrix[:, _COLUMN["asks_what_was_asked"]] == 1
     title = matrix[:, _COLUMN["role_title"]] == 1
     asks_heading = matrix[:, _COLUMN["asks_date_or_title"]] == 1
-    return ~(question & ~asks_this) & ~(moderator & ~asks_asked) & ~(title & ~asks_heading)
+    other_speaker = matrix[:, _COLUMN["other_speaker"]] == 1
+    closed = (question & ~asks_this) | (moderator & ~asks_asked) | (title & ~asks_heading)
+    return ~closed & ~other_speaker
 
 
 def rank_passages(cands: Candidates, probs: np.ndarray) -> list[tuple[int, float]]:

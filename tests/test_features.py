@@ -130,3 +130,32 @@ def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_pa
     assert any(not allowed for speaker, allowed in askers if speaker != "Stephen Twigg")
     assert not any(allowed for _, allowed in rows("What did the Foreign Secretary say on Sudan?"))
     assert ("Stephen Twigg", True) in rows("What did Twigg want done in Sudan?")  # by surname
+
+
+def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
+    tmp_path, fake_embedder
+):
+    """Who said it matters: asked what Burt said, the minister Hague's answers are closed (and
+    the other way round); without a speaker's name, both answer."""
+    corpora = Path(__file__).parent.parent / "evals" / "corpora"
+    documents = load_corpus([corpora / "05_hansard-commons-fco-questions-2011-07-19.docx"])
+    index = build(documents, [fake_embedder], Settings.load(environ={}, cache_dir=tmp_path))
+    ranker = Retriever(
+        index, {"fake": fake_embedder}, load_scoring(), primary="fake", candidates=200
+    )
+
+    def allowed_speakers(question: str) -> set[str]:
+        query = prepare(question, [], 2000, index.lexicon)
+        c = candidates(query, ranker.evidence(query), index)
+        allowed = quotable_rows(c.matrix)
+        return {
+            index.passages[row].speaker
+            for i, (row, _) in enumerate(c.refs)
+            if allowed[i] and index.passages[row].role == "answer"
+        }
+
+    assert allowed_speakers("What did Burt say about Iran?") == {"Alistair Burt"}
+    assert allowed_speakers("What did William Hague say about Syria?") == {"William Hague"}
+    assert allowed_speakers("What was said about Syria?") == {"Alistair Burt", "William Hague"}
+    # the subject of "did" is the speaker when the question names two
+    assert allowed_speakers("What did Hague say about Burt's visit?") == {"William Hague"}
