@@ -41,8 +41,8 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 5  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
-# 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels
+SEGMENTATION_VERSION = 6  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+# 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -664,7 +664,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             )
     header = " \n".join(normalise(text[u.start : u.end]) for u in units[:first_label])
     speakers = _speakers([u.label for u in units if u.label], f"{document.title or ''}\n{header}")
-    questioners, witness = _questioners(text, units, speakers)
+    questioners, witness, answerers = _questioners(text, units, speakers)
     if witness is not None:
         for lb in (u.label for u in units if u.label):
             if lb.kind == "person" and not lb.name and _role_title(lb.title) == "witness":
@@ -717,7 +717,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             elif (
                 label.kind == "interpreter"
                 or open_question is None
-                or (witness is not None and speaker != witness)
+                or (witness is not None and speaker not in answerers)
             ):
                 role = "statement"
             else:
@@ -849,15 +849,18 @@ def _role_title(title: str) -> str:
 
 def _questioners(
     text: str, units: list[_Unit], speakers: dict[str, str]
-) -> tuple[set[str], str | None]:
-    """Return `(askers, witness)`: the named speakers who ask, and in an interview without
-    question labels the one who answers. Hansard members ask; otherwise a speaker asks whose
-    turns end in a question at least a quarter of the time and twice as often as those of the
-    speaker with the most words, who is then the witness."""
+) -> tuple[set[str], str | None, set[str]]:
+    """Return `(askers, witness, answerers)`: the named speakers who ask, and in an interview
+    without question labels the one who answers (the witness) and everyone who answers with
+    them. Hansard members ask; otherwise a speaker asks whose turns end in a question at least
+    a quarter of the time and twice as often as those of the speaker with the most words, who
+    is then the witness. Another speaker answers too when they speak at least a fifth as many
+    words as the witness and ask no more often (a podcast's second guest, the other witnesses of
+    a panel; not a chairman who asks, nor a chair's few words)."""
     labels = [u.label for u in units if u.label]
     members = {speakers[lb.text] for lb in labels if lb.member and lb.text in speakers}
     if members or any(lb.kind == "question" for lb in labels):
-        return members, None
+        return members, None, set()
     turns: Counter = Counter()
     asking: Counter = Counter()
     words: Counter = Counter()
@@ -877,7 +880,7 @@ def _questioners(
                 asking[current] += 1
                 last = (current, turns[current])
     if len(turns) < 2:
-        return set(), None
+        return set(), None, set()
     main = max(words, key=words.__getitem__)
     rate = asking[main] / turns[main]
     askers = {
@@ -888,4 +891,11 @@ def _questioners(
         and asking[s] >= max(1, turns[s] / 4)
         and asking[s] / turns[s] >= 2 * rate
     }
-    return askers, main if askers else None
+    if not askers:
+        return set(), None, set()
+    answerers = {
+        s
+        for s in turns
+        if s not in askers and words[s] >= words[main] / 5 and asking[s] / turns[s] <= rate
+    }
+    return askers, main, answerers

@@ -106,13 +106,12 @@ EXPECTED = {
         ("Robert Menendez", "question"),
         ("Robert F. Bennett", "question"),
     },
-    # A podcast: the hosts ask. Only the guest with the most words is read as the one who
-    # answers; the second guest's replies are statements (a known limit of segmentation).
+    # A podcast: the hosts ask, both guests answer.
     "12_podcast-gotime-100-pike-griesemer.md": {
         ("Carmen Andoh", "question"),  # **Carmen Andoh:**
         ("Jon Calhoun", "question"),
         ("Rob Pike", "answer"),
-        ("Robert Griesemer", "statement"),
+        ("Robert Griesemer", "answer"),
     },
 }
 

@@ -230,6 +230,42 @@ def test_time_stamps_stage_lines_and_markdown_bold_labels():
     assert [t for *_, t in got][2:] == ["Thank you?", "Yes."]
 
 
+def test_a_second_guest_answers_too_but_a_chair_who_asks_does_not():
+    guests = (
+        "Ann Host: Welcome, both of you. How did it start?\n\n"
+        "Rob Pike: We were waiting for a build, a long one, and we started talking about it.\n\n"
+        "Ann Host: And who wrote the first spec?\n\n"
+        "Robert Griesemer: I wrote most of the first draft, and we argued over every line.\n\n"
+        "Ann Host: Did it change much?\n\n"
+        "Rob Pike: A lot. Every week something went out and something else came in again.\n\n"
+        "Ann Host: Why?\n\n"
+        "Robert Griesemer: Because we kept finding simpler ways to say the same thing.\n"
+    )
+    roles = {(s, r) for r, s, _ in roles_and_speakers(guests)}
+    assert roles == {
+        ("Ann Host", "question"),
+        ("Rob Pike", "answer"),
+        ("Robert Griesemer", "answer"),
+    }
+    hearing = (
+        "Chairman Dodd: The committee will come to order. We welcome the Chairman today, and we "
+        "thank him for the report he brings us, the second this year. Does he see a recession?\n\n"
+        "Ben Bernanke: Growth has been slow this year, the labour market has softened, and the "
+        "risks to growth remain to the downside, as the report sets out in some detail.\n\n"
+        "Senator Shelby: Is inflation the bigger risk now?\n\n"
+        "Ben Bernanke: Both risks matter, and we watch them closely, as we always have done; "
+        "prices of energy and food have risen sharply, and expectations must stay anchored.\n\n"
+        "Senator Shelby: What about the banks?\n\n"
+        "Ben Bernanke: The banks are raising capital, which is welcome, and they should do more; "
+        "supervisors are pressing them to, and the discount window stays open to them.\n\n"
+        "Chairman Dodd: Thank you, Senator. We will now hear from Senator Bennett after a short "
+        "pause, and then we will adjourn for the day as planned and agreed with the members.\n"
+    )
+    roles = {(s, r) for r, s, _ in roles_and_speakers(hearing)}
+    assert ("Ben Bernanke", "answer") in roles and ("Senator Shelby", "question") in roles
+    assert ("Chairman Dodd", "answer") not in roles  # he asks more often than the witness
+
+
 def test_labels_with_time_stamps_name_the_same_speaker_each_turn():
     # a podcast's "Name (mm:ss):" on its own line, and a machine transcript's "[hh:mm:ss] Name
     # (Affiliation):" for a hearing where council members question company witnesses
@@ -260,7 +296,7 @@ def test_labels_with_time_stamps_name_the_same_speaker_each_turn():
         ("question", "CM Ann Lee"),
         ("answer", "Morgan Dwyer"),
         ("question", "CM Ann Lee"),
-        ("statement", "Logan Graham"),
+        ("answer", "Logan Graham"),  # a second witness answers too
         ("statement", "CM Bo Chan"),  # one question is not enough to count as an asker
         ("answer", "Morgan Dwyer"),
     ]
