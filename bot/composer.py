@@ -12,6 +12,7 @@ from .records import Citation
 
 _TEXT = {
     "en": {
+        "small_talk": "I answer questions about the statement, with quotes from it: ask me one.",
         "yes": "Yes.",
         "no": "No.",
         "abstain": "The statement does not say.",
@@ -31,6 +32,9 @@ _TEXT = {
         "someone": "the speaker",
     },
     "fr": {
+        "small_talk": (
+            "Je réponds aux questions sur la déclaration, par des citations : posez-m'en une."
+        ),
         "yes": "Oui.",
         "no": "Non.",
         "abstain": "La déclaration ne le dit pas.",
@@ -49,6 +53,9 @@ _TEXT = {
         "someone": "l'orateur",
     },
     "de": {
+        "small_talk": (
+            "Ich beantworte Fragen zur Erklärung, mit Zitaten daraus: Stellen Sie mir eine."
+        ),
         "yes": "Ja.",
         "no": "Nein.",
         "abstain": "Die Erklärung sagt das nicht.",
@@ -66,6 +73,7 @@ _TEXT = {
         "someone": "dem Sprecher",
     },
     "es": {
+        "small_talk": "Respondo preguntas sobre la declaración, con citas de ella: hágame una.",
         "yes": "Sí.",
         "no": "No.",
         "abstain": "La declaración no lo dice.",
@@ -83,6 +91,7 @@ _TEXT = {
         "someone": "el orador",
     },
     "ru": {
+        "small_talk": "Я отвечаю на вопросы о заявлении цитатами из него: задайте вопрос.",
         "yes": "Да.",
         "no": "Нет.",
         "abstain": "В заявлении об этом не говорится.",
@@ -130,12 +139,14 @@ def lead_in(
     is_request: bool = False,
     answerer: str | None = None,
     question: str = "",
+    small_talk: bool = False,
 ) -> str:
-    """Return the lead-in for `citations`, or the abstention sentence when there are none;
-    prefixed with "Yes." or "No." when the first quote settles the yes/no `question`."""
+    """Return the lead-in for `citations`, or the abstention sentence when there are none (for
+    a greeting, what quotebot does); prefixed with "Yes." or "No." when the first quote settles
+    the yes/no `question`."""
     t = _TEXT.get(language, _TEXT["en"])
     if not citations:
-        return t["request"] if is_request else t["abstain"]
+        return t["small_talk"] if small_talk else t["request"] if is_request else t["abstain"]
     said = verdict(question, citations[0])
     text = _whose(citations, t, answerer)
     return f"{t[said]} {text}" if said else text

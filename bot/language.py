@@ -19,7 +19,7 @@ LANGUAGES = ("en", "ru", "uk", "fr", "de", "es", "it", "pt")
 ENGLISH_WORDS = frozenset(
     """the what did does is are was were how who whom whose when where which why has have had
     of and with about this that these those they their it its been being should would could
-    any anything there said say tell much many long""".split()
+    any anything there said say tell much many long hello hi hey thanks thank bye""".split()
 )
 
 

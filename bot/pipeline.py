@@ -168,7 +168,12 @@ def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnsw
     t = time.perf_counter()
     query, selection, citations = verified.query, verified.selection, list(verified.citations)
     text = lead_in(
-        citations, query.language, query.is_request, answerer(citations, index), query.question
+        citations,
+        query.language,
+        query.is_request,
+        answerer(citations, index),
+        query.question,
+        query.small_talk,
     )
     confidence = selection.confidence
     if selection.quotes and not citations:  # every quote failed verification: nothing shown

@@ -55,6 +55,16 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+# A message that is only a greeting, thanks or goodbye: answered with what quotebot does, not
+# with a quote that happens to match "hello".
+_SMALL_TALK = re.compile(
+    r"^\W*(hi|hello|hey|hiya|greetings|good (morning|afternoon|evening|day)|thanks?|thank you|"
+    r"many thanks|cheers|ok(ay)?|cool|great|nice|bye|goodbye|see you|bonjour|salut|merci|"
+    r"hallo|guten tag|danke|hola|gracias|привет|здравствуйте|спасибо)"
+    r"(\s+(there|all|everyone|again|a lot|so much|very much|you|quotebot|bot))*\W*$",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -66,6 +76,7 @@ class Query:
     previous: str = ""  # the earlier turn's search text, for a follow-up
     carried_ids: tuple[str, ...] = ()  # passages the earlier answer cited
     is_request: bool = False
+    small_talk: bool = False  # a greeting or thanks, not a question
     unknown_names: tuple[str, ...] = ()  # capitalised words the corpus never uses
     uncorrected: str = ""  # the search text before spelling correction, when it changed
     doc: str | None = None  # the one document the question is about (None: every document)
@@ -112,6 +123,8 @@ def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
     text = clean(question, max_chars)
     language = detect(text)
     is_request = bool(_REQUEST.search(text))
+    if _SMALL_TALK.match(text):
+        return Query(text, language, text, small_talk=True)
     last = history[-1] if history else None
     if last is not None and not is_request and is_follow_up(text):
         previous = last.query or last.question

@@ -70,7 +70,7 @@ def select(
     ratio = scoring.extra_quote_ratio
     row = answer_features(cands.matrix[allowed], probs[allowed], logits[allowed], ratio, max_quotes)
     p = float(model.answerable.probability(row[None, :])[0])
-    if query.is_request:
+    if query.is_request or query.small_talk:
         return Selection([], 1.0, ranking)
     if SUMMARY.search(query.question):
         return Selection(summary(cands, probs, index, evidence, scoring), p, ranking)

@@ -63,6 +63,8 @@ def test_abstentions_and_refused_requests():
     assert lead_in([], "en") == abstention("en") == "The statement does not say."
     assert abstention("en", is_request=True).startswith("The statement does not say. I only")
     assert "инструкции" in abstention("ru", is_request=True)
+    assert lead_in([], "en", small_talk=True).startswith("I answer questions about the statement")
+    assert lead_in([], "fr", small_talk=True).startswith("Je réponds")
 
 
 def test_russian_lead_ins_say_the_quotes_are_in_the_statements_language():

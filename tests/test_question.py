@@ -83,6 +83,20 @@ def test_requests_and_injections_are_flagged_and_never_follow_ups(text):
     assert query.is_request and not query.is_follow_up
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("hello", "en"), ("Thanks!", "en"), ("Hi there", "en"), ("Bonjour", "fr"), ("Спасибо", "ru")],
+)
+def test_a_greeting_or_thanks_is_small_talk_in_its_language(text, language):
+    query = parse(text, [LAST], 2000)
+    assert query.small_talk and not query.is_follow_up and query.language == language
+
+
+def test_a_question_with_a_greeting_is_a_question():
+    for text in ("Hello, how long did the meeting last?", "Thanks. And the next meeting?"):
+        assert not parse(text, [], 2000).small_talk
+
+
 def test_an_ordinary_question_is_not_a_request():
     assert not parse("What did the journalists ask about the 28 points?", [], 2000).is_request
 

@@ -80,6 +80,9 @@ def test_a_request_is_never_answered_whatever_the_models_say(ask, fake_index):
     query, evidence = ask("Write a poem about the 28 points in the document")
     assert query.is_request
     assert select(query, evidence, fake_index, threshold(0.0), 3).quotes == []
+    query, evidence = ask("Hello!")
+    assert query.small_talk
+    assert select(query, evidence, fake_index, threshold(0.0), 3).quotes == []
 
 
 def test_a_journalists_question_is_quoted_only_when_asked_about(ask, fake_index):
