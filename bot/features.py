@@ -403,4 +403,8 @@ def _named_askers(question: str, index, rows: list[int]) -> set[str]:
 
 
 def _overlap(weights: dict[str, float], words: set[str], idf: dict[str, float], total: float):
+    """Return the idf-weighted share of the question's content words among `words`: all of them
+    (1.0) when the question has none ("When was this?"), as nothing it asks about is missing."""
+    if not weights:
+        return 1.0
     return sum(w * idf.get(t, 0.0) for t, w in weights.items() if t in words) / total

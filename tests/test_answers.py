@@ -129,6 +129,19 @@ def test_russian_questions_find_the_english_quote(real_bot, question, passage_id
     assert "сказал" in answer.text  # the lead-in is in the question's language
 
 
+def test_a_question_without_content_words_can_still_be_answered_by_the_heading(real_bot):
+    # nothing it asks about is missing from the dateline: its word overlap is full, not none
+    answer = real_bot.answer("When was this?")
+    assert not answer.abstained and answer.citations[0].role == "title"
+    assert "December 3, 2025" in answer.citations[0].quote
+
+
+def test_small_talk_gets_what_quotebot_does_not_a_quote(real_bot):
+    for text in ("hello", "Thanks!"):
+        answer = real_bot.answer(text)
+        assert answer.citations == [] and answer.text.startswith("I answer questions")
+
+
 def test_russian_abstention_is_in_russian(real_bot):
     answer = real_bot.answer("Какая столица Франции?")
     assert answer.abstained and answer.text.startswith("В заявлении")
