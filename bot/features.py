@@ -374,9 +374,9 @@ def named_speaker(question: str, index, rows: list[int]) -> str | None:
         passage = index.passages[row]
         if passage.role not in ("answer", "statement") or passage.speaker in (None, JOURNALIST):
             continue
-        names = [w for w in _NAME.findall(passage.speaker) if len(w) >= 3]
-        if names and names[-1] not in _NOT_NAMES:
-            by_surname.setdefault(names[-1], passage.speaker)
+        surname = _surname(passage.speaker)
+        if surname is not None:
+            by_surname.setdefault(surname, passage.speaker)
     named = [w for w in dict.fromkeys(words) if w in by_surname]
     if len(named) > 1:
         named = [
@@ -388,18 +388,23 @@ def named_speaker(question: str, index, rows: list[int]) -> str | None:
 def _named_askers(question: str, index, rows: list[int]) -> set[str]:
     """Return the askers of the passages `rows` whom `question` names by surname ("What did
     Stephen Twigg call for?"): a Hansard member or an inquiry's counsel asks, and their
-    questions are what such a question is about. A surname is the last capitalised word of
-    three letters or more of the asker's name, not a title or an office ("Counsel Inquiry")."""
+    questions are what such a question is about."""
     words = set(_NAME.findall(question))
     named = set()
     for row in rows:
         speaker = index.passages[row].speaker
         if index.passages[row].role != "question" or speaker in (None, JOURNALIST):
             continue
-        names = [w for w in _NAME.findall(speaker) if len(w) >= 3]
-        if names and names[-1] not in _NOT_NAMES and names[-1] in words:
+        if _surname(speaker) in words:
             named.add(speaker)
     return named
+
+
+def _surname(speaker: str) -> str | None:
+    """Return the surname a question names `speaker` by: the last capitalised word of three
+    letters or more of the name, unless it is a title or an office ("Counsel Inquiry")."""
+    names = [w for w in _NAME.findall(speaker) if len(w) >= 3]
+    return names[-1] if names and names[-1] not in _NOT_NAMES else None
 
 
 def _overlap(weights: dict[str, float], words: set[str], idf: dict[str, float], total: float):
