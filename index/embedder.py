@@ -182,23 +182,23 @@ class E5Embeddings(ArrayEmbeddings):
     dim = 384
 
     _openmp = None
-    _questions = None
+    _encoder = None
 
     def warm_up(self) -> None:
-        """Load the question encoder, or without a cache folder the engine (once)."""
+        """Load the ONNX encoder, or without a cache folder the engine (once)."""
         with self._lock:
-            folder = self._export() if self._questions is None else None
+            folder = self._export() if self._encoder is None else None
             if folder is not None:
-                from .e5_onnx import E5QueryEncoder
+                from .e5_onnx import E5Encoder
 
-                self._questions = E5QueryEncoder(folder)
-        if self._questions is None:
+                self._encoder = E5Encoder(folder)
+        if self._encoder is None:
             self._engine()
 
     def _export(self) -> Path | None:
-        """Return the folder of the questions' ONNX export, made first if needed (about 5 s,
-        once per cache); None without a cache folder, or when it cannot be made (said in one
-        line, and questions go to the engine from then on)."""
+        """Return the folder of the ONNX export, made first if needed (about 5 s, once per
+        cache); None without a cache folder, or when it cannot be made (said in one line, and
+        texts go to the engine from then on)."""
         if self.cache_dir is None:
             return None
         from filelock import Timeout
@@ -234,16 +234,16 @@ class E5Embeddings(ArrayEmbeddings):
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         self.warm_up()
-        if self._questions is not None and len(texts) <= QUERY_BATCH:
-            return _as_matrix(self._questions.encode(texts), self.dim)
+        if self._encoder is not None and len(texts) <= QUERY_BATCH:
+            return _as_matrix(self._encoder.encode(texts), self.dim)
         engine = self._engine()
         self._threads(texts)
         return _as_matrix(engine.query(texts), self.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         self.warm_up()
-        if self._questions is not None:
-            encoded = self._questions.encode(texts, "passage: ", self.threads_for(texts))
+        if self._encoder is not None:
+            encoded = self._encoder.encode(texts, "passage: ", self.threads_for(texts))
             return _as_matrix(encoded, self.dim)
         engine = self._engine()
         self._threads(texts)

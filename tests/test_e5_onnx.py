@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from quotebot.index import e5_onnx
 from quotebot.index.corpus import load_corpus
-from quotebot.index.e5_onnx import MIN_COSINE, E5QueryEncoder, PackedModel, packed_model_file
+from quotebot.index.e5_onnx import MIN_COSINE, E5Encoder, PackedModel, packed_model_file
 from quotebot.index.embedder import E5Embeddings
 from quotebot.index.segment import segment
 
@@ -38,8 +38,8 @@ def packed() -> PackedModel:
 
 
 @pytest.fixture(scope="module")
-def encoder(real_settings, packed) -> E5QueryEncoder:
-    return E5QueryEncoder(e5_onnx.ensure_model(real_settings.cache_dir), packed)
+def encoder(real_settings, packed) -> E5Encoder:
+    return E5Encoder(e5_onnx.ensure_model(real_settings.cache_dir), packed)
 
 
 @pytest.fixture(scope="module")
@@ -125,4 +125,4 @@ def test_embedding_passages_makes_the_export_and_loads_it(tmp_path):
     emb.embed_passages(["It did not last five minutes but five hours."])
     directory = e5_onnx.model_dir(tmp_path)
     assert all((directory / name).is_file() for name in e5_onnx.FILES)
-    assert emb._questions is not None and emb._model is None
+    assert emb._encoder is not None and emb._model is None
