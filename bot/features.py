@@ -113,11 +113,12 @@ ANSWER_TYPES = (
     (re.compile(r"^\s*how (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
 )
 # The question is about what a journalist asked (or who asked): only then may a journalist's
-# question be quoted. "What did Modi say when asked about X?" is not such a question.
+# question be quoted. "What did Modi say when asked about X?" is not such a question, nor is a
+# request: "What did Putin ask the envoys to convey?", "What did Kyiv ask for?".
 ASKS_WHAT_WAS_ASKED = re.compile(
     r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question)\b"
-    r"|\bwhat\b.*\b(was|were)\s+(\w+\s+){0,2}asked\b"
-    r"|\bwhat did\b.*\b(ask|want to know)\b"
+    r"|\bwhat\b.*\b(was|were)\s+(\w+\s+){0,2}asked\b(?!\s+to\b)"
+    r"|\bwhat did\b.*\b(ask|want to know)\b(?!\s+for\b)(?!\s+(\w+\s+){0,3}to\s)"
     r"|\bwhat did the (media|press)\b(?!\s+(secretary|office|officer|aide|spokes))"
     r"|\b(asking|questioners?|question was|first question|question about|'s question)\b"
     r"|\b(the|a|one|which|what) (reporter|journalist|correspondent|interviewer)s?\b"

@@ -93,12 +93,17 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What did the press ask about NATO?",
         "What did the journalist ask about the 28 points?",
         "Who asked about the Europeans' plan?",
+        "What did Witkoff want to know about the 28 points?",
+        "What was Ushakov asked about Kushner?",
     ):
         assert asks.search(about_asking), about_asking
     for about_the_official in (
         "What did the press secretary say about Trump's commitment to NATO?",
         "What did the press office announce?",
         "What did Modi say when asked about the Adani case?",
+        "What did Putin ask the envoys to pass on to Trump?",  # a request, not a question
+        "What did Kyiv ask for?",
+        "What were the envoys asked to convey?",
     ):
         assert not asks.search(about_the_official), about_the_official
 
