@@ -27,17 +27,12 @@ from quotebot.index.text import normalise
 
 from quotebot.settings import Settings
 
-from .tune import ROOT, doc_path
+from .synth_questions import doc_index, sentences_of
+from .tune import ROOT
 
 MIN_WORDS = 5
 QUESTION_SETS = ("evals/transcripts.jsonl", "evals/statement.jsonl")
 SKIPPED = ("russian", "multilingual")  # the question is not in English
-
-
-def _index(doc: str, cache: Path):
-    from quotebot.index.store import ensure_index
-
-    return ensure_index(Settings.load(environ={}, corpus=(doc_path(doc),), cache_dir=cache))
 
 
 def generate(doc: str, out: Path, cache: Path, threads: int) -> None:
@@ -46,29 +41,22 @@ def generate(doc: str, out: Path, cache: Path, threads: int) -> None:
 
     from quotebot import prompts
 
-    index = _index(doc, cache)
     prompt = prompts.load("synth_question")
     chat = local_chat(Settings.load(environ={}, threads=threads, llm_timeout_s=900.0), 48)
     done = set()
     if out.exists():
         done = {(r["start"], r["end"]) for r in map(json.loads, out.read_text().splitlines())}
     with out.open("a", encoding="utf-8") as f:
-        for p in index.passages:
-            if p.role not in ("answer", "statement"):
+        for context, sentence, s, e in sentences_of(doc_index(doc, cache), MIN_WORDS):
+            if (s, e) in done:
                 continue
-            source = index.source(p.doc)
-            for s, e in p.sentences:
-                sentence = normalise(source[s:e])
-                if len(sentence.split()) < MIN_WORDS or (s, e) in done:
-                    continue
-                started = time.perf_counter()
-                context = f"{p.speaker or 'Speaker'}: {p.text}"[:1500]
-                reply = chat.invoke(prompt.render(context=context, sentence=sentence))
-                question = normalise(str(reply.content)).split("?")[0].strip() + "?"
-                row = {"start": s, "end": e, "sentence": sentence, "question": question}
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-                f.flush()
-                print(f"{time.perf_counter() - started:.1f} s  {question}", flush=True)
+            started = time.perf_counter()
+            reply = chat.invoke(prompt.render(context=context[:1500], sentence=sentence))
+            question = normalise(str(reply.content)).split("?")[0].strip() + "?"
+            row = {"start": s, "end": e, "sentence": sentence, "question": question}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.flush()
+            print(f"{time.perf_counter() - started:.1f} s  {question}", flush=True)
 
 
 def measure(doc: str, path: Path, cache: Path) -> None:
@@ -76,7 +64,7 @@ def measure(doc: str, path: Path, cache: Path) -> None:
     from quotebot.index.embedder import get_embedder
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    index = _index(doc, cache)
+    index = doc_index(doc, cache)
     name = next(iter(index.documents))
     sources = {d.doc: d.text for d in index.documents.values()}
     spans = [Span(name, r["start"], r["end"]) for r in rows]

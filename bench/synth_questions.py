@@ -27,23 +27,27 @@ from .tune import doc_path
 MIN_WORDS = 8
 
 
-def sentences_of(doc: str, cache: Path) -> list[tuple[str, str]]:
-    """Return (context, sentence) pairs of the answering turns of `doc`."""
+def doc_index(doc: str, cache: Path):
+    """Return the index of document `doc` alone (built in `cache` when it is not there)."""
     from quotebot.index.store import ensure_index
 
-    settings = Settings.load(environ={}, corpus=(doc_path(doc),), cache_dir=cache)
-    index = ensure_index(settings)
-    pairs = []
+    return ensure_index(Settings.load(environ={}, corpus=(doc_path(doc),), cache_dir=cache))
+
+
+def sentences_of(index, min_words: int = MIN_WORDS) -> list[tuple[str, str, int, int]]:
+    """Return (context, sentence, start, end) of each sentence of at least `min_words` words of
+    the answering turns of `index`: the passage with its speaker, the normalised sentence and
+    its offsets in the source."""
+    found = []
     for p in index.passages:
         if p.role not in ("answer", "statement"):
             continue
         source = index.source(p.doc)
         for s, e in p.sentences:
             sentence = normalise(source[s:e])
-            if len(sentence.split()) >= MIN_WORDS:
-                context = f"{p.speaker or 'Speaker'}: {p.text}"
-                pairs.append((context, sentence))
-    return pairs
+            if len(sentence.split()) >= min_words:
+                found.append((f"{p.speaker or 'Speaker'}: {p.text}", sentence, s, e))
+    return found
 
 
 def main() -> None:
@@ -63,9 +67,9 @@ def main() -> None:
     chat = local_chat(settings, max_tokens=48)
     with args.out.open("a", encoding="utf-8") as out:
         for doc in args.docs:
-            pairs = sentences_of(doc, args.cache)
+            pairs = sentences_of(doc_index(doc, args.cache))
             random.Random(doc).shuffle(pairs)
-            for n, (context, sentence) in enumerate(pairs[: args.per_doc]):
+            for n, (context, sentence, _, _) in enumerate(pairs[: args.per_doc]):
                 qid = f"synth-{doc[:12]}-{n:03d}"
                 if qid in done:
                     continue
