@@ -10,7 +10,7 @@ prompt), appending to the output as it goes (a re-run skips done sentences). `me
 those sentences for every written, answerable, English, first-turn question on the document
 (evals/transcripts.jsonl and, for the seed, evals/statement.jsonl) by the cosine to the
 sentence, to its hypothetical question and by both, under each embedder, and prints sentence
-recall at 1, 3 and 5 (a sentence is right when it overlaps a gold quote, as in `bench.tune`).
+recall at 1, 3 and 5 (a sentence is right as `bench.tune.answers` says).
 Measured on the seed: docs/embedders.md, "Hypothetical questions".
 """
 
@@ -28,7 +28,7 @@ from quotebot.index.text import normalise
 from quotebot.settings import Settings
 
 from .synth_questions import doc_index, sentences_of
-from .tune import ROOT
+from .tune import ROOT, answers
 
 MIN_WORDS = 5
 QUESTION_SETS = ("evals/transcripts.jsonl", "evals/statement.jsonl")
@@ -76,7 +76,7 @@ def measure(doc: str, path: Path, cache: Path) -> None:
             if q.get("history") or q.get("category") in SKIPPED:
                 continue
             gold = [g for quote in q.get("quotes", []) for g in locate(quote, sources)]
-            right = [any(s.overlap(g) >= 0.5 * min(len(s), len(g)) for g in gold) for s in spans]
+            right = [answers(s, gold) for s in spans]
             if any(right):
                 questions.append(q["question"])
                 labels.append(np.asarray(right))

@@ -63,6 +63,12 @@ def doc_path(doc: str) -> Path:
     return matches[0]
 
 
+def answers(span: Span, gold: list[Span]) -> bool:
+    """Return whether a sentence at `span` is right for gold quotes at `gold`: it overlaps one
+    by at least half the shorter of the two."""
+    return any(span.overlap(g) >= 0.5 * min(len(span), len(g)) for g in gold)
+
+
 def candidates_for(bot, question: str, history: list[dict]):
     """Return (query, candidates, both) for a question, through the Bot's own stages: the
     candidates' rows have BOTH_FEATURES columns (the second view NaN when there is none), and
@@ -105,7 +111,7 @@ def collect(path: Path, cache: Path, embedders: tuple[str, ...] | None = None) -
                 p = bot.index.passages[row]
                 s, e = p.sentences[j]
                 span = Span(p.doc, s, e)
-                if any(span.overlap(g) >= 0.5 * min(len(span), len(g)) for g in gold):
+                if answers(span, gold):
                     labels[i] = 1
             answerable = bool(q["answerable"]) and not query.is_request
             samples.append(
