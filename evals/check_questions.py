@@ -13,7 +13,7 @@ A gold quote must occur in that text after both are normalised: NFC, every run o
 whitespace (NBSP included) -> one space, trimmed.
 
 Asserts: valid JSON on every line, the required fields and their types, unique ids, a
-known doc, the split of each doc (dev = statement, 01, 03, 05, 08, 10, 11, 12; test = 02, 04,
+known doc, the split of each doc (dev = statement, 01, 03, 05, 08, 10-16; test = 02, 04,
 06, 07, 09), answers/quotes empty exactly when answerable is false, every gold quote verbatim in its
 doc, at least 20% of each doc's questions in category "unanswerable", and the totals.
 Prints counts per doc, category and split. Exits 1 on the first list of failures.
@@ -51,8 +51,16 @@ DOCS = {
     "10_wh-background-call-syria-2024-12-09": CORPORA / "10_wh-background-call-syria-2024-12-09.md",
     "11_senate-banking-bernanke-2008-07-15": CORPORA / "11_senate-banking-bernanke-2008-07-15.html",
     "12_podcast-gotime-100-pike-griesemer": CORPORA / "12_podcast-gotime-100-pike-griesemer.md",
+    "13_kremlin-news-conference-china-2019-04-27": CORPORA
+    / "13_kremlin-news-conference-china-2019-04-27.html",
+    "14_wh-psaki-criswell-briefing-2022-01-14": CORPORA
+    / "14_wh-psaki-criswell-briefing-2022-01-14.md",
+    "15_house-ec-ftc-leibowitz-2009-03-24": CORPORA / "15_house-ec-ftc-leibowitz-2009-03-24.html",
+    "16_podcast-founderstalk-7-henk-rogers-tetris": CORPORA
+    / "16_podcast-founderstalk-7-henk-rogers-tetris.md",
 }
-DEV = {"statement", *(d for d in DOCS if d[:2] in {"01", "03", "05", "08", "10", "11", "12"})}
+DEV_NUMBERS = {"01", "03", "05", "08", "10", "11", "12", "13", "14", "15", "16"}
+DEV = {"statement", *(d for d in DOCS if d[:2] in DEV_NUMBERS)}
 SPLIT = {d: ("dev" if d in DEV else "test") for d in DOCS}
 
 REQUIRED = {

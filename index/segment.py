@@ -23,7 +23,11 @@ variants of a person map to one name within a document ("PRESIDENT TRUMP" and "T
 "Mr William Hague (Richmond (Yorks)) (Con)" and "Mr Hague"), and a lone surname is completed
 from the other labels or the document's title ("MS. LEAVITT" -> "Karoline Leavitt"). Reporters'
 turns are "Journalist"; a Hansard member asking is named, role question. An answer is any
-named turn after a question, until the next question. A paragraph is never split across
+named turn after a question, until the next question. In an interview without question labels
+(a hearing, a podcast) nobody asks or answers before the witness first speaks (the members'
+opening statements, a host's welcome), and a turn that asks (holds a "?") and is followed by
+the witness is a question even when its speaker mostly chairs. A footer's "See also" ends the
+speech. A paragraph is never split across
 passages, and a long one is cut at sentence boundaries; a sentence that is wholly a stage
 direction ("(Laughter.)") is left out of passages. Text without labels becomes paragraph
 passages with no speaker. A "sentence" longer than MAX_SENTENCE_CHARS (text without
@@ -41,8 +45,9 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 6  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 7  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
+# 7: nobody asks or answers before the witness first speaks; a chairman's questions
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -67,6 +72,7 @@ TAIL_CHROME = re.compile(
     r"see also|publication status|text version|print version|send by e-?mail|share"
     r"|(published in sections|publication date|direct link|geography|topics|persons):.*"
 )
+_SEE_ALSO = re.compile(r"see also:?")
 QUESTION_LABELS = frozenset(
     {"question", "questions", "remark", "q", "journalist", "reporter", "audience member", "вопрос"}
 )
@@ -181,6 +187,12 @@ _HONORIFICS = frozenset(
         "chancellor",
         "coordinator",
         "mayor",
+        "administrator",
+        "attorney",
+        "adviser",
+        "advisor",
+        "chief",
+        "commander",
         "witness",
         "hon",
         "rt",
@@ -649,6 +661,13 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     units = _units(text, start)
     while units and units[-1].label is None and _is_tail_chrome(text, units[-1]):
         units.pop()
+    # a footer's "See also" opens the page's links (the Kremlin's "Geography", "Topics", ...)
+    for i in range(len(units) - 1, -1, -1):
+        if units[i].label is not None:
+            break
+        if _SEE_ALSO.fullmatch(normalise(text[units[i].start : units[i].end]).casefold()):
+            del units[i:]
+            break
     labelled = any(u.label for u in units)
     first_label = next((i for i, u in enumerate(units) if u.label), len(units))
     for i, unit in enumerate(units):
@@ -669,6 +688,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         for lb in (u.label for u in units if u.label):
             if lb.kind == "person" and not lb.name and _role_title(lb.title) == "witness":
                 speakers[lb.text] = witness
+    asks, next_speaker = _turns(text, units, speakers)
+    witness_spoke = witness is None  # in an interview, nobody asks or answers before the witness
     passages: list[Passage] = []
     turn, role, speaker, question_id = 0, "statement", None, None
     open_question: str | None = None
@@ -697,7 +718,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
                 )
         return first_id
 
-    for unit in units:
+    for i, unit in enumerate(units):
         label = unit.label
         if unit.heading:
             emit(unit.start, unit.end, "title", None, None)
@@ -708,8 +729,19 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             in_turn = True
             speaker = speakers.get(label.text)
             question_id = None
+            witness_spoke = witness_spoke or speaker == witness
             if label.kind == "question" or speaker in questioners:
-                role, speaker = "question", speaker or JOURNALIST
+                # an asker's opening statement, before the witness speaks, asks nothing
+                asking = witness_spoke or asks[i]
+                role, speaker = ("question" if asking else "statement"), speaker or JOURNALIST
+            elif (
+                witness is not None
+                and witness_spoke
+                and speaker not in answerers
+                and asks[i]
+                and next_speaker[i] == witness
+            ):  # a chairman's question among the turns that chair the hearing
+                role = "question"
             elif label.kind == "answer":
                 role, speaker, question_id = "answer", witness or WITNESS, open_question
             elif label.kind == "moderator":
@@ -717,6 +749,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             elif (
                 label.kind == "interpreter"
                 or open_question is None
+                or not witness_spoke
                 or (witness is not None and speaker not in answerers)
             ):
                 role = "statement"
@@ -732,6 +765,29 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         if label is not None and role == "question" and first:
             open_question = first
     return passages
+
+
+def _turns(
+    text: str, units: list[_Unit], speakers: dict[str, str]
+) -> tuple[dict[int, bool], dict[int, str | None]]:
+    """Return, for each labelled unit, whether its turn (up to the next label or heading) holds
+    a question mark, and the speaker of the next turn."""
+    asks: dict[int, bool] = {}
+    next_speaker: dict[int, str | None] = {}
+    opened: int | None = None
+    for i, unit in enumerate(units):
+        if unit.label is not None:
+            if opened is not None:
+                next_speaker[opened] = speakers.get(unit.label.text)
+            opened = i
+            asks[i] = False
+        elif unit.heading:
+            continue
+        if opened is not None and "?" in text[unit.start : unit.end]:
+            asks[opened] = True
+    if opened is not None:
+        next_speaker[opened] = None
+    return asks, next_speaker
 
 
 def _is_heading(body: str) -> bool:
@@ -797,7 +853,12 @@ def _full_name(surname: str, known: list[str], context: str) -> str | None:
     for match in re.finditer(pattern, context):
         first = match.group(1).split()[0]
         if first[0].isupper() and first.casefold() not in _HONORIFICS | _CONNECTORS:
-            return _display(match.group(0))
+            found = match.group(0)  # "JOE BARTON, Texas" in a roster: "Joe Barton"
+            return (
+                " ".join(w.capitalize() for w in found.split())
+                if found.isupper()
+                else (_display(found))
+            )
     return None
 
 

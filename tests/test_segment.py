@@ -297,7 +297,7 @@ def test_labels_with_time_stamps_name_the_same_speaker_each_turn():
         ("answer", "Morgan Dwyer"),
         ("question", "CM Ann Lee"),
         ("answer", "Logan Graham"),  # a second witness answers too
-        ("statement", "CM Bo Chan"),  # one question is not enough to count as an asker
+        ("question", "CM Bo Chan"),  # not an asker, but this turn asks the witness
         ("answer", "Morgan Dwyer"),
     ]
     assert got[1][2] == "We embed a watermark."  # no time stamp or label in the quote
@@ -334,6 +334,76 @@ def test_a_congressional_hearings_titled_labels_end_with_a_full_stop():
     # one such line in prose is no label
     prose = "Senator Shelby. The name alone opens this line.\n\nIt goes on.\n"
     assert {s for _, s, _ in roles_and_speakers(prose)} == {None}
+
+
+def test_a_hearings_opening_statements_ask_and_answer_nothing_and_its_chairman_asks():
+    # members' long opening statements come before the witness speaks: none is an answer (not
+    # even after the ranking member's, who asks later), none a question; then the chairman's
+    # turn that asks the witness is a question, his turns that give the floor are statements
+    text = (
+        "    Mr. Rush. The subcommittee will come to order. I recognize Mr. Radanovich.\n"
+        "    Mr. Radanovich. Thank you. Consumers deserve protection from scams and fraud, and"
+        " this hearing will look at what the agency has done.\n"
+        "    Mr. Rush. The chair recognizes Mr. Waxman.\n"
+        "    Mr. Waxman. Thank you. Foreclosure rescue scams have spread across the country,"
+        " and families have lost their homes to them. We must act on this, and soon, with"
+        " every tool that the agency has.\n"
+        "    Mr. Rush. The chair recognizes the witness.\n"
+        "    Mr. Leibowitz. Thank you. The agency has brought many cases against these scams,"
+        " and it will bring more of them this year, with new rules on mortgage relief.\n"
+        "    Mr. Rush. Thank you. What new authority do you need?\n"
+        "    Mr. Leibowitz. Rulemaking authority under the usual procedure.\n"
+        "    Mr. Rush. My time is up. Mr. Radanovich.\n"
+        "    Mr. Radanovich. What rules would you propose first?\n"
+        "    Mr. Leibowitz. Rules on debt settlement.\n"
+        "    Mr. Radanovich. And what penalties would you ask for?\n"
+        "    Mr. Leibowitz. Civil penalties for first violations.\n"
+    )
+    got = [(r, s) for r, s, _ in roles_and_speakers(text)]
+    assert got == [
+        ("statement", "Mr. Rush"),
+        ("statement", "Mr. Radanovich"),
+        ("statement", "Mr. Rush"),
+        ("statement", "Mr. Waxman"),
+        ("statement", "Mr. Rush"),
+        ("statement", "Mr. Leibowitz"),  # testimony, before any question
+        ("question", "Mr. Rush"),
+        ("answer", "Mr. Leibowitz"),
+        ("statement", "Mr. Rush"),
+        ("question", "Mr. Radanovich"),
+        ("answer", "Mr. Leibowitz"),
+        ("question", "Mr. Radanovich"),
+        ("answer", "Mr. Leibowitz"),
+    ]
+
+
+def test_a_web_pages_see_also_links_and_a_rosters_capital_names_are_not_speech():
+    text = (
+        "Question: Will you visit China again?\n\n"
+        "Vladimir Putin: Yes, next year.\n\n"
+        "Question: When?\n\n"
+        "Vladimir Putin: In the spring.\n\n"
+        "See also\n\nGeography\n\nPeople's Republic of China\n\nTopics\n\n"
+        "Foreign policy\n\nPublication status\n\nDirect link: en.kremlin.ru/d/60396\n"
+    )
+    assert roles_and_speakers(text)[-1] == ("answer", "Vladimir Putin", "In the spring.")
+    # a title before the surname is no first name, and the header's capitals are a name
+    briefing = (
+        "Press Briefing by Jen Psaki and FEMA Administrator Deanne Criswell\n\n"
+        "ADMINISTRATOR CRISWELL:  Good morning.\n\nQ    Is the funding enough?\n\n"
+        "ADMINISTRATOR CRISWELL:  Yes, it is.\n"
+    )
+    assert {s for _, s, _ in roles_and_speakers(briefing) if s} == {
+        "Deanne Criswell",
+        "Journalist",
+    }
+    roster = (
+        "JOE BARTON, Texas\n\n"
+        "    Mr. Rush. Thank you. Mr. Barton?\n"
+        "    Mr. Barton. Thank you, Mr. Chairman.\n"
+        "    Mr. Rush. Thank you.\n"
+    )
+    assert "Joe Barton" in {s for _, s, _ in roles_and_speakers(roster)}
 
 
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
