@@ -95,7 +95,15 @@ _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label
 )
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
 _SUBJECT_OF = r"(?:did|does|do|has|had|would|will|was|is|according to)"
-_ASKS_TITLE = re.compile(r"\b(title|headline|heading|called)\b", re.IGNORECASE)
+_DOCUMENT = r"(commentary|statement|briefing|remarks|speech|address|interview|transcript|document)"
+_ASKS_TITLE = re.compile(  # the heading names the document, and who gave it
+    r"\b(title|headline|heading|called)\b"
+    rf"|\bwho\b.{{0,30}}\b(gave|give|made|make|delivered|deliver|issued|giving|making)\b"
+    rf"\s+(this|the)\s+{_DOCUMENT}\b"
+    rf"|\bwhose\s+{_DOCUMENT}\b"
+    rf"|\b(this|the)\s+{_DOCUMENT}\s+(is\s+)?(by|from)\s+whom\b",
+    re.IGNORECASE,
+)
 _ASKS_DATE = re.compile(
     r"\b(what|which) (date|day|year|month)\b|^\s*when\b|какого числа|какая дата|когда"
     r"|quand|wann",

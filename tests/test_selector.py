@@ -111,12 +111,20 @@ def test_the_heading_answers_only_date_and_title_questions(ask, fake_index):
         i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "title"
     ]
     assert titles and not heading[titles].any()
-    query, evidence = ask("On what date was the commentary given?")
-    cands = candidates(query, evidence, fake_index)
-    titles = [
-        i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "title"
-    ]
-    assert titles and quotable_rows(cands.matrix)[titles].all()
+    for asked in ("On what date was the commentary given?", "Who gave this commentary?"):
+        query, evidence = ask(asked)
+        cands = candidates(query, evidence, fake_index)
+        titles = [
+            i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "title"
+        ]
+        assert titles and quotable_rows(cands.matrix)[titles].all(), asked
+    for asked in ("Who gave the envoys a document?", "Who did the envoys meet?"):
+        query, evidence = ask(asked)
+        cands = candidates(query, evidence, fake_index)
+        titles = [
+            i for i, (row, _) in enumerate(cands.refs) if fake_index.passages[row].role == "title"
+        ]
+        assert not quotable_rows(cands.matrix)[titles].any(), asked
 
 
 def test_a_summary_quotes_central_spoken_sentences_one_per_passage_in_order(ask, fake_index):
