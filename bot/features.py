@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from quotebot.index.segment import JOURNALIST
-from quotebot.index.text import content_tokens
+from quotebot.index.text import STOPWORDS, content_tokens
 
 # The names of the columns `sentence_features` returns, in order. A model file records the
 # names it was trained on; `Scorer` refuses a file whose names differ.
@@ -120,11 +120,13 @@ ANSWER_TYPES = (
     (_ASKS_DATE, _DATE),
     (re.compile(r"^\s*how (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
 )
-# The question is about what a journalist asked (or who asked): only then may a journalist's
-# question be quoted. "What did Modi say when asked about X?" is not such a question, nor is a
-# request: "What did Putin ask the envoys to convey?", "What did Kyiv ask for?".
+# The question is about what a journalist asked (or who asked, or who said something a
+# journalist may have said): only then may a journalist's question be quoted. "What did Modi
+# say when asked about X?" is not such a question, nor is a request: "What did Putin ask the
+# envoys to convey?", "What did Kyiv ask for?".
 ASKS_WHAT_WAS_ASKED = re.compile(
-    r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question)\b"
+    r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question"
+    r"|said|says|remarked|joked|quipped)\b"
     r"|\bwhat\b.*\b(was|were)\s+(\w+\s+){0,2}asked\b(?!\s+to\b)"
     r"|\bwhat did\b.*\b(ask|want to know)\b(?!\s+for\b)(?!\s+(\w+\s+){0,3}to\s)"
     r"|\bwhat did the (media|press)\b(?!\s+(secretary|office|officer|aide|spokes))"
@@ -386,12 +388,27 @@ def named_speaker(question: str, index, rows: list[int]) -> str | None:
         surname = _surname(passage.speaker)
         if surname is not None:
             by_surname.setdefault(surname, passage.speaker)
-    named = [w for w in dict.fromkeys(words) if w in by_surname]
+    named = [
+        w for w in dict.fromkeys(words) if w in by_surname and _names(question, w, by_surname[w])
+    ]
     if len(named) > 1:
         named = [
             w for w in named if re.search(rf"\b{_SUBJECT_OF}\s+(\w+\s+){{0,1}}{w}\b", question)
         ]
     return by_surname[named[0]] if len(named) == 1 else None
+
+
+def _names(question: str, surname: str, speaker: str) -> bool:
+    """Return whether `question` names `speaker` where it says `surname`: not when another
+    name comes before it each time ("Bear Stearns" is no Cliff Stearns, "Hunter Biden" no Joe
+    Biden)."""
+    own = {w.casefold() for w in speaker.split()} | {w.casefold() for w in _NOT_NAMES}
+    for match in re.finditer(rf"(\S+\s+)?\b{re.escape(surname)}\b", question):
+        before = (match.group(1) or "").strip().strip(".,;:'’\"“”(").casefold()
+        capital = (match.group(1) or " ")[0].isupper()
+        if not capital or before in own or before in STOPWORDS or before == "according":
+            return True
+    return False
 
 
 def _named_askers(question: str, index, rows: list[int]) -> set[str]:

@@ -95,6 +95,7 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "Who asked about the Europeans' plan?",
         "What did Witkoff want to know about the 28 points?",
         "What was Ushakov asked about Kushner?",
+        "Who said that Putin does not sleep but works?",  # a journalist may have said it
     ):
         assert asks.search(about_asking), about_asking
     for about_the_official in (
@@ -164,3 +165,9 @@ def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
     assert allowed_speakers("What was said about Syria?") == {"Alistair Burt", "William Hague"}
     # the subject of "did" is the speaker when the question names two
     assert allowed_speakers("What did Hague say about Burt's visit?") == {"William Hague"}
+    # another first name before the surname is someone else: "Bear Stearns", "Jo Burt"
+    assert allowed_speakers("What did Jo Burt say about Iran?") == {
+        "Alistair Burt",
+        "William Hague",
+    }
+    assert allowed_speakers("What did Mr Burt say about Iran?") == {"Alistair Burt"}
