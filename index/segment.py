@@ -5,7 +5,10 @@ line: `Name:`, `MS. LEAVITT:`, `PRESIDENT TRUMP:`, `**Ms Melanie Field**:`, Hans
 `1. Mr David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`; with a time stamp, a podcast's
 `Marc Benioff (00:24):` or a machine transcript's `[02:26:11] Morgan Dwyer (OpenAI):`; a
 congressional hearing's `Senator Shelby.` (among several such); a deposition's `Q.` and `A.`
-(the witness's answer, only beside a `Q`). A label may stand alone on its line with the words
+(the witness's answer, only beside a `Q`); television's and radio's name, comma, title
+(`DANA BASH, CNN CHIEF POLITICAL CORRESPONDENT:`, `STEVE INSKEEP, HOST:`: a host or anchor
+asks). A label never opens with a prose word ("And for President López Obrador:" goes on a
+question). A label may stand alone on its line with the words
 below it. A turn runs until the next label (a following paragraph goes on
 the same turn) or until a heading, and nothing after an `END` line is speech. Lines that are not
 speech are dropped: time stamps (`[00:00:00:01]`, `*(10.54 am)*`), stage directions on their
@@ -45,9 +48,10 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 7  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 8  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
+# 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:")
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -74,7 +78,17 @@ TAIL_CHROME = re.compile(
 )
 _SEE_ALSO = re.compile(r"see also:?")
 QUESTION_LABELS = frozenset(
-    {"question", "questions", "remark", "q", "journalist", "reporter", "audience member", "вопрос"}
+    {
+        "question",
+        "questions",
+        "remark",
+        "q",
+        "journalist",
+        "reporter",
+        "correspondent",  # the UN's noon briefings
+        "audience member",
+        "вопрос",
+    }
 )
 MODERATOR_LABELS = frozenset(
     {
@@ -88,6 +102,7 @@ MODERATOR_LABELS = frozenset(
         "chairperson",
         "host",
         "operator",
+        "announcer",
         "mr speaker",
         "madam speaker",
         "mr deputy speaker",
@@ -95,6 +110,7 @@ MODERATOR_LABELS = frozenset(
         "presiding officer",
     }
 )
+HOST_TITLES = frozenset({"host", "co-host", "anchor", "interviewer", "presenter"})  # they ask
 INTERPRETER_LABELS = frozenset({"interpreter", "the interpreter", "translator"})
 _BARE = ("question", "answer")  # the kinds of a bare "Q" and "A"
 WITNESS = "Witness"  # the speaker of a bare "A"
@@ -193,6 +209,8 @@ _HONORIFICS = frozenset(
         "advisor",
         "chief",
         "commander",
+        "second",
+        "gentleman",
         "witness",
         "hon",
         "rt",
@@ -237,6 +255,8 @@ _ABBREVIATIONS = frozenset(
         "dec",
     }
 )
+# in a label only: "SEC. AUSTIN:" (at a sentence's end, "the SEC." ends it)
+_TITLE_ABBREVIATIONS = _ABBREVIATIONS | {"sec", "adm", "maj", "capt", "sgt"}
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATELINE = re.compile(
     rf"^(?:(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})"
@@ -436,6 +456,11 @@ def parse_label(raw: str) -> Label | None:
         return None
     outer, groups = split
     words = outer.split()
+    first = words[0].casefold() if words else ""
+    if first in _PROSE and first not in _HONORIFICS:  # "And for President López Obrador:"
+        return None
+    if "," in outer and not groups:
+        return _name_then_title(text, outer)
     # a comma only in a title before a bracketed name: "Minister of State, Foreign Office (Jo Bo)"
     if not 1 <= len(words) <= 12 or re.search(
         r"[;!?\"“”\[\]]" if groups else r"[,;!?\"“”\[\]]", outer
@@ -445,7 +470,7 @@ def parse_label(raw: str) -> Label | None:
         word = word.rstrip(",")
         if "." in word:
             bare = word.casefold().rstrip(".")
-            if bare not in _ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", word):
+            if bare not in _TITLE_ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", word):
                 return None
         elif re.fullmatch(r"\d+(?:/\d+)*", word):
             if i == 0:
@@ -465,6 +490,24 @@ def parse_label(raw: str) -> Label | None:
     ):
         return None
     return Label("person", text, name, title, member)
+
+
+def _name_then_title(text: str, outer: str) -> Label | None:
+    """Return the label of a name and then what the speaker is, after a comma, as television
+    and radio transcripts write them ("DANA BASH, CNN CHIEF POLITICAL CORRESPONDENT", "STEVE
+    INSKEEP, HOST"), or None: the name must be two to four capitalised words, none of them
+    prose ("Thank you, Mr Speaker" is none), the title capitalised words."""
+    name, _, title = outer.partition(",")
+    names, titles = name.split(), title.replace(",", " ").split()
+    if not (2 <= len(names) <= 4 and 1 <= len(titles) <= 10):
+        return None
+    if re.search(r"[;!?\"“”\[\]]", outer):
+        return None
+    if any(not w[0].isupper() or w.casefold() in _PROSE for w in names):
+        return None
+    if any(not (w[0].isupper() or w in _CONNECTORS or w == "&") for w in titles):
+        return None
+    return Label("person", text, name.strip(), title.strip())
 
 
 def _split_groups(text: str) -> tuple[str, list[str]] | None:
@@ -693,7 +736,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     passages: list[Passage] = []
     turn, role, speaker, question_id = 0, "statement", None, None
     open_question: str | None = None
-    in_turn = False
+    in_turn = asking_now = False
 
     def emit(start: int, end: int, role: str, speaker: str | None, qid: str | None) -> str:
         first_id = ""
@@ -759,11 +802,13 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             turn += 1
         elif not in_turn:
             role, speaker, question_id = "statement", None, None
-        if unit.start >= unit.end:
+        if label is not None:
+            asking_now = role == "question"  # its first words open the question (a label may
+        if unit.start >= unit.end:  # stand alone on its line, the words below it)
             continue
         first = emit(unit.start, unit.end, role, speaker, question_id)
-        if label is not None and role == "question" and first:
-            open_question = first
+        if asking_now and first:
+            open_question, asking_now = first, False
     return passages
 
 
@@ -942,9 +987,18 @@ def _questioners(
                 last = (current, turns[current])
     if len(turns) < 2:
         return set(), None, set()
-    main = max(words, key=words.__getitem__)
+    hosts = {  # "STEVE INSKEEP, HOST:": a host asks
+        speakers[lb.text]
+        for lb in labels
+        if lb.kind == "person"
+        and HOST_TITLES & set(lb.title.casefold().replace(",", " ").split())
+        and lb.text in speakers
+    } & set(turns)
+    main = max((s for s in words if s not in hosts), key=words.__getitem__, default=None)
+    if main is None:
+        return set(), None, set()
     rate = asking[main] / turns[main]
-    askers = {
+    askers = hosts | {
         s
         for s in turns
         if s != main

@@ -406,6 +406,66 @@ def test_a_web_pages_see_also_links_and_a_rosters_capital_names_are_not_speech()
     assert "Joe Barton" in {s for _, s, _ in roles_and_speakers(roster)}
 
 
+def test_television_and_radio_labels_name_then_title_and_the_host_asks():
+    # CNN's and NPR's "NAME, TITLE:", later the surname alone; a label may stand on its line
+    cnn = (
+        "WOLF BLITZER, CNN ANCHOR: Senator, will you vote for the bill?\n\n"
+        "SEN. CHRIS COONS (D-DE): No, not in its current form.\n\n"
+        "BLITZER: Let's bring in our chief political correspondent.\n\n"
+        "DANA BASH, CNN CHIEF POLITICAL CORRESPONDENT: Wolf, the votes are not there.\n\n"
+        "BLITZER: Why not?\n\n"
+        "BASH: The moderates want more time.\n"
+    )
+    got = [(r, s) for r, s, _ in roles_and_speakers(cnn)]
+    assert [s for _, s in got] == ["Wolf Blitzer", "Chris Coons", "Wolf Blitzer", "Dana Bash"] + [
+        "Wolf Blitzer",
+        "Dana Bash",
+    ]
+    # the anchor asks (a turn without a question, before the guest speaks, is a statement)
+    assert [r for r, s in got if s == "Wolf Blitzer"] == ["question", "statement", "question"]
+    assert [r for r, s in got if s == "Dana Bash"] == ["answer", "answer"]
+    npr = (
+        "STEVE INSKEEP, HOST:\n\nGood morning. What did the court decide?\n\n"
+        "NINA TOTENBERG, BYLINE:\n\nSteve, the court ruled 6 to 3.\n\n"
+        "INSKEEP:\n\nAnd what happens next?\n\n"
+        "TOTENBERG:\n\nThe case goes back down.\n"
+    )
+    passages = segment(doc(npr, "t"))
+    assert [(p.role, p.speaker) for p in passages] == [
+        ("question", "Steve Inskeep"),
+        ("answer", "Nina Totenberg"),
+    ] * 2
+    assert [p.question_id for p in passages] == [None, "t#p01", None, "t#p03"]
+    # a comma after prose is no label
+    prose = "MS. JEAN-PIERRE: Thank you, Mr Speaker: we agree.\n\nQ Really?\n"
+    assert [s for _, s, _ in roles_and_speakers(prose)] == ["Ms. Jean-Pierre", "Journalist"]
+
+
+def test_labels_of_briefings_the_project_had_not_seen():
+    text = (
+        "ANNOUNCER: Ladies and gentlemen, please remain seated.\n\n"
+        "SEC. AUSTIN: Good afternoon. Today I want to talk about Ukraine.\n\n"
+        "Q: Mr. Secretary, will you send more tanks? And for President Biden: when?\n\n"
+        "SEC. AUSTIN: We will consult with our allies.\n\n"
+        "Correspondent: That is not what I asked.\n\n"
+        "SEC. AUSTIN: I understand.\n"
+    )
+    assert [(r, s) for r, s, _ in roles_and_speakers(text)] == [
+        ("moderator", "Announcer"),
+        ("statement", "Sec. Austin"),
+        ("question", "Journalist"),  # "And for President Biden:" is in the question
+        ("answer", "Sec. Austin"),
+        ("question", "Journalist"),  # the UN's "Correspondent:"
+        ("answer", "Sec. Austin"),
+    ]
+    # a title's abbreviation in a label only: in prose "the SEC." ends a sentence
+    prose = "We met the SEC. Is it over?"
+    assert [prose[s:e] for s, e in sentence_spans(prose, 0, len(prose))] == [
+        "We met the SEC.",
+        "Is it over?",
+    ]
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
