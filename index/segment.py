@@ -48,10 +48,11 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 8  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 9  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
-# 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:")
+# 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
+# 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025")
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -83,6 +84,7 @@ QUESTION_LABELS = frozenset(
         "questions",
         "remark",
         "q",
+        "interviewer",  # an oral history's
         "journalist",
         "reporter",
         "correspondent",  # the UN's noon briefings
@@ -258,12 +260,12 @@ _ABBREVIATIONS = frozenset(
 # in a label only: "SEC. AUSTIN:" (at a sentence's end, "the SEC." ends it)
 _TITLE_ABBREVIATIONS = _ABBREVIATIONS | {"sec", "adm", "maj", "capt", "sgt"}
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATELINE = re.compile(
-    rf"^(?:(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})"
-)
+# a month in full or abbreviated ("Oct 30, 2025", "30 Sept. 2025")
+_MONTH = rf"(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
+_DATELINE = re.compile(rf"^(?:{_MONTH}\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}})")
 _DATE = re.compile(
-    rf"\b(?:(?P<m1>{_MONTHS})\s+(?P<d1>\d{{1,2}}),\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTHS})\s+(?P<y2>\d{{4}}))\b"
+    rf"\b(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}}),\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}}))\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 # tried only where a run of end marks starts: linear even in a long run of "!?!?"
@@ -562,7 +564,7 @@ def iso_date(text: str) -> str | None:
     month = match.group("m1") or match.group("m2")
     day = match.group("d1") or match.group("d2")
     year = match.group("y1") or match.group("y2")
-    number = _MONTHS.split("|").index(month) + 1
+    number = [m[:3] for m in _MONTHS.split("|")].index(month[:3]) + 1
     return f"{year}-{number:02d}-{int(day):02d}"
 
 
@@ -577,8 +579,8 @@ def header_metadata(text: str) -> tuple[str | None, str | None]:
             break
         if unit.heading:
             continue
-        body = normalise(text[unit.start : unit.end])
-        if _looks_like_title(body):
+        body = normalise(text[unit.start : unit.end]).lstrip("#").strip()  # "# Session 4"
+        if body and _looks_like_title(body):
             title = body
             break
     return title, iso_date(text[start:end])
@@ -776,7 +778,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             if label.kind == "question" or speaker in questioners:
                 # an asker's opening statement, before the witness speaks, asks nothing
                 asking = witness_spoke or asks[i]
-                role, speaker = ("question" if asking else "statement"), speaker or JOURNALIST
+                role = "question" if asking else "statement"
+                speaker = speaker or _questioner(label)
             elif (
                 witness is not None
                 and witness_spoke
@@ -810,6 +813,11 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         if asking_now and first:
             open_question, asking_now = first, False
     return passages
+
+
+def _questioner(label: Label) -> str:
+    """Return who asks under a question label: an interviewer, else a journalist."""
+    return "Interviewer" if label.text.casefold().rstrip(".") == "interviewer" else JOURNALIST
 
 
 def _turns(

@@ -466,6 +466,28 @@ def test_labels_of_briefings_the_project_had_not_seen():
     ]
 
 
+def test_an_oral_historys_interviewer_asks_and_a_headings_date_may_abbreviate_its_month():
+    from quotebot.index.segment import header_metadata
+
+    text = (
+        "Interviewer: Was there more sympathy for Britain in New York?\n\n"
+        "Mrs. Dugan: Yes, there was. Was it not obvious?\n\n"
+        "Dugan: It was.\n\n"
+        "Interviewer: And after Pearl Harbor?\n\n"
+        "Dugan: Everything changed. We all went.\n"
+    )
+    assert [(r, s) for r, s, _ in roles_and_speakers(text)] == [
+        ("question", "Interviewer"),
+        ("answer", "Mrs. Dugan"),  # not an asker for a question of hers
+        ("answer", "Dugan"),
+        ("question", "Interviewer"),
+        ("answer", "Dugan"),
+    ]
+    header = "# Session 4 | Mandate briefing (Oct 30, 2025)\n\nAlice Smith: Hello.\n"
+    assert header_metadata(header) == ("Session 4 | Mandate briefing (Oct 30, 2025)", "2025-10-30")
+    assert header_metadata("Briefing\n\n30 Sept. 2025\n\nQ: Hello?\n")[1] == "2025-09-30"
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
