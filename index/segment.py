@@ -1,20 +1,20 @@
 """Segmentation: a document becomes speaker-aware passages with offsets into its text.
 
 A transcript is a run of turns, each opened by a speaker label at the start of a paragraph or
-line: `Name:`, `MS. LEAVITT:`, `PRESIDENT TRUMP:`, `**Ms Melanie Field**:`, Hansard's
-`1. Mr David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`; with a time stamp, a podcast's
-`Marc Benioff (00:24):` or a machine transcript's `[02:26:11] Morgan Dwyer (OpenAI):`; a
-congressional hearing's `Senator Shelby.` (among several such); a deposition's `Q.` and `A.`
-(the witness's answer, only beside a `Q`); television's and radio's name, comma, title
-(`DANA BASH, CNN CHIEF POLITICAL CORRESPONDENT:`, `STEVE INSKEEP, HOST:`: a host or anchor
-asks). A label never opens with a prose word ("And for President López Obrador:" goes on a
-question). A label may stand alone on its line with the words
-below it. A turn runs until the next label (a following paragraph goes on
-the same turn) or until a heading, and nothing after an `END` line is speech. Lines that are not
-speech are dropped: time stamps (`[00:00:00:01]`, `*(10.54 am)*`), stage directions on their
-own (`(Laughter.)`, `[Mr Speaker in the Chair]`), rules and column markers. Short unpunctuated
-lines before the first turn, headings between turns and a time of day on its own line
-(`11:06 A.M. EST`) are titles: not speech, but there to answer "when did it start?".
+line: `Name:`, `MS. LEAVITT:`, `PRESIDENT TRUMP:`, `**Ms Melanie Field**:`, Hansard's `1. Mr
+David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`; with a time stamp, a podcast's `Marc
+Benioff (00:24):` or a machine transcript's `[02:26:11] Morgan Dwyer (OpenAI):`; a congressional
+hearing's `Senator Shelby.` (among several such); a deposition's `Q.` and `A.` (the witness's
+answer, only beside a `Q`); television's and radio's name, comma, title (`DANA BASH, CNN CHIEF
+POLITICAL CORRESPONDENT:`, `STEVE INSKEEP, HOST:`: a host or anchor asks); an Otter.ai export's
+`Kelly 0:18` alone on its line. A label never opens with a prose word ("And for President López
+Obrador:" goes on a question). A label may stand alone on its line with the words below it. A
+turn runs until the next label (a following paragraph goes on the same turn) or until a heading,
+and nothing after an `END` line is speech. Lines that are not speech are dropped: time stamps
+(`[00:00:00:01]`, `*(10.54 am)*`), stage directions on their own (`(Laughter.)`, `[Mr Speaker in
+the Chair]`), rules and column markers. Short unpunctuated lines before the first turn, headings
+between turns and a time of day on its own line (`11:06 A.M. EST`) are titles: not speech, but
+there to answer "when did it start?".
 
 A candidate label must look like one (short, capitalised words, honorifics or a known role such
 as `MODERATOR`). One that is neither titled nor a known role must be a name of two or more
@@ -48,11 +48,11 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 9  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 10  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
-# 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025")
+# 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025"); 10: Otter.ai
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -76,6 +76,7 @@ CHROME = frozenset(
 TAIL_CHROME = re.compile(
     r"see also|publication status|text version|print version|send by e-?mail|share"
     r"|(published in sections|publication date|direct link|geography|topics|persons):.*"
+    r"|transcribed by \S+"  # Otter.ai's footer
 )
 _SEE_ALSO = re.compile(r"see also:?")
 QUESTION_LABELS = frozenset(
@@ -291,6 +292,9 @@ _LABEL = re.compile(
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
     r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:\.\d{1,3})?[.:]"
     r"|(?P<dotted>" + _DOTTED_TITLES + r"[^\S\n]+[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?)\."
+    # an Otter.ai export's "Kelly  0:18" alone on its line, the words below
+    r"|(?P<clocked>[^\W\d_][\w.’'-]*(?:[^\S\n][\w.’'-]+){0,3})[^\S\n]{2,}\d{1,2}:\d{2}(?::\d{2})?"
+    r"[^\S\n]*(?=\n|$)"
     r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?(?:[^\S\n]*" + _STAMP + r")?)"
     r"[^\S\n]*:)"  # "Name:", or "Name (00:24):" with its time stamp
     r"(?=\s|$)"
@@ -594,7 +598,7 @@ def _label_of(match: re.Match) -> Label | None:
     if match.group("dotted"):
         label = parse_label(match.group("dotted"))
         return replace(label, dotted=True) if label else None
-    raw = match.group("b1") or match.group("b2") or match.group("plain")
+    raw = match.group("b1") or match.group("b2") or match.group("plain") or match.group("clocked")
     return parse_label(raw)
 
 

@@ -488,6 +488,23 @@ def test_an_oral_historys_interviewer_asks_and_a_headings_date_may_abbreviate_it
     assert header_metadata("Briefing\n\n30 Sept. 2025\n\nQ: Hello?\n")[1] == "2025-09-30"
 
 
+def test_an_otter_exports_name_and_time_lines_open_turns():
+    text = (
+        "Kelly  0:18  \nWelcome to the podcast. I'm Kelly.\n\n"
+        "Speaker 1  0:21  \nand I am here too.\n\n"
+        "Ali  3:35  \nWe moved off of it.\nIt was slow.\n\n"
+        "Kelly  3:50  \nWhy?\n\n"
+        "Ali  4:02  \nThe builds.\n\n"
+        "Transcribed by https://otter.ai\n"
+    )
+    got = roles_and_speakers(text)
+    assert [s for _, s, _ in got] == ["Kelly", "Speaker 1", "Ali", "Kelly", "Ali"]
+    assert got[2][2] == "We moved off of it. It was slow."
+    # a time in prose, or a name and a time in a sentence, opens nothing
+    prose = "The meeting starts at  10:30\nin the main hall.\n"
+    assert {s for _, s, _ in roles_and_speakers(prose)} == {None}
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
