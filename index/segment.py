@@ -25,7 +25,8 @@ Each turn gets a role (question, answer, statement, moderator) and a canonical s
 variants of a person map to one name within a document ("PRESIDENT TRUMP" and "THE PRESIDENT";
 "Mr William Hague (Richmond (Yorks)) (Con)" and "Mr Hague"), and a lone surname is completed
 from the other labels or the document's title ("MS. LEAVITT" -> "Karoline Leavitt"). Reporters'
-turns are "Journalist"; a Hansard member asking is named, role question. An answer is any
+turns are "Journalist" (in an interview whose title says by whom, that interviewer); a
+Hansard member asking is named, role question. An answer is any
 named turn after a question, until the next question. In an interview without question labels
 (a hearing, a podcast) nobody asks or answers before the witness first speaks (the members'
 opening statements, a host's welcome), and a turn that asks (holds a "?") and is followed by
@@ -48,11 +49,12 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 10  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 11  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
-# 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025"); 10: Otter.ai
+# 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025"); 10: Otter.ai;
+# 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little")
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -112,6 +114,9 @@ MODERATOR_LABELS = frozenset(
         "madam deputy speaker",
         "presiding officer",
     }
+)
+_INTERVIEW_BY = re.compile(
+    r"\b(?i:interview)(?:ed)?\b.*?\b(?i:by)\s+((?:[A-Z][\w’'.-]+\s+){1,3}[A-Z][\w’'-]+)\b"
 )
 HOST_TITLES = frozenset({"host", "co-host", "anchor", "interviewer", "presenter"})  # they ask
 INTERPRETER_LABELS = frozenset({"interpreter", "the interpreter", "translator"})
@@ -738,6 +743,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             if lb.kind == "person" and not lb.name and _role_title(lb.title) == "witness":
                 speakers[lb.text] = witness
     asks, next_speaker = _turns(text, units, speakers)
+    interviewer = _interviewer(document.title or "")
     witness_spoke = witness is None  # in an interview, nobody asks or answers before the witness
     passages: list[Passage] = []
     turn, role, speaker, question_id = 0, "statement", None, None
@@ -783,7 +789,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
                 # an asker's opening statement, before the witness speaks, asks nothing
                 asking = witness_spoke or asks[i]
                 role = "question" if asking else "statement"
-                speaker = speaker or _questioner(label)
+                speaker = speaker or _questioner(label, interviewer)
             elif (
                 witness is not None
                 and witness_spoke
@@ -819,9 +825,19 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     return passages
 
 
-def _questioner(label: Label) -> str:
-    """Return who asks under a question label: an interviewer, else a journalist."""
+def _questioner(label: Label, interviewer: str | None) -> str:
+    """Return who asks under a question label: the interviewer the title names, an
+    "Interviewer:", else a journalist."""
+    if interviewer is not None and label.text.casefold().rstrip(".:") in ("q", "question"):
+        return interviewer
     return "Interviewer" if label.text.casefold().rstrip(".") == "interviewer" else JOURNALIST
+
+
+def _interviewer(title: str) -> str | None:
+    """Return who conducts the interview a title names: "Interview of President Trump by
+    Jamie Little, Fox Sports" -> "Jamie Little"."""
+    match = _INTERVIEW_BY.search(title)
+    return _display(match.group(1)) if match else None
 
 
 def _turns(

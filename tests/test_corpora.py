@@ -64,7 +64,7 @@ EXPECTED = {
     },
     "07_wh-interview-trump-fox-sports-2025-02-16.md": {
         ("President Trump", "answer"),  # THE PRESIDENT: (named from the title)
-        ("Journalist", "question"),  # Q
+        ("Jamie Little", "question"),  # Q: "Interview of President Trump by Jamie Little"
     },
     # Air-to-ground talk is not question and answer (the manifest calls CC the asker, but CC
     # asks in 7 of 54 turns): every call sign is a speaker, role statement.

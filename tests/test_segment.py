@@ -505,6 +505,15 @@ def test_an_otter_exports_name_and_time_lines_open_turns():
     assert {s for _, s, _ in roles_and_speakers(prose)} == {None}
 
 
+def test_an_interviews_q_is_the_interviewer_its_title_names():
+    text = "THE PRESIDENT: Thank you.\n\nQ Who wins today?\n\nTHE PRESIDENT: We will see.\n"
+    title = "Interview of President Trump by Jamie Little, “Fox Sports”"
+    passages = segment(Document("t", "t.txt", text, "0" * 64, title=title))
+    assert [(p.role, p.speaker) for p in passages][1] == ("question", "Jamie Little")
+    briefing = Document("t", "t.txt", text, "0" * 64, title="Press Briefing by Jen Psaki")
+    assert [p.speaker for p in segment(briefing)][1] == "Journalist"
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
