@@ -295,7 +295,7 @@ _LABEL = re.compile(
     r"(?:\[?\d{1,2}(?::\d{2}){1,2}\]?[^\S\n]+)?"  # a time stamp: [02:26:11] Name:
     r"(?:\*\*(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
-    r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:\.\d{1,3})?[.:]"
+    r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
     r"|(?P<dotted>" + _DOTTED_TITLES + r"[^\S\n]+[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?)\."
     # an Otter.ai export's "Kelly  0:18" alone on its line, the words below
     r"|(?P<clocked>[^\W\d_][\w.’'-]*(?:[^\S\n][\w.’'-]+){0,3})[^\S\n]{2,}\d{1,2}:\d{2}(?::\d{2})?"
@@ -331,6 +331,7 @@ class Label:
     title: str  # the words before the name ("Aide to the President", "THE PRESIDENT")
     member: bool = False  # Hansard member asking: "Name (Constituency) (Party)"
     dotted: bool = False  # a hearing's "Senator Shelby." (no colon)
+    bare: bool = False  # a court record's "A Good morning." (an answer without "." or ":")
 
 
 @dataclass
@@ -599,7 +600,7 @@ def _label_of(match: re.Match) -> Label | None:
     if match.group("q"):
         return Label("question", "Q", "", "Q")
     if match.group("a"):
-        return Label("answer", "A", "", "A")
+        return Label("answer", "A", "", "A", bare=match.group("bare") is not None)
     if match.group("dotted"):
         label = parse_label(match.group("dotted"))
         return replace(label, dotted=True) if label else None
@@ -690,7 +691,15 @@ def _accepting(candidates: list[Label]):
     def support(key: str) -> int:
         return sum(n for k, n in keys.items() if k == key or k.endswith(" " + key))
 
+    # a court record's "A Good morning." without a full stop: only where such lines answer the
+    # line before, a "Q", nearly always ("A US official said ..." in a briefing does not)
+    bare = [i for i, lb in enumerate(candidates) if lb.bare]
+    after_q = sum(1 for i in bare if i and candidates[i - 1].kind == "question")
+    bare_answers = len(bare) >= 3 and after_q >= 0.8 * len(bare)
+
     def accept(label: Label) -> bool:
+        if label.bare:
+            return bare_answers
         if label.kind == "answer":  # a bare "A." answers the bare "Q."s of the same document
             return kinds["question"] >= 1 and kinds["answer"] >= 2
         if label.dotted:  # "Senator Shelby." only among several such labels

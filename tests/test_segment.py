@@ -514,6 +514,29 @@ def test_an_interviews_q_is_the_interviewer_its_title_names():
     assert [p.speaker for p in segment(briefing)][1] == "Journalist"
 
 
+def test_a_court_records_answers_without_a_full_stop_answer_only_a_q():
+    court = (
+        "THE COURT: Good morning, jurors.\n"
+        "Q Good morning, Mr. Pecker.\n"
+        "A Good morning.\n"
+        "Q For how long have you known him?\n"
+        "A Since the late 80s.\n"
+        "Q And where did you meet?\n"
+        "A In New York.\n"
+    )
+    got = [(r, s, t) for r, s, t in roles_and_speakers(court)]
+    assert [r for r, _, _ in got] == ["statement"] + ["question", "answer"] * 3
+    assert got[2][2] == "Good morning."
+    # in a briefing, a paragraph opening "A US official" after the official's words is prose
+    briefing = (
+        "MS. LEAVITT: Good afternoon.\n\nQ Is the deal done?\n\n"
+        "MS. LEAVITT: Not yet.\n\nA US official told us more.\n\n"
+        "A French envoy agreed.\n\nA Senate vote follows.\n\nQ When?\n\n"
+        "MS. LEAVITT: Soon.\n"
+    )
+    assert "Witness" not in {s for _, s, _ in roles_and_speakers(briefing)}
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
