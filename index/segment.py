@@ -5,7 +5,8 @@ line: `Name:`, `MS. LEAVITT:`, `PRESIDENT TRUMP:`, `**Ms Melanie Field**:`, Hans
 David Hanson (Delyn) (Lab):`, a bare `Q`, `Question:`; with a time stamp, a podcast's `Marc
 Benioff (00:24):` or a machine transcript's `[02:26:11] Morgan Dwyer (OpenAI):`; a congressional
 hearing's `Senator Shelby.` (among several such); a deposition's `Q.` and `A.` (the witness's
-answer, only beside a `Q`); television's and radio's name, comma, title (`DANA BASH, CNN CHIEF
+answer, only beside a `Q`; a court record's `A Good morning.` without a full stop, where such
+lines follow a `Q`); television's and radio's name, comma, title (`DANA BASH, CNN CHIEF
 POLITICAL CORRESPONDENT:`, `STEVE INSKEEP, HOST:`: a host or anchor asks); an Otter.ai export's
 `Kelly 0:18` alone on its line. A label never opens with a prose word ("And for President López
 Obrador:" goes on a question). A label may stand alone on its line with the words below it. A
@@ -49,12 +50,13 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 11  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 12  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
 # 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025"); 10: Otter.ai;
-# 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little")
+# 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little");
+# 12: a court record's "A Good morning." (no full stop) after a "Q"
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
