@@ -8,7 +8,7 @@ hearing's `Senator Shelby.` (among several such); a deposition's `Q.` and `A.` (
 answer, only beside a `Q`; a court record's `A Good morning.` without a full stop, where such
 lines follow a `Q`); television's and radio's name, comma, title (`DANA BASH, CNN CHIEF
 POLITICAL CORRESPONDENT:`, `STEVE INSKEEP, HOST:`: a host or anchor asks); an Otter.ai export's
-`Kelly 0:18` alone on its line. A label never opens with a prose word ("And for President López
+`Kelly  0:18` alone on its line. A label never opens with a prose word ("And for President López
 Obrador:" goes on a question). A label may stand alone on its line with the words below it. A
 turn runs until the next label (a following paragraph goes on the same turn) or until a heading,
 and nothing after an `END` line is speech. Lines that are not speech are dropped: time stamps
