@@ -11,8 +11,9 @@ out-of-fold sentence probabilities (grouped by document, so no question scores i
 output is a calibrated probability that the answer shown is right. The answer threshold is the
 one that maximises dev accuracy of the answer-or-abstain decision. Test documents are only
 scored. The extra-quote ratio (also quote sentences nearly as likely as the best) is lowered
-from one quote while each further sentence quoted adds enough dev coverage (`choose_ratio`), and
-the answerability model learns whether a quote shown, with those extras, is right. `--write`
+from one quote while each further sentence quoted adds enough dev coverage, out of fold
+(`choose_ratio`), and the answerability model learns whether a quote shown, with those extras,
+is right. `--write`
 stores the models in the shipped configuration (`bot/scoring.v3.json`); `--out FILE` writes a
 copy elsewhere (point QUOTEBOT_SCORING at it).
 """
@@ -251,14 +252,17 @@ def fit(
     chosen on `samples`)."""
     samples = view(samples, features)
     sentence = fit_linear(*_stack([s for s in samples if s.answerable]), features, c)
-    ratio = choose_ratio(samples, sentence) if ratio is None else ratio
     folds = _folds(samples)
-    # out-of-fold sentence models, one per held-out fold, for the answerability rows
-    ax, ay, aa = [], [], []
+    # out-of-fold sentence models, one per held-out fold: they choose the extra-quote ratio and
+    # make the answerability rows, so that no question's own label scores it
+    parts = []
     for fold in sorted(set(folds.values())):
         train = [s for s in samples if folds[s.qid] != fold and s.answerable]
         held = [s for s in samples if folds[s.qid] == fold]
-        m = fit_linear(*_stack(train), features, c)
+        parts.append((held, fit_linear(*_stack(train), features, c)))
+    ratio = choose_ratio(parts) if ratio is None else ratio
+    ax, ay, aa = [], [], []
+    for held, m in parts:
         x, y = answer_rows(held, m, ratio)
         ax.append(x)
         ay.append(y)
@@ -308,15 +312,21 @@ def shown(samples: list[Sample], model: LinearModel, ratio: float, max_quotes: i
     return np.asarray(covered), np.asarray(precision), np.asarray(quoted)
 
 
-def choose_ratio(dev: list[Sample], model: LinearModel) -> float:
+def choose_ratio(parts: list[tuple[list[Sample], LinearModel]]) -> float:
     """Return the extra-quote ratio: starting from one quote (1.0), the next lower ratio of
     RATIOS is taken while the dev coverage it adds per further sentence quoted is at least
     MIN_GAIN_PER_QUOTE (a right quote among those shown is what a reader needs; each further
-    quote costs reading)."""
+    quote costs reading). `parts` pairs held-out samples with the sentence model fitted
+    without them: an in-sample model finds further quotes worth more than they are."""
+
+    def measure(ratio: float) -> tuple[np.ndarray, np.ndarray]:
+        runs = [shown(held, model, ratio) for held, model in parts]
+        return np.concatenate([r[0] for r in runs]), np.concatenate([r[2] for r in runs])
+
     chosen = RATIOS[0]
-    covered, _, quoted = shown(dev, model, chosen)
+    covered, quoted = measure(chosen)
     for ratio in RATIOS[1:]:
-        c, _, q = shown(dev, model, ratio)
+        c, q = measure(ratio)
         added = q.mean() - quoted.mean()
         if added <= 0 or (c.mean() - covered.mean()) / added < MIN_GAIN_PER_QUOTE:
             break

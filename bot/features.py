@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from quotebot.index.segment import JOURNALIST
-from quotebot.index.text import STOPWORDS, content_tokens
+from quotebot.index.text import STOPWORDS, content_tokens, normalise
 
 # The names of the columns `sentence_features` returns, in order. A model file records the
 # names it was trained on; `Scorer` refuses a file whose names differ.
@@ -53,6 +53,8 @@ SENTENCE_FEATURES = (
     "unseen_words",  # share of the question's content words the corpus never uses (English)
     "follow_up",
     "other_language",  # the question is not in English (searched with the multilingual model)
+    "after_previous",  # 1 / distance after a sentence the earlier answer quoted, in its turn
+    "repeats_previous",  # the earlier answer quoted this sentence
 )
 # A second embedder's view of the same candidates: for an English question (searched with
 # MiniLM) the multilingual e5's cosines, when the index has its vectors. On the test documents
@@ -206,7 +208,42 @@ def candidates(
         query.is_follow_up,
         unseen_share(query, index.lexicon.stems),
         query.language != "en",
+        quoted_before(query.carried_quotes, index, rows),
     )
+
+
+def quoted_before(quotes: tuple[str, ...], index, rows: list[int]) -> dict[int, tuple[str, int]]:
+    """Return the sentences of the passages `rows` that the earlier answer quoted (`quotes`,
+    normalised), as {sentence row in the index: (document, speaker turn)}."""
+    found: dict[int, tuple[str, int]] = {}
+    if not quotes:
+        return found
+    for row in rows:
+        passage = index.passages[row]
+        if not any(q in passage.text or passage.text in q for q in quotes):
+            continue
+        source = index.source(passage.doc)
+        for j, (start, end) in enumerate(passage.sentences):
+            sentence = normalise(source[start:end])
+            if any(sentence in q for q in quotes):
+                found[index.first_sentence[row] + j] = (passage.doc, passage.turn)
+    return found
+
+
+def _after(
+    previous: dict[int, tuple[str, int]], at: int, doc: str, turn: int
+) -> tuple[float, float]:
+    """Return (after_previous, repeats_previous) for the sentence at row `at` of the index, of
+    document `doc`'s speaker turn `turn`: how closely it follows a sentence the earlier answer
+    quoted in that turn (1 / distance in sentences), and whether it was quoted."""
+    after = 0.0
+    for row, (d, t) in previous.items():
+        gap = at - row
+        if gap == 0:
+            return 0.0, 1.0
+        if d == doc and t == turn and gap > 0:
+            after = max(after, 1.0 / gap)
+    return after, 0.0
 
 
 def sentence_cosines(
@@ -287,6 +324,7 @@ def sentence_features(
     follow_up: bool,
     unseen: float = 0.0,
     other_language: bool = False,
+    previous: dict[int, tuple[str, int]] | None = None,
 ) -> Candidates:
     """Return the feature rows of every sentence of the passages `ranked_rows` (best first).
 
@@ -364,6 +402,9 @@ def sentence_features(
                     unseen,
                     float(follow_up),
                     float(other_language),
+                    *_after(
+                        previous or {}, index.first_sentence[row] + j, passage.doc, passage.turn
+                    ),
                 ]
             )
             refs.append((row, j))

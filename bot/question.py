@@ -66,6 +66,9 @@ _SMALL_TALK = re.compile(
 )
 
 
+_QUOTED = re.compile(r"“([^“”]+)”")  # a quote in an answer's text
+
+
 @dataclass(frozen=True)
 class Query:
     """A cleaned question, ready for retrieval."""
@@ -75,6 +78,7 @@ class Query:
     search: str  # what is searched: the question, spelling-corrected against the corpus
     previous: str = ""  # the earlier turn's search text, for a follow-up
     carried_ids: tuple[str, ...] = ()  # passages the earlier answer cited
+    carried_quotes: tuple[str, ...] = ()  # what the earlier answer quoted (its “...” spans)
     is_request: bool = False
     small_talk: bool = False  # a greeting or thanks, not a question
     unknown_names: tuple[str, ...] = ()  # capitalised words the corpus never uses
@@ -128,7 +132,8 @@ def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
     last = history[-1] if history else None
     if last is not None and not is_request and is_follow_up(text):
         previous = last.query or last.question
-        return Query(text, language, text, previous, last.passage_ids)
+        quotes = tuple(normalise(q) for q in _QUOTED.findall(last.answer))
+        return Query(text, language, text, previous, last.passage_ids, quotes)
     return Query(text, language, text, is_request=is_request)
 
 

@@ -127,6 +127,38 @@ def test_the_heading_answers_only_date_and_title_questions(ask, fake_index):
         assert not quotable_rows(cands.matrix)[titles].any(), asked
 
 
+def test_a_follow_up_knows_which_sentences_follow_the_earlier_answers_quote(
+    fake_index, fake_embedder
+):
+    from quotebot.bot.conversation import Turn
+
+    ranker = Retriever(fake_index, {"fake": fake_embedder}, SCORING, primary="fake")
+    quoted = (
+        "We agree with some of them, as the President has told our interlocutors, while other "
+        "elements elicited some criticism, and the President made no secret of our critical "
+        "and even negative attitude towards some of the proposals."
+    )
+    turn = Turn("Did Russia agree?", f"Yury Ushakov said: “{quoted}” [1]", ("x",))
+    query = prepare("And what else did he say?", [turn], 2000, fake_index.lexicon)
+    assert query.is_follow_up and query.carried_quotes[0].startswith("We agree with some")
+    cands = candidates(query, ranker.evidence(query), fake_index)
+    after = cands.matrix[:, SENTENCE_FEATURES.index("after_previous")]
+    repeats = cands.matrix[:, SENTENCE_FEATURES.index("repeats_previous")]
+    text = {
+        i: normalise(fake_index.source(fake_index.passages[row].doc)[slice(*span)])
+        for i, (row, j) in enumerate(cands.refs)
+        for span in [fake_index.passages[row].sentences[j]]
+    }
+    assert [text[i][:25] for i in np.flatnonzero(repeats)] == ["We agree with some of the"]
+    following = sorted(np.flatnonzero(after), key=lambda i: -after[i])
+    assert following and after[following[0]] == 1.0
+    assert text[following[0]].startswith("But what matters most")
+    # the first question of a conversation has neither
+    query = prepare("What did they agree?", [], 2000, fake_index.lexicon)
+    fresh = candidates(query, ranker.evidence(query), fake_index).matrix
+    assert not fresh[:, SENTENCE_FEATURES.index("after_previous")].any()
+
+
 def test_a_summary_quotes_central_spoken_sentences_one_per_passage_in_order(ask, fake_index):
     assert SUMMARY.search("Can you summarise the statement?")
     assert SUMMARY.search("What were the main topics?") and not SUMMARY.search("How long?")

@@ -98,7 +98,7 @@ def test_a_further_quote_is_added_only_while_it_buys_enough_coverage():
     )
     one, _, _ = shown(samples, model, 1.0)
     assert one.mean() < 0.8
-    ratio = choose_ratio(samples, model)
+    ratio = choose_ratio([(samples, model)])
     covered, precision, quoted = shown(samples, model, ratio)
     assert ratio < 1.0 and covered.mean() == 1.0 and quoted.mean() <= 3
     # with the two far apart, the second is never worth quoting
@@ -106,7 +106,7 @@ def test_a_further_quote_is_added_only_while_it_buys_enough_coverage():
         s.matrix[2, COS] = -3.0
         s.labels[:] = 0
         s.labels[1] = 1
-    assert choose_ratio(samples, model) == 1.0
+    assert choose_ratio([(samples, model)]) == 1.0
 
 
 def test_the_models_over_both_embedders_learn_from_the_samples_that_have_both():
