@@ -360,6 +360,8 @@ _NAME_NOTE = re.compile(r"\s*\((?:guest|external|unverified|host|co-host|organi[
 _NAMED = re.compile(r"([^:]{1,120}):(?: |$)")  # a `Name:` label opening a line (Zoom)
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 PAUSE_SECONDS = 3.0  # a pause this long after a sentence's end starts a paragraph
+_NEXT_SPEAKER = ">>"  # broadcast captions (and YouTube's) mark a change of speaker so
+NEXT_SPEAKER = "\0next"  # the speaker of the text after it: no one named, someone new
 _ROWS = 4  # the most rows of text a caption shows: what a rolling caption can carry over
 
 
@@ -428,7 +430,8 @@ def _paragraphs(cues: list[_Cue]) -> list[str]:
     """Return the text of `cues` as paragraphs. A speaker's consecutive cues make one paragraph,
     opened once by `Name: `; another speaker starts a new one. Text without a speaker runs on
     (after a named speaker's text too: it is theirs, as far as anyone can tell), and starts a
-    paragraph only after a pause of PAUSE_SECONDS or more that follows the end of a sentence.
+    paragraph only after a pause of PAUSE_SECONDS or more that follows the end of a sentence;
+    captions' `>>` (a change of speaker, no one named) starts one.
     What a cue repeats of the cue before (rolling captions) is left out (see `_fresh`)."""
     paragraphs: list[tuple[str | None, list[str]]] = []
     before: tuple[str | None, list[str]] = (None, [])  # the last run of text, as written
@@ -440,7 +443,9 @@ def _paragraphs(cues: list[_Cue]) -> list[str]:
             if not text:
                 continue
             paused = k == 0 and last_end is not None and cue.start - last_end >= PAUSE_SECONDS
-            if (
+            if speaker == NEXT_SPEAKER:  # a new paragraph, without a name
+                paragraphs.append((None, []))
+            elif (
                 not paragraphs
                 or (speaker is not None and speaker != paragraphs[-1][0])
                 or (speaker is None and paused and _ENDS_SENTENCE.search(paragraphs[-1][1][-1]))
@@ -464,6 +469,9 @@ def _said(payload: str) -> list[tuple[str | None, list[str]]]:
         speaker = name or speaker
         for line in raw.split("\n"):
             text = _clean(line)
+            if text.startswith(_NEXT_SPEAKER):  # captions' ">>": someone else speaks now
+                speaker, text = NEXT_SPEAKER, text[len(_NEXT_SPEAKER) :].lstrip()
+                runs.append((speaker, []))
             label = None if name else _NAMED.match(text)
             if label and _is_label(label.group(1)):
                 speaker, text = label.group(1), text[label.end() :]
@@ -473,7 +481,7 @@ def _said(payload: str) -> list[tuple[str | None, list[str]]]:
                 runs[-1][1].append(text)
             else:
                 runs.append((speaker, [text]))
-    return runs
+    return [run for run in runs if run[1]]
 
 
 def _voice_name(name: str) -> str:

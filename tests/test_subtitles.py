@@ -134,6 +134,20 @@ def test_a_pause_starts_a_paragraph_only_after_the_end_of_a_sentence():
     )
 
 
+def test_a_captions_change_of_speaker_marker_starts_a_paragraph_and_goes():
+    vtt = (
+        "WEBVTT\n\n"
+        "00:00:00.000 --> 00:00:06.200\n>> Hello out there. It's great to\n\n"
+        "00:00:06.200 --> 00:00:10.760\nhave you here. John, welcome.\n\n"
+        "00:00:10.760 --> 00:00:12.280\n>> Howdy. It's good to be here.\n\n"
+        "00:00:12.280 --> 00:00:14.000\n>> Great. So, asyncio?\n>> Yes, asyncio.\n"
+    )
+    assert read_webvtt(vtt.encode()).text == (
+        "Hello out there. It's great to have you here. John, welcome.\n\n"
+        "Howdy. It's good to be here.\n\nGreat. So, asyncio?\n\nYes, asyncio.\n"
+    )
+
+
 def test_rolling_youtube_captions_are_not_repeated():
     vtt = (  # as yt-dlp saves them: a line of one space ends or opens each cue's text
         "WEBVTT\nKind: captions\nLanguage: en\n\n"
