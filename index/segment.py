@@ -8,14 +8,15 @@ hearing's `Senator Shelby.` (among several such); a deposition's `Q.` and `A.` (
 answer, only beside a `Q`; a court record's `A Good morning.` without a full stop, where such
 lines follow a `Q`); television's and radio's name, comma, title (`DANA BASH, CNN CHIEF
 POLITICAL CORRESPONDENT:`, `STEVE INSKEEP, HOST:`: a host or anchor asks); an Otter.ai export's
-`Kelly  0:18` alone on its line. A label never opens with a prose word ("And for President López
-Obrador:" goes on a question). A label may stand alone on its line with the words below it. A
-turn runs until the next label (a following paragraph goes on the same turn) or until a heading,
-and nothing after an `END` line is speech. Lines that are not speech are dropped: time stamps
-(`[00:00:00:01]`, `*(10.54 am)*`), stage directions on their own (`(Laughter.)`, `[Mr Speaker in
-the Chair]`), rules and column markers. Short unpunctuated lines before the first turn, headings
-between turns and a time of day on its own line (`11:06 A.M. EST`) are titles: not speech, but
-there to answer "when did it start?".
+`Kelly  0:18` alone on its line; a call transcript's `Jensen Huang` alone in its paragraph (named
+twice so, or in the call's list of participants, where nothing else labels turns). A label never
+opens with a prose word ("And for President López Obrador:" goes on a question). A label may
+stand alone on its line with the words below it. A turn runs until the next label (a following
+paragraph goes on the same turn) or until a heading, and nothing after an `END` line is speech.
+Lines that are not speech are dropped: time stamps (`[00:00:00:01]`, `*(10.54 am)*`), stage
+directions on their own (`(Laughter.)`, `[Mr Speaker in the Chair]`), rules and column markers.
+Short unpunctuated lines before the first turn, headings between turns and a time of day on its
+own line (`11:06 A.M. EST`) are titles: not speech, but there to answer "when did it start?".
 
 A candidate label must look like one (short, capitalised words, honorifics or a known role such
 as `MODERATOR`). One that is neither titled nor a known role must be a name of two or more
@@ -50,13 +51,13 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 12  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 13  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
 # 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025"); 10: Otter.ai;
 # 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little");
-# 12: a court record's "A Good morning." (no full stop) after a "Q"
+# 12: a court record's "A Good morning." (no full stop) after a "Q"; 13: a call's names alone
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -116,6 +117,11 @@ MODERATOR_LABELS = frozenset(
         "madam deputy speaker",
         "presiding officer",
     }
+)
+# a name of two to four capitalised words, or a call's operator, alone on its line
+_ALONE = re.compile(r"(?:[A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3}|Operator|Moderator)")
+_PARTICIPANT = re.compile(
+    r"^[^\S\n]*([A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3})[^\S\n]+[-–—]{1,2}[^\S\n]+\S", re.M
 )
 _INTERVIEW_BY = re.compile(
     r"\b(?i:interview)(?:ed)?\b.*?\b(?i:by)\s+((?:[A-Z][\w’'.-]+\s+){1,3}[A-Z][\w’'-]+)\b"
@@ -334,6 +340,7 @@ class Label:
     member: bool = False  # Hansard member asking: "Name (Constituency) (Party)"
     dotted: bool = False  # a hearing's "Senator Shelby." (no colon)
     bare: bool = False  # a court record's "A Good morning." (an answer without "." or ":")
+    alone: bool = False  # an earnings call's "Jensen Huang", a paragraph of its own (no colon)
 
 
 @dataclass
@@ -583,7 +590,7 @@ def iso_date(text: str) -> str | None:
 def header_metadata(text: str) -> tuple[str | None, str | None]:
     """Return `(title, date)` read from the header of a transcript (before the first turn)."""
     start = content_start(text)
-    units = _scan(text, start, lambda label: True, limit=8)[:8]
+    units = _scan(text, start, lambda label: not label.alone, limit=8)[:8]  # "East Room"
     end = next((u.start for u in units if u.label), units[-1].end if units else start)
     title = None
     for unit in units[:3]:
@@ -630,6 +637,10 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
         if limit is not None and len(units) >= limit:
             return units
         lines = _lines(text, pstart, pend)
+        alone = _alone_label(text, lines)
+        if alone is not None and accept(alone):
+            units.append(_Unit(lines[0][1], lines[0][1], alone))
+            continue
         may_label = True
         current: _Unit | None = None
         for lstart, lend in lines:
@@ -671,18 +682,40 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
     return units
 
 
+def _alone_label(text: str, lines: list[tuple[int, int]]) -> Label | None:
+    """Return the label a paragraph of one line holding only a name is ("Jensen Huang",
+    "Operator": a call transcript's speaker, the words in the paragraphs below), or None."""
+    if len(lines) != 1:
+        return None
+    line = text[lines[0][0] : lines[0][1]]
+    if not _ALONE.fullmatch(line):
+        return None
+    label = parse_label(line)
+    if label is None or label.kind == "question" or (label.kind == "person" and not label.name):
+        return None
+    return replace(label, alone=True)
+
+
 def _units(text: str, start: int) -> list[_Unit]:
     """Return the units of `text[start:]` with the labels this document accepts (see the module
     docstring): a scan taking every candidate, and a second one if any is refused."""
     units = _scan(text, start, lambda label: True)
-    accept = _accepting([u.label for u in units if u.label])
+    accept = _accepting([u.label for u in units if u.label], text)
     if all(accept(u.label) for u in units if u.label):
         return units
     return _scan(text, start, accept)
 
 
-def _accepting(candidates: list[Label]):
-    """Return the label test for a document whose candidate labels are `candidates`."""
+def _accepting(candidates: list[Label], text: str = ""):
+    """Return the label test for a document of `text` whose candidate labels are `candidates`."""
+    # a name alone in its paragraph: only a name that opens two turns or more, or that the
+    # call's list of participants names ("Joe Moore - Morgan Stanley"); two names or more
+    alone = Counter(lb.text for lb in candidates if lb.alone)
+    listed = set(_PARTICIPANT.findall(text)) if alone else set()
+    names_alone = {t for t, n in alone.items() if n >= 2 or t in listed}
+    candidates = [lb for lb in candidates if not lb.alone]  # the other tests count the others
+    if len(candidates) >= 2:  # a transcript labelled otherwise: a name alone is a heading
+        names_alone = set()
     keys = Counter((lb.name or lb.title).casefold() for lb in candidates if lb.kind == "person")
     capitals = sum(1 for lb in candidates if lb.text.isupper() and lb.kind not in _BARE)
     kinds = Counter(lb.kind for lb in candidates)
@@ -700,6 +733,8 @@ def _accepting(candidates: list[Label]):
     bare_answers = len(bare) >= 3 and after_q >= 0.8 * len(bare)
 
     def accept(label: Label) -> bool:
+        if label.alone:
+            return len(names_alone) >= 2 and label.text in names_alone
         if label.bare:
             return bare_answers
         if label.kind == "answer":  # a bare "A." answers the bare "Q."s of the same document

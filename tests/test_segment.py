@@ -537,6 +537,35 @@ def test_a_court_records_answers_without_a_full_stop_answer_only_a_q():
     assert "Witness" not in {s for _, s, _ in roles_and_speakers(briefing)}
 
 
+def test_a_calls_names_alone_on_their_lines_open_turns_where_nothing_else_labels_them():
+    call = (
+        "Company Participants\n\nJensen Huang - President & CEO\n\n"
+        "Conference Call Participants\n\nJoe Moore - Morgan Stanley\n\n"
+        "Operator\n\nGood afternoon. Your first question comes from Joe Moore.\n\n"
+        "Joe Moore\n\nGreat. Thank you. How solid is that measurement?\n\n"
+        "Jensen Huang\n\nI'll go backwards. The estimate is probably understated.\n\n"
+        "It could be higher.\n\n"
+        "Operator\n\nThat concludes the call.\n"
+    )
+    got = [(s, t) for _, s, t in roles_and_speakers(call)]
+    assert got[-4:] == [
+        ("Joe Moore", "Great. Thank you. How solid is that measurement?"),
+        ("Jensen Huang", "I'll go backwards. The estimate is probably understated."),
+        ("Jensen Huang", "It could be higher."),
+        ("Operator", "That concludes the call."),
+    ]
+    # section headings alone on their lines, in a transcript labelled otherwise, stay headings
+    headed = (
+        "Key Points\n\nMS. LEAVITT: We agreed.\n\nQ Really?\n\nNext Steps\n\n"
+        "MS. LEAVITT: Talks.\n\nKey Points\n\nQ And?\n\nNext Steps\n\nMS. LEAVITT: More.\n"
+    )
+    assert {s for _, s, _ in roles_and_speakers(headed)} == {
+        None,
+        "Ms. Leavitt",
+        "Journalist",
+    }
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
