@@ -27,18 +27,16 @@ Each turn gets a role (question, answer, statement, moderator) and a canonical s
 variants of a person map to one name within a document ("PRESIDENT TRUMP" and "THE PRESIDENT";
 "Mr William Hague (Richmond (Yorks)) (Con)" and "Mr Hague"), and a lone surname is completed
 from the other labels or the document's title ("MS. LEAVITT" -> "Karoline Leavitt"). Reporters'
-turns are "Journalist" (in an interview whose title says by whom, that interviewer); a
-Hansard member asking is named, role question. An answer is any
-named turn after a question, until the next question. In an interview without question labels
-(a hearing, a podcast) nobody asks or answers before the witness first speaks (the members'
-opening statements, a host's welcome), and a turn that asks (holds a "?") and is followed by
-the witness is a question even when its speaker mostly chairs. A footer's "See also" ends the
-speech. A paragraph is never split across
+turns are "Journalist" (in an interview whose title says by whom, that interviewer); a Hansard
+member asking is named, role question. An answer is any named turn after a question, until the
+next question. In an interview without question labels (a hearing, a podcast) nobody asks or
+answers before the witness first speaks (the members' opening statements, a host's welcome), and
+a turn that asks (holds a "?") and is followed by the witness is a question even when its
+speaker mostly chairs. A footer's "See also" ends the speech. A paragraph is never split across
 passages, and a long one is cut at sentence boundaries; a sentence that is wholly a stage
 direction ("(Laughter.)") is left out of passages. Text without labels becomes paragraph
-passages with no speaker. A "sentence" longer than MAX_SENTENCE_CHARS (text without
-punctuation) is cut at whitespace, so every passage is bounded and segmentation is linear in the
-file's size.
+passages with no speaker. A "sentence" longer than MAX_SENTENCE_CHARS (text without punctuation)
+is cut at whitespace, so every passage is bounded and segmentation is linear in the file's size.
 """
 
 from __future__ import annotations
@@ -83,7 +81,6 @@ TAIL_CHROME = re.compile(
     r"|(published in sections|publication date|direct link|geography|topics|persons):.*"
     r"|transcribed by \S+"  # Otter.ai's footer
 )
-_SEE_ALSO = re.compile(r"see also:?")
 QUESTION_LABELS = frozenset(
     {
         "question",
@@ -706,7 +703,7 @@ def _units(text: str, start: int) -> list[_Unit]:
     return _scan(text, start, accept)
 
 
-def _accepting(candidates: list[Label], text: str = ""):
+def _accepting(candidates: list[Label], text: str):
     """Return the label test for a document of `text` whose candidate labels are `candidates`."""
     # a name alone in its paragraph: only a name that opens two turns or more, or that the
     # call's list of participants names ("Joe Moore - Morgan Stanley"); two names or more
@@ -765,7 +762,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     for i in range(len(units) - 1, -1, -1):
         if units[i].label is not None:
             break
-        if _SEE_ALSO.fullmatch(normalise(text[units[i].start : units[i].end]).casefold()):
+        if normalise(text[units[i].start : units[i].end]).casefold().rstrip(":") == "see also":
             del units[i:]
             break
     labelled = any(u.label for u in units)
