@@ -49,13 +49,14 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 13  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 14  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
 # 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025"); 10: Otter.ai;
 # 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little");
-# 12: a court record's "A Good morning." (no full stop) after a "Q"; 13: a call's names alone
+# 12: a court record's "A Good morning." (no full stop) after a "Q"; 13: a call's names alone;
+# 14: a hearing record's "[GRAPHIC] [TIFF OMITTED]" lines
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -319,6 +320,7 @@ _SKIP_LINE = re.compile(
     r"|_[a-z]+:\s.*"  # a directive: _page: 42
     r"|(?:\\?[-_=*~#]\s*){3,}"  # a rule
     r"|.*\S\s*:\s*Column\s+\d+"  # a Hansard column marker
+    r"|\[GRAPHIC\]\s*\[TIFF OMITTED\].*"  # a hearing record's image of a page
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
@@ -438,7 +440,7 @@ def _is_boundary(text: str, sentence_start: int, match: re.Match, end: int) -> b
 
 def is_skip_line(line: str) -> bool:
     """Return True for a line that is not speech: a time stamp, a stage direction on its own,
-    a directive, a rule or a column marker."""
+    a directive, a rule, a column marker or a placeholder for an image of a page."""
     line = line.strip()
     if not line or len(line) > 300:
         return False

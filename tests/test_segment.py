@@ -331,6 +331,11 @@ def test_a_congressional_hearings_titled_labels_end_with_a_full_stop():
         "Mr. Bernanke",
     ]
     assert got[1][2] == "We will be looking at the whole range of issues about transparency."
+    # the record's images of a prepared statement's pages are not its words
+    pages = text.replace(
+        "    Mr. Bernanke. They", "    [GRAPHIC] [TIFF OMITTED] T7816A.001\n    Mr. Bernanke. They"
+    )
+    assert [t for _, _, t in roles_and_speakers(pages)] == [t for _, _, t in got]
     # one such line in prose is no label
     prose = "Senator Shelby. The name alone opens this line.\n\nIt goes on.\n"
     assert {s for _, s, _ in roles_and_speakers(prose)} == {None}
