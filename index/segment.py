@@ -787,7 +787,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         for lb in (u.label for u in units if u.label):
             if lb.kind == "person" and not lb.name and _role_title(lb.title) == "witness":
                 speakers[lb.text] = witness
-    asks, next_speaker = _turns(text, units, speakers)
+    # which turns ask and who speaks next: read only in an interview (a witness answers)
+    asks, next_speaker = _turns(text, units, speakers) if witness is not None else ({}, {})
     interviewer = _interviewer(document.title or "")
     witness_spoke = witness is None  # in an interview, nobody asks or answers before the witness
     passages: list[Passage] = []
