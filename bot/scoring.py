@@ -41,6 +41,9 @@ class ScoringConfig:
     short_sentence_words: int  # a shorter sentence is quoted with the one before it
     extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
     summary_sentences: int  # sentences an extractive summary quotes
+    # the confidence of an answer about the document's own date, time or place, quoted from the
+    # lines that state it (bot/setting.py): the share of such dev questions it answers right
+    setting_confidence: float
     # the learned sentence and answerability models and the answer threshold (bot/scorer.py):
     # over one embedder's features, and over both embedders' (an English question when the
     # index has the multilingual vectors too: features.SECOND_FEATURES appended)

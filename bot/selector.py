@@ -3,7 +3,8 @@ model decides whether the document answers at all, and the best sentences become
 
 A journalist's question (or a moderator's words) is context, not an answer: it is quoted only
 when the user asks what was asked (or who asked). The heading and dateline answer only
-questions about the date or the title. Asked what a named speaker said ("What did Rob Pike
+questions about the date or the title; asked when or where the document itself took place, the
+lines that say so are quoted (bot/setting.py). Asked what a named speaker said ("What did Rob Pike
 say about ...?"), only that speaker's words are quoted. A request for a summary ("summarise the
 statement", "the main topics") is answered with the document's most central sentences, each a
 quote.
@@ -22,6 +23,7 @@ from .question import Query
 from .retriever import Evidence
 from .scorer import Scorer, answer_features
 from .scoring import ScoringConfig
+from .setting import asked_setting, setting_lines
 
 _COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 SUMMARY = re.compile(
@@ -74,6 +76,9 @@ def select(
         return Selection([], 1.0, ranking)
     if SUMMARY.search(query.question):
         return Selection(summary(cands, probs, index, evidence, scoring), p, ranking)
+    setting = _setting(query, index, ranking, scoring)
+    if setting is not None:
+        return setting
     if p < model.threshold:
         return Selection([], 1.0 - p, ranking)
     best = float(probs.max())
@@ -83,6 +88,23 @@ def select(
         if allowed[i] and probs[i] >= scoring.extra_quote_ratio * best
     ]
     return Selection(_merge(keep, index, max_quotes, scoring.short_sentence_words), p, ranking)
+
+
+def _setting(
+    query: Query, index: CorpusIndex, ranking: list[tuple[int, float]], scoring: ScoringConfig
+) -> Selection | None:
+    """Return the answer to a question about the document's own date, time or place (of the
+    document holding the best candidate) from the lines that state it, or None when the
+    question is not about the setting or no line states it (bot/setting.py)."""
+    kinds = asked_setting(query.question)
+    if not kinds:
+        return None
+    doc = query.doc or (index.passages[ranking[0][0]].doc if ranking else index.passages[0].doc)
+    lines = setting_lines(index, doc, kinds, query.question)
+    if not lines:
+        return None
+    quotes = [Quote(row, j, j, 1.0) for row, j in lines]
+    return Selection(quotes, scoring.setting_confidence, ranking)
 
 
 def scored_candidates(
