@@ -42,8 +42,8 @@ SENTENCE_FEATURES = (
     "role_moderator",
     "asks_what_was_asked",  # the question is about what a journalist asked
     "asks_date_or_title",  # the question asks for the date or the title (the heading answers)
-    "question_x_asks",  # a question, when the user asks what was asked (or names its asker)
-    "other_speaker",  # the user asks what a named speaker said, and someone else says this
+    "question_x_asks",  # a question, when the user asks what was asked (of its asker, if named)
+    "other_speaker",  # the user asks what a named speaker said (or asked), and another says it
     "first_in_passage",
     "position",  # sentence index / sentences in passage
     "log_words",
@@ -55,6 +55,7 @@ SENTENCE_FEATURES = (
     "other_language",  # the question is not in English (searched with the multilingual model)
     "after_previous",  # 1 / distance after a sentence the earlier answer quoted, in its turn
     "repeats_previous",  # the earlier answer quoted this sentence
+    "by_named",  # the user names this sentence's speaker (what X said, or what X asked)
 )
 # A second embedder's view of the same candidates: for an English question (searched with
 # MiniLM) the multilingual e5's cosines, when the index has its vectors. On the test documents
@@ -342,10 +343,26 @@ def sentence_features(
     best_cos = float(np.max(all_cos)) if len(all_cos) else 0.0
     order = np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]
     named = _named_askers(question, index, ranked_rows)
+    subjects = {n for n in named if _is_subject(question, n)}  # "What did Twigg call for?"
     speaker_asked = named_speaker(question, index, ranked_rows)
     for rank, row in enumerate(ranked_rows):
         passage = index.passages[row]
         asker = passage.speaker if passage.role == "question" else None
+        by_named = passage.speaker in named or (
+            speaker_asked is not None and passage.speaker == speaker_asked
+        )
+        # asked what X said, another speaker's words are not the answer; asked only what a
+        # member or counsel asked ("What did Stephen Twigg call for?"), nobody else's are
+        other = (
+            speaker_asked is not None
+            and passage.role in ("answer", "statement")
+            and passage.speaker != speaker_asked
+        ) or (
+            bool(subjects)
+            and passage.role != "title"
+            and passage.speaker not in subjects
+            and (speaker_asked is None or passage.role == "question")
+        )
         source = index.source(passage.doc)
         cos = sentence_cosines[row]
         texts = [source[s:e] for s, e in passage.sentences]
@@ -387,12 +404,8 @@ def sentence_features(
                     float(role == "moderator"),
                     float(asks_asked),
                     float(asks_heading),
-                    float(role == "question" and (asks_asked or asker in named)),
-                    float(
-                        speaker_asked is not None
-                        and role in ("answer", "statement")
-                        and passage.speaker != speaker_asked
-                    ),
+                    float(role == "question" and (asker in named if named else asks_asked)),
+                    float(other),
                     float(j == 0),
                     j / max(1, n - 1),
                     math.log1p(len(text.split())),
@@ -405,6 +418,7 @@ def sentence_features(
                     *_after(
                         previous or {}, index.first_sentence[row] + j, passage.doc, passage.turn
                     ),
+                    float(by_named),
                 ]
             )
             refs.append((row, j))
@@ -450,6 +464,20 @@ def _names(question: str, surname: str, speaker: str) -> bool:
         if not capital or before in own or before in STOPWORDS or before == "according":
             return True
     return False
+
+
+def _is_subject(question: str, speaker: str) -> bool:
+    """Return whether `question` asks about what `speaker` said or asked: their surname is the
+    subject ("What did Stephen Twigg call for?", "What was Paul Flynn's question?", "according
+    to Flynn"), not the one addressed ("How did the minister answer Twigg?")."""
+    surname = re.escape(_surname(speaker) or speaker)
+    return bool(
+        re.search(
+            rf"\b{_SUBJECT_OF}\s+(\w+\s+){{0,2}}{surname}\b|\b{surname}['’]s\s+(question|point)"
+            rf"|\b(asked|raised|put)\s+by\s+(\w+\s+){{0,2}}{surname}\b",
+            question,
+        )
+    )
 
 
 def _named_askers(question: str, index, rows: list[int]) -> set[str]:

@@ -34,6 +34,7 @@ ANSWER_FEATURES = (
     "unseen_words",
     "follow_up",
     "other_language",
+    "by_named_top",  # the user names the top sentence's speaker
     # the quotes shown (the top sentence and those at least `ratio` of its probability, up to
     # the number of quotes asked for): the answer is right when one of them is
     "shown",  # how many
@@ -152,6 +153,7 @@ def answer_features(
             top[col["unseen_words"]],
             top[col["follow_up"]],
             top[col["other_language"]],
+            top[col["by_named"]],
             float(len(shown)),
             float(top[col["type_asked"]] == 1 and misses),
             float(matrix[shown, col["overlap"]].max()),

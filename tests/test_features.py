@@ -121,14 +121,20 @@ def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_pa
         index, {"fake": fake_embedder}, load_scoring(), primary="fake", candidates=200
     )
 
-    def rows(question: str):
+    def rows(question: str, role: str = "question"):
         query = prepare(question, [], 2000, index.lexicon)
         c = candidates(query, ranker.evidence(query), index)
         allowed = quotable_rows(c.matrix)
+        marked = {
+            index.passages[r].speaker
+            for i, (r, _) in enumerate(c.refs)
+            if c.matrix[i, COL["by_named"]]
+        }
+        assert marked <= {"Stephen Twigg", "Philip Hollobone"}, marked  # the speaker named
         return {
             (index.passages[row].speaker, bool(allowed[i]))
             for i, (row, _) in enumerate(c.refs)
-            if index.passages[row].role == "question"
+            if index.passages[row].role == role
         }
 
     askers = rows("What did Stephen Twigg call for?")
@@ -136,6 +142,15 @@ def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_pa
     assert any(not allowed for speaker, allowed in askers if speaker != "Stephen Twigg")
     assert not any(allowed for _, allowed in rows("What did the Foreign Secretary say on Sudan?"))
     assert ("Stephen Twigg", True) in rows("What did Twigg want done in Sudan?")  # by surname
+    # asked what a member asked, only that member's questions, and nobody's answers
+    assert {s for s, allowed in rows("What did Philip Hollobone ask about?") if allowed} == {
+        "Philip Hollobone"
+    }
+    assert not any(allowed for _, allowed in rows("What did Stephen Twigg call for?", "answer"))
+    # the member addressed is not the one whose words are asked for
+    assert any(
+        allowed for _, allowed in rows("How did the Foreign Secretary answer Twigg?", "answer")
+    )
 
 
 def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
