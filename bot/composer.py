@@ -8,6 +8,7 @@ import re
 
 from quotebot.index.segment import JOURNALIST
 
+from .features import YES_NO_QUESTION
 from .records import Citation
 
 _TEXT = {
@@ -114,18 +115,13 @@ _TEXT = {
 # an English yes/no question opens with an auxiliary verb; a quote settles it when it opens
 # with the word itself and a pause ("No, these are two different things."), not "No compromise
 # option has yet been found."
-_YES_NO_QUESTION = re.compile(
-    r"^\s*(do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|shall|may|"
-    r"might|must)\b",
-    re.IGNORECASE,
-)
 _VERDICT = re.compile(r"^\W*(yes|yeah|yep|no|nope)\s*[,.!;:\u2014\u2013-]", re.IGNORECASE)
 
 
 def verdict(question: str, citation: Citation) -> str | None:
     """Return "yes" or "no" when `question` asks yes or no and `citation`, someone's words (not
     a journalist's question or the heading), opens with that word, else None."""
-    if citation.role in ("question", "title") or not _YES_NO_QUESTION.match(question):
+    if citation.role in ("question", "title") or not YES_NO_QUESTION.match(question):
         return None
     found = _VERDICT.match(citation.quote)
     if found is None:

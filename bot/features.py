@@ -56,6 +56,7 @@ SENTENCE_FEATURES = (
     "after_previous",  # 1 / distance after a sentence the earlier answer quoted, in its turn
     "repeats_previous",  # the earlier answer quoted this sentence
     "by_named",  # the user names this sentence's speaker (what X said, or what X asked)
+    "settles",  # the question asks yes or no, and the sentence opens with a verdict ("No, ...")
 )
 # A second embedder's view of the same candidates: for an English question (searched with
 # MiniLM) the multilingual e5's cosines, when the index has its vectors. On the test documents
@@ -137,6 +138,18 @@ ASKS_WHAT_WAS_ASKED = re.compile(
     r"|\b(the|a|one|which|what) (reporter|journalist|correspondent|interviewer)s?\b"
     r"|\bcounsel\b|\bwhat did\b.*\bput to\b"
     r"|журналист|спросил|спрашива",
+    re.IGNORECASE,
+)
+
+
+YES_NO_QUESTION = re.compile(
+    r"^\s*(do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|shall|may|"
+    r"might|must)\b",
+    re.IGNORECASE,
+)
+_SETTLES = re.compile(  # a sentence that opens by answering yes or no
+    r"^\W*(yes|yeah|yep|no|nope|not|never|absolutely|certainly|definitely|of course|sure|"
+    r"correct|indeed|none|nothing|neither)\b",
     re.IGNORECASE,
 )
 
@@ -342,6 +355,7 @@ def sentence_features(
     all_cos = np.concatenate([sentence_cosines[r] for r in ranked_rows]) if ranked_rows else []
     best_cos = float(np.max(all_cos)) if len(all_cos) else 0.0
     order = np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]
+    yes_no = bool(YES_NO_QUESTION.search(question))
     named = _named_askers(question, index, ranked_rows)
     subjects = {n for n in named if _is_subject(question, n)}  # "What did Twigg call for?"
     speaker_asked = named_speaker(question, index, ranked_rows)
@@ -419,6 +433,7 @@ def sentence_features(
                         previous or {}, index.first_sentence[row] + j, passage.doc, passage.turn
                     ),
                     float(by_named),
+                    float(yes_no and bool(_SETTLES.search(text))),
                 ]
             )
             refs.append((row, j))

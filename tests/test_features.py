@@ -54,6 +54,21 @@ def test_the_answer_type_columns_mark_the_sentence_holding_a_duration(cands, fak
             assert c.matrix[i, COL["type_match"]] == 1 and c.matrix[i, COL["type_miss"]] == 0
 
 
+def test_a_sentence_opening_with_a_verdict_settles_only_a_yes_or_no_question(cands, fake_index):
+    for question, asks in (
+        ("Was Kushner a new participant in the talks?", True),
+        ("What did Ushakov say about Kushner?", False),
+    ):
+        c = cands(question)
+        settles = {
+            sentence(fake_index, ref).split()[0].strip(",")
+            for i, ref in enumerate(c.refs)
+            if c.matrix[i, COL["settles"]] == 1
+        }
+        # "Yes, we can say that he is a relatively new participant"; "No compromise option ..."
+        assert ("Yes" in settles and settles <= {"Yes", "No", "Not"}) if asks else not settles
+
+
 def test_roles_and_the_what_was_asked_flag(cands, fake_index):
     c = cands("What did the journalist ask about the points?")
     roles = [fake_index.passages[row].role for row, _ in c.refs]
