@@ -49,14 +49,15 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 14  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 15  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
 # 9: "Interviewer:" asks; a heading's "# " and abbreviated months ("Oct 30, 2025"); 10: Otter.ai;
 # 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little");
 # 12: a court record's "A Good morning." (no full stop) after a "Q"; 13: a call's names alone;
-# 14: a hearing record's "[GRAPHIC] [TIFF OMITTED]" lines
+# 14: a hearing record's "[GRAPHIC] [TIFF OMITTED]" lines; 15: "my right hon. Friend" is one
+# sentence
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -267,6 +268,8 @@ _ABBREVIATIONS = frozenset(
         "oct",
         "nov",
         "dec",
+        "hon",  # Hansard's "my right hon. Friend", "the Rt. Hon. Member"
+        "rt",
     }
 )
 # in a label only: "SEC. AUSTIN:" (at a sentence's end, "the SEC." ends it)

@@ -83,6 +83,12 @@ def test_sentences_do_not_break_after_abbreviations():
         "Did it?",
         "Yes.",
     ]
+    text = "Will my right hon. Friend give us an update? The Rt. Hon. Member for Kettering did."
+    spans = sentence_spans(text, 0, len(text))
+    assert [text[s:e] for s, e in spans] == [
+        "Will my right hon. Friend give us an update?",
+        "The Rt. Hon. Member for Kettering did.",
+    ]
 
 
 def test_windows_line_endings_keep_offsets():
