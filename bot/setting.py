@@ -72,6 +72,7 @@ _HOLDS = {
         r"Teleconference|Videoconference)\b|\broom\s+[A-Z0-9]|,\s+[A-Z][a-z]+(,\s+[A-Z][a-z]+)?$"
     ),
 }
+MAX_RECORD_WORDS = 40  # a record's own line ("The Committee met at 10:09 a.m., in room ...")
 _END = re.compile(r"\b(end|ended|finish\w*|close|closed|conclude\w*|adjourn\w*|over)\b")
 _START = re.compile(r"\b(start|started|begin|began|open|opened|commence\w*|met|sit|sat)\b")
 
@@ -98,18 +99,30 @@ def setting_lines(
     index: CorpusIndex, doc: str, kinds: frozenset[str], question: str
 ) -> list[tuple[int, int]]:
     """Return `(passage row, sentence)` of the lines of `doc` that are nobody's words (the
-    heading, the dateline, a record's procedure) and hold what `kinds` ask for, in document
-    order: a line holding every kind asked if there is one, else the first line of each kind
-    (for "when", one with a date before one with only a time; for a time, the last line when
-    the question asks when it ended, the first and the last when it asks both)."""
+    heading, the dateline, a record's procedure before the first turn or after the last) and
+    hold what `kinds` ask for, in document order: a line holding every kind asked if there is
+    one, else the first line of each kind (for "when", one with a date before one with only a
+    time; for a time, the last line when the question asks when it ended, the first and the
+    last when it asks both)."""
     source = index.source(doc)
+    rows = [row for row, p in enumerate(index.passages) if p.doc == doc]
+    spoken = [row for row in rows if index.passages[row].speaker is not None]
+    unlabelled = [r for r in rows if index.passages[r].speaker is None] if spoken else rows
+    # unlabelled text is the record's own only before the first turn or after the last, and
+    # only where most of the text has speakers: else it is speech whose labels were missed
+    labelled = len(unlabelled) <= len(rows) / 2
     lines = []
-    for row, p in enumerate(index.passages):
-        if p.doc == doc and (p.role == "title" or p.speaker is None):
+    for row in rows:
+        p = index.passages[row]
+        own = p.role == "title" or (
+            p.speaker is None and labelled and not spoken[0] < row < spoken[-1]
+        )
+        if own:
             for j, (s, e) in enumerate(p.sentences):
-                held = frozenset(kind for kind in kinds if _holds(kind, source[s:e].strip()))
-                if held:
-                    lines.append(((row, j), held, source[s:e].strip()))
+                text = source[s:e].strip()
+                held = frozenset(kind for kind in kinds if _holds(kind, text))
+                if held and (p.role == "title" or len(text.split()) <= MAX_RECORD_WORDS):
+                    lines.append(((row, j), held, text))
     if len(kinds) > 1:
         every = [at for at, held, _ in lines if held == kinds]
         if every:

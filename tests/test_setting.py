@@ -42,6 +42,10 @@ The Committee met at 10:09 a.m., in room SR-325, Russell Senate Office Building.
 Chairman DODD. The Committee will come to order. We adjourned at noon last Tuesday.
 
 Mr. BERNANKE. Thank you, Mr. Chairman. The economy slowed in the first quarter.
+
+Chairman DODD. Thank you. When will inflation come down?
+
+Mr. BERNANKE. We expect it to moderate next year.
 """
 
 
@@ -109,6 +113,23 @@ def test_the_lines_that_are_nobodys_words_answer_and_speech_never_does(indexed):
     # the Press Secretary's "On May 9" and "Tuesday" are speech: no line states the date
     assert quoted(index, doc, "On what date was the briefing held?") == []
     assert quoted(index, doc, "When was the briefing?") == ["11:06 A.M."]
+
+
+def test_unlabelled_speech_between_the_turns_is_not_the_records_own(indexed):
+    index, doc = indexed("gaggle.txt", GAGGLE)
+    # as if "MS. JONES:" had not been recognised: her words, with no speaker, between turns
+    passages = [
+        replace(p, speaker=None, role="statement") if "On May 9" in p.text else p
+        for p in index.passages
+    ]
+    unlabelled = replace(index, passages=passages)
+    assert quoted(unlabelled, doc, "On what date was the briefing held?") == []
+    assert quoted(unlabelled, doc, "What time did the gaggle end?") == ["11:33 A.M."]
+    # most of the text without a speaker: the labels were missed, and only the heading's lines
+    # (title) are the record's own, wherever the unlabelled speech comes
+    missed = replace(index, passages=[replace(p, speaker=None) for p in passages])
+    assert quoted(missed, doc, "On what date was the briefing held?") == []
+    assert quoted(missed, doc, "When was the briefing?") == ["11:06 A.M."]
 
 
 def test_a_line_holding_every_kind_asked_comes_first_and_a_date_beats_a_time(indexed):
