@@ -31,7 +31,8 @@ SUMMARY = re.compile(
     r"key (points?|topics?|messages?)|takeaways?|highlights|gist|overview|in (brief|short)|"
     r"in a nutshell|bottom line|tl;?dr)\b"
     r"|\bwhat (was|is) (it|this|the (statement|briefing|transcript|interview)) about\b"
-    r"|кратко|резюм|основн\w* (тем|мысл)|r[ée]sum|zusammenfass",
+    r"|\bкратко\b|\bрезюм|\bосновн\w* (тем|мысл)|\bzusammenfass"
+    r"|\brésum(e|é|er|ez)\b|\bresum(en|ir|a)\b",  # French, Spanish: not "presumably", "resume"
     re.IGNORECASE,
 )
 

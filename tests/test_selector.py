@@ -164,6 +164,9 @@ def test_a_summary_quotes_central_spoken_sentences_one_per_passage_in_order(ask,
     assert SUMMARY.search("What were the main topics?") and not SUMMARY.search("How long?")
     assert SUMMARY.search("What is the main takeaway?") and SUMMARY.search("Highlights, please")
     assert SUMMARY.search("TL;DR?") and not SUMMARY.search("What was the bottom of the list?")
+    assert SUMMARY.search("Résumez la déclaration") and SUMMARY.search("Кратко, о чём это?")
+    for word in ("presumably", "resume", "краткосрочный"):  # words that only hold the letters
+        assert not SUMMARY.search(f"Who said the issue is {word} critical?"), word
     query, evidence = ask("Summarise the statement, please")
     chosen = select(query, evidence, fake_index, threshold(1.01), 5)
     rows = [q.row for q in chosen.quotes]
