@@ -110,7 +110,7 @@ _ASKS_TITLE = re.compile(  # the heading names the document, and who gave it
 )
 _ASKS_DATE = re.compile(
     r"\b(what|which) (date|day|year|month)\b|^\s*when\b|какого числа|какая дата|когда"
-    r"|quand|wann",
+    r"|\bquand\b|\bwann\b",
     re.I,
 )
 # (what the question asks for, what a sentence holding that answer contains)

@@ -99,6 +99,8 @@ def test_answer_types_and_date_questions():
     assert answer_type("Who said that?", about_asking=True) is None
     assert asks_for_date("When was it said?") and asks_for_date("On what date was it?")
     assert not asks_for_date("How long was it?")
+    assert asks_for_date("Wann war das Treffen?") and asks_for_date("Quand a-t-il parlé ?")
+    assert not asks_for_date("Do you wanna know what he said?")  # the letters alone: not German
 
 
 def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_words():
