@@ -49,7 +49,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 15  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 16  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -57,7 +57,7 @@ SEGMENTATION_VERSION = 15  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little");
 # 12: a court record's "A Good morning." (no full stop) after a "Q"; 13: a call's names alone;
 # 14: a hearing record's "[GRAPHIC] [TIFF OMITTED]" lines; 15: "my right hon. Friend" is one
-# sentence
+# sentence; 16: a dateline in brackets ("(May 21, 2022)") is kept
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -452,14 +452,16 @@ def is_skip_line(line: str) -> bool:
     line = normalise(line)
     return bool(
         _TIMESTAMP.fullmatch(line)
-        or _STAGE.fullmatch(line.strip("*_"))
+        or is_stage_direction(line.strip("*_"))
         or _SKIP_LINE.fullmatch(line)
     )
 
 
 def is_stage_direction(sentence: str) -> bool:
-    """Return True for a sentence that is wholly a bracketed direction: "(Laughter.)"."""
-    return bool(_STAGE.fullmatch(normalise(sentence)))
+    """Return True for a sentence that is wholly a bracketed direction: "(Laughter.)", but not
+    a dateline in brackets: "(May 21, 2022)"."""
+    text = normalise(sentence)
+    return bool(_STAGE.fullmatch(text)) and not is_dateline(text.strip("()[] "))
 
 
 def parse_label(raw: str) -> Label | None:

@@ -701,3 +701,14 @@ def test_the_header_is_read_from_the_units_a_whole_scan_finds_first():
         text, start = document.text, content_start(document.text)
         whole = _scan(text, start, lambda label: True)[:8]
         assert _scan(text, start, lambda label: True, limit=8)[:8] == whole, document.doc
+
+
+def test_a_dateline_in_brackets_is_a_heading_line_and_a_direction_is_dropped():
+    text = (
+        "The People's House\nSeoul, Republic of Korea\n\n(May 21, 2022)\n\n4:18 P.M. KST\n\n"
+        "PRESIDENT YOON:  (As interpreted.)  Welcome. (Applause.)\n\n"
+        "PRESIDENT BIDEN:  Thank you.\n"
+    )
+    got = roles_and_speakers(text)
+    assert ("title", None, "(May 21, 2022)") in got
+    assert not any("interpreted" in t or "Applause" in t for _, _, t in got)
