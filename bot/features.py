@@ -147,6 +147,7 @@ YES_NO_QUESTION = re.compile(
     r"might|must)\b",
     re.IGNORECASE,
 )
+_CALL_REACH = 3  # a reporter's question starts within this many passages of their name
 _SETTLES = re.compile(  # a sentence that opens by answering yes or no
     r"^\W*(yes|yeah|yep|no|nope|not|never|absolutely|certainly|definitely|of course|sure|"
     r"correct|indeed|none|nothing|neither)\b",
@@ -201,6 +202,7 @@ def candidates(
         return (values - lo) / (hi - lo)
 
     rows = [row for row, _ in evidence.ranked]
+    rows += introduced(query.search, index, rows)
     vectors = index.vectors[evidence.embedder].sentences
     cosines = sentence_cosines(vectors, index, rows, evidence.query_vector, cosine_range)
     dense = {row: scale(c) for row, c in evidence.dense.items()}
@@ -358,24 +360,34 @@ def sentence_features(
     yes_no = bool(YES_NO_QUESTION.search(question))
     named = _named_askers(question, index, ranked_rows)
     subjects = {n for n in named if _is_subject(question, n)}  # "What did Twigg call for?"
+    # asked what an unlabelled reporter asked ("What did Colleen Long ask?"): the question turns
+    # that the name introduces ("I'd like to call on ... Colleen Long") are that reporter's
+    callers = _callers(question, index) if asks_asked and not named else frozenset()
+    called = {row for row in ranked_rows if callers and _called(index, row, callers)}
     speaker_asked = named_speaker(question, index, ranked_rows)
     for rank, row in enumerate(ranked_rows):
         passage = index.passages[row]
         asker = passage.speaker if passage.role == "question" else None
-        by_named = passage.speaker in named or (
-            speaker_asked is not None and passage.speaker == speaker_asked
+        by_named = (
+            passage.speaker in named
+            or (speaker_asked is not None and passage.speaker == speaker_asked)
+            or row in called
         )
         # asked what X said, another speaker's words are not the answer; asked only what a
         # member or counsel asked ("What did Stephen Twigg call for?"), nobody else's are
         other = (
-            speaker_asked is not None
-            and passage.role in ("answer", "statement")
-            and passage.speaker != speaker_asked
-        ) or (
-            bool(subjects)
-            and passage.role != "title"
-            and passage.speaker not in subjects
-            and (speaker_asked is None or passage.role == "question")
+            (
+                speaker_asked is not None
+                and passage.role in ("answer", "statement")
+                and passage.speaker != speaker_asked
+            )
+            or (
+                bool(subjects)
+                and passage.role != "title"
+                and passage.speaker not in subjects
+                and (speaker_asked is None or passage.role == "question")
+            )
+            or (bool(called) and row not in called)
         )
         source = index.source(passage.doc)
         cos = sentence_cosines[row]
@@ -479,6 +491,53 @@ def _names(question: str, surname: str, speaker: str) -> bool:
         if not capital or before in own or before in STOPWORDS or before == "according":
             return True
     return False
+
+
+def introduced(question: str, index, rows: list[int]) -> list[int]:
+    """Return the passages of the question turns that a name `question` gives introduces, when
+    it asks what an unlabelled reporter asked ("What did Colleen Long ask?"): the turn that
+    follows a passage of `rows` naming them ("I'd like to call on Associated Press, Colleen
+    Long"), which retrieval misses when the question itself does not hold the name."""
+    if not ASKS_WHAT_WAS_ASKED.search(question) or _named_askers(question, index, rows):
+        return []
+    callers = _callers(question, index)
+    extra: list[int] = []
+    for row in rows if callers else ():
+        passage = index.passages[row]
+        if not callers & set(re.findall(r"[\w-]+", passage.text)):
+            continue
+        after = range(row + 1, min(row + 1 + _CALL_REACH, len(index.passages)))
+        nxt = next((r for r in after if index.passages[r].role == "question"), None)
+        while nxt is not None and nxt < len(index.passages):
+            p = index.passages[nxt]
+            if p.doc != passage.doc or p.role != "question":
+                break
+            extra.append(nxt)
+            nxt += 1
+    return [r for r in dict.fromkeys(extra) if r not in rows]
+
+
+def _callers(question: str, index) -> frozenset[str]:
+    """Return the names and acronyms `question` gives after its first word that are no
+    speaker's ("Colleen", "Long", "Reuters", "VOA"), nor titles or offices."""
+    own = {w for speaker in index.speakers for w in speaker.split()}
+    words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Za-z0-9]\b", question)[1:]
+    return frozenset(w for w in words if len(w) >= 3 and w not in _NOT_NAMES and w not in own)
+
+
+def _called(index, row: int, names: frozenset[str]) -> bool:
+    """Return whether `row` is a passage of a question turn that `names` introduce: the turn's
+    first passage, or the passage before the turn (someone calling on a reporter), holds one."""
+    passage = index.passages[row]
+    if passage.role != "question":
+        return False
+    first = row
+    while first > 0 and index.passages[first - 1].turn == passage.turn:
+        if index.passages[first - 1].doc != passage.doc:
+            break
+        first -= 1
+    before = [first - 1] if first > 0 and index.passages[first - 1].doc == passage.doc else []
+    return any(names & set(re.findall(r"[\w-]+", index.passages[r].text)) for r in [first, *before])
 
 
 def _is_subject(question: str, speaker: str) -> bool:

@@ -148,6 +148,7 @@ class CorpusIndex:
     by_id: dict[str, int] = field(init=False, repr=False)
     sentence_refs: list[tuple[int, int]] = field(init=False, repr=False)
     first_sentence: list[int] = field(init=False, repr=False)
+    speakers: frozenset[str] = field(init=False, repr=False)  # every speaker of the passages
 
     def __post_init__(self) -> None:
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
@@ -158,6 +159,7 @@ class CorpusIndex:
         self.first_sentence = [
             int(n) for n in np.cumsum([0] + [len(p.sentences) for p in self.passages])
         ]
+        self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
 
     def passage(self, passage_id: str) -> Passage:
         """Return the passage with id `passage_id`."""

@@ -203,3 +203,38 @@ def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
         "William Hague",
     }
     assert allowed_speakers("What did Mr Burt say about Iran?") == {"Alistair Burt"}
+
+
+def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_answers(
+    tmp_path, fake_embedder
+):
+    """A White House reporter is a bare "Q": "What did Colleen Long ask about?" is answered by
+    the question turn after "I'd like to call on ... Colleen Long", which retrieval does not
+    find (it does not hold her name); the call itself is the President's words, closed."""
+    text = (
+        "THE PRESIDENT:  Thank you all. We had a good meeting on trade and on the border.\n\n"
+        "THE PRESIDENT:  I'd like to call on Associated Press, Colleen Long, for the first "
+        "question.\n\n"
+        "Q    Thank you, Mr. President. You have been called too soft on migration. What is "
+        "the right balance?\n\n"
+        "THE PRESIDENT:  The balance is to secure the border and keep it open to trade.\n\n"
+        "THE PRESIDENT:  Next, Steve Holland of Reuters.\n\n"
+        "Q    Will tariffs rise next year?\n\n"
+        "THE PRESIDENT:  No, they will not.\n"
+    )
+    path = tmp_path / "presser.txt"
+    path.write_text(text, encoding="utf-8")
+    index = build(
+        load_corpus([path]), [fake_embedder], Settings.load(environ={}, cache_dir=tmp_path)
+    )
+    ranker = Retriever(index, {"fake": fake_embedder}, load_scoring(), primary="fake")
+    query = prepare("What did Colleen Long ask about?", [], 2000, index.lexicon)
+    c = candidates(query, ranker.evidence(query), index)
+    allowed = quotable_rows(c.matrix)
+    open_texts = {sentence(index, ref) for i, ref in enumerate(c.refs) if allowed[i]}
+    assert "What is the right balance?" in open_texts
+    assert not any("call on" in t or "tariffs" in t for t in open_texts), open_texts
+    marked = [
+        index.passages[r].role for i, (r, _) in enumerate(c.refs) if c.matrix[i, COL["by_named"]]
+    ]
+    assert marked and set(marked) == {"question"}
