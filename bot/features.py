@@ -532,9 +532,10 @@ def _called(index, row: int, names: frozenset[str]) -> bool:
     if passage.role != "question":
         return False
     first = row
-    while first > 0 and index.passages[first - 1].turn == passage.turn:
-        if index.passages[first - 1].doc != passage.doc:
-            break
+    while first > 0 and (index.passages[first - 1].doc, index.passages[first - 1].turn) == (
+        passage.doc,
+        passage.turn,
+    ):
         first -= 1
     before = [first - 1] if first > 0 and index.passages[first - 1].doc == passage.doc else []
     return any(names & set(re.findall(r"[\w-]+", index.passages[r].text)) for r in [first, *before])
