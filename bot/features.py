@@ -147,7 +147,6 @@ YES_NO_QUESTION = re.compile(
     r"might|must)\b",
     re.IGNORECASE,
 )
-_CALL_REACH = 3  # a reporter's question starts within this many passages of their name
 _SETTLES = re.compile(  # a sentence that opens by answering yes or no
     r"^\W*(yes|yeah|yep|no|nope|not|never|absolutely|certainly|definitely|of course|sure|"
     r"correct|indeed|none|nothing|neither)\b",
@@ -496,8 +495,8 @@ def _names(question: str, surname: str, speaker: str) -> bool:
 def introduced(question: str, index, rows: list[int]) -> list[int]:
     """Return the passages of the question turns that a name `question` gives introduces, when
     it asks what an unlabelled reporter asked ("What did Colleen Long ask?"): the turn that
-    follows a passage of `rows` naming them ("I'd like to call on Associated Press, Colleen
-    Long"), which retrieval misses when the question itself does not hold the name."""
+    follows the turn of a passage of `rows` naming them ("I'd like to call on Associated Press,
+    Colleen Long"), which retrieval misses when the question itself does not hold the name."""
     if not ASKS_WHAT_WAS_ASKED.search(question) or _named_askers(question, index, rows):
         return []
     callers = _callers(question, index)
@@ -506,11 +505,11 @@ def introduced(question: str, index, rows: list[int]) -> list[int]:
         passage = index.passages[row]
         if not callers & set(re.findall(r"[\w-]+", passage.text)):
             continue
-        after = range(row + 1, min(row + 1 + _CALL_REACH, len(index.passages)))
-        nxt = next((r for r in after if index.passages[r].role == "question"), None)
-        while nxt is not None and nxt < len(index.passages):
-            p = index.passages[nxt]
-            if p.doc != passage.doc or p.role != "question":
+        nxt = row + 1  # past the rest of the naming turn, the next turn if it asks
+        while nxt < len(index.passages) and index.passages[nxt].turn == passage.turn:
+            nxt += 1
+        while nxt < len(index.passages) and index.passages[nxt].role == "question":
+            if index.passages[nxt].doc != passage.doc:
                 break
             extra.append(nxt)
             nxt += 1

@@ -44,6 +44,7 @@ class ScoringConfig:
     # the confidence of an answer about the document's own date, time or place, quoted from the
     # lines that state it (bot/setting.py): the share of such dev questions it answers right
     setting_confidence: float
+    setting_max_words: int  # a longer unlabelled line is no record's own ("The Committee met ...")
     # the learned sentence and answerability models and the answer threshold (bot/scorer.py):
     # over one embedder's features, and over both embedders' (an English question when the
     # index has the multilingual vectors too: features.SECOND_FEATURES appended)

@@ -101,7 +101,7 @@ def _setting(
     if not kinds:
         return None
     doc = query.doc or (index.passages[ranking[0][0]].doc if ranking else index.passages[0].doc)
-    lines = setting_lines(index, doc, kinds, query.question)
+    lines = setting_lines(index, doc, kinds, query.question, scoring.setting_max_words)
     if not lines:
         return None
     quotes = [Quote(row, j, j, 1.0) for row, j in lines]

@@ -72,7 +72,6 @@ _HOLDS = {
         r"Teleconference|Videoconference)\b|\broom\s+[A-Z0-9]|,\s+[A-Z][a-z]+(,\s+[A-Z][a-z]+)?$"
     ),
 }
-MAX_RECORD_WORDS = 40  # a record's own line ("The Committee met at 10:09 a.m., in room ...")
 _END = re.compile(r"\b(end|ended|finish\w*|close|closed|conclude\w*|adjourn\w*|over)\b")
 _START = re.compile(r"\b(start|started|begin|began|open|opened|commence\w*|met|sit|sat)\b")
 
@@ -96,14 +95,14 @@ def _holds(kind: str, text: str) -> bool:
 
 
 def setting_lines(
-    index: CorpusIndex, doc: str, kinds: frozenset[str], question: str
+    index: CorpusIndex, doc: str, kinds: frozenset[str], question: str, max_words: int
 ) -> list[tuple[int, int]]:
     """Return `(passage row, sentence)` of the lines of `doc` that are nobody's words (the
-    heading, the dateline, a record's procedure before the first turn or after the last) and
-    hold what `kinds` ask for, in document order: a line holding every kind asked if there is
-    one, else the first line of each kind (for "when", one with a date before one with only a
-    time; for a time, the last line when the question asks when it ended, the first and the
-    last when it asks both)."""
+    heading, the dateline, a record's procedure of at most `max_words` words before the first
+    turn or after the last) and hold what `kinds` ask for, in document order: a line holding
+    every kind asked if there is one, else the first line of each kind (for "when", one with a
+    date before one with only a time; for a time, the last line when the question asks when it
+    ended, the first and the last when it asks both)."""
     source = index.source(doc)
     rows = [row for row, p in enumerate(index.passages) if p.doc == doc]
     spoken = [row for row in rows if index.passages[row].speaker is not None]
@@ -121,7 +120,7 @@ def setting_lines(
             for j, (s, e) in enumerate(p.sentences):
                 text = source[s:e].strip()
                 held = frozenset(kind for kind in kinds if _holds(kind, text))
-                if held and (p.role == "title" or len(text.split()) <= MAX_RECORD_WORDS):
+                if held and (p.role == "title" or len(text.split()) <= max_words):
                     lines.append(((row, j), held, text))
     if len(kinds) > 1:
         every = [at for at, held, _ in lines if held == kinds]

@@ -93,7 +93,17 @@ def test_every_field_of_the_configuration_is_in_the_shipped_file():
 
 @pytest.mark.parametrize(
     "module",
-    ["bot", "pipeline", "retriever", "selector", "question", "features", "scorer", "language"],
+    [
+        "bot",
+        "pipeline",
+        "retriever",
+        "selector",
+        "question",
+        "features",
+        "scorer",
+        "language",
+        "setting",
+    ],
 )
 def test_no_tuned_number_lives_in_an_answering_module(module):
     """A module-level name bound to a number (or to a structure of numbers) is a tuned number

@@ -90,7 +90,7 @@ def indexed(tmp_path, fake_embedder, fake_settings):
 
 
 def quoted(index, doc, question):
-    lines = setting_lines(index, doc, asked_setting(question), question)
+    lines = setting_lines(index, doc, asked_setting(question), question, SCORING.setting_max_words)
     source = index.source(doc)
     out = []
     for row, j in lines:
