@@ -77,8 +77,8 @@ _START = re.compile(r"\b(start|started|begin|began|open|opened|commence\w*|met|s
 
 
 def asked_setting(question: str) -> frozenset[str]:
-    """Return what `question` asks about the document's own setting: some of DATE, TIME and
-    PLACE, or nothing when it is not about the setting."""
+    """Return what `question` asks about the document's own setting: some of WHEN, DATE, TIME
+    and PLACE, or nothing when it is not about the setting."""
     kinds = {kind for kind, pattern in _ASKS.items() if pattern.search(question)}
     if kinds:  # "When and in which room did the subcommittee meet?": both
         if _AND_WHERE.search(question):
@@ -127,17 +127,18 @@ def setting_lines(
         if every:
             return every[:1]
     asked = question.lower()
+    ended = bool(_END.search(asked))
     chosen: list[tuple[int, int]] = []
     for kind in sorted(kinds):
-        of_kind = [at for at, held, _ in lines if kind in held]
-        if kind == WHEN:  # a line with a date first
-            of_kind.sort(key=lambda at: not any(a == at and _holds(DATE, t) for a, _, t in lines))
+        of_kind = [(at, text) for at, held, text in lines if kind in held]
+        if kind == WHEN:  # a line with a date first; asked when it ended, a time
+            of_kind.sort(key=lambda line: not _holds(DATE, line[1]))
+            if ended:
+                of_kind = [line for line in of_kind if _holds(TIME, line[1])] or of_kind
         if not of_kind:
             continue
         picks = of_kind[:1]
-        if kind == WHEN and _END.search(asked):  # when it ended: a time, the last
-            of_kind = [at for at, held, text in lines if _holds(TIME, text)] or of_kind
-        if kind in (TIME, WHEN) and _END.search(asked):
+        if kind in (TIME, WHEN) and ended:
             picks = [of_kind[0], of_kind[-1]] if _START.search(asked) else of_kind[-1:]
-        chosen += [at for at in picks if at not in chosen]
+        chosen += [at for at, _ in picks if at not in chosen]
     return chosen

@@ -105,6 +105,7 @@ def test_the_lines_that_are_nobodys_words_answer_and_speech_never_does(indexed):
     index, doc = indexed("gaggle.txt", GAGGLE)
     assert quoted(index, doc, "What time did the gaggle start?") == ["11:06 A.M."]
     assert quoted(index, doc, "What time did the gaggle end?") == ["11:33 A.M."]
+    assert quoted(index, doc, "When did the gaggle end?") == ["11:33 A.M."]
     assert quoted(index, doc, "What time did the call start and finish?") == [
         "11:06 A.M.",
         "11:33 A.M.",
