@@ -201,7 +201,9 @@ def candidates(
         return (values - lo) / (hi - lo)
 
     rows = [row for row, _ in evidence.ranked]
-    rows += introduced(query.search, index, rows)
+    called = introduced(query.search, index, rows)
+    retrieved = set(rows)
+    rows += [row for row in called if row not in retrieved]
     vectors = index.vectors[evidence.embedder].sentences
     cosines = sentence_cosines(vectors, index, rows, evidence.query_vector, cosine_range)
     dense = {row: scale(c) for row, c in evidence.dense.items()}
@@ -224,6 +226,7 @@ def candidates(
         unseen_share(query, index.lexicon.stems),
         query.language != "en",
         quoted_before(query.carried_quotes, index, rows),
+        frozenset(called),
     )
 
 
@@ -340,10 +343,13 @@ def sentence_features(
     unseen: float = 0.0,
     other_language: bool = False,
     previous: dict[int, tuple[str, int]] | None = None,
+    called: frozenset[int] = frozenset(),
 ) -> Candidates:
     """Return the feature rows of every sentence of the passages `ranked_rows` (best first).
 
-    `sentence_cosines[row]` holds the cosine of each of the passage's sentences to the question.
+    `sentence_cosines[row]` holds the cosine of each of the passage's sentences to the question;
+    `called` the rows of the question turns that the reporter the question names introduces
+    (`introduced`): only those may be quoted then.
     """
     asks_asked = bool(ASKS_WHAT_WAS_ASKED.search(question))
     asks_heading = asks_for_date(question) or bool(_ASKS_TITLE.search(question))
@@ -359,10 +365,6 @@ def sentence_features(
     yes_no = bool(YES_NO_QUESTION.search(question))
     named = _named_askers(question, index, ranked_rows)
     subjects = {n for n in named if _is_subject(question, n)}  # "What did Twigg call for?"
-    # asked what an unlabelled reporter asked ("What did Colleen Long ask?"): the question turns
-    # that the name introduces ("I'd like to call on ... Colleen Long") are that reporter's
-    callers = _callers(question, index) if asks_asked and not named else frozenset()
-    called = {row for row in ranked_rows if callers and _called(index, row, callers)}
     speaker_asked = named_speaker(question, index, ranked_rows)
     for rank, row in enumerate(ranked_rows):
         passage = index.passages[row]
@@ -494,16 +496,19 @@ def _names(question: str, surname: str, speaker: str) -> bool:
 
 def introduced(question: str, index, rows: list[int]) -> list[int]:
     """Return the passages of the question turns that a name `question` gives introduces, when
-    it asks what an unlabelled reporter asked ("What did Colleen Long ask?"): the turn that
-    follows the turn of a passage of `rows` naming them ("I'd like to call on Associated Press,
-    Colleen Long"), which retrieval misses when the question itself does not hold the name."""
+    it asks what an unlabelled reporter asked ("What did Colleen Long ask?"): those of `rows`
+    whose turn the name opens or follows (`_called`), then the turn that follows the turn of a
+    passage of `rows` naming them ("I'd like to call on Associated Press, Colleen Long"), which
+    retrieval misses when the question itself does not hold the name."""
     if not ASKS_WHAT_WAS_ASKED.search(question) or _named_askers(question, index, rows):
         return []
     callers = _callers(question, index)
-    extra: list[int] = []
-    for row in rows if callers else ():
+    if not callers:
+        return []
+    extra = [row for row in rows if _called(index, row, callers)]
+    for row in rows:
         passage = index.passages[row]
-        if not callers & set(re.findall(r"[\w-]+", passage.text)):
+        if not _holds_name(passage.text, callers):
             continue
         nxt = row + 1  # past the rest of the naming turn, the next turn if it asks
         while nxt < len(index.passages) and index.passages[nxt].turn == passage.turn:
@@ -513,7 +518,11 @@ def introduced(question: str, index, rows: list[int]) -> list[int]:
                 break
             extra.append(nxt)
             nxt += 1
-    return [r for r in dict.fromkeys(extra) if r not in rows]
+    return list(dict.fromkeys(extra))
+
+
+def _holds_name(text: str, names: frozenset[str]) -> bool:
+    return bool(names & set(re.findall(r"[\w-]+", text)))
 
 
 def _callers(question: str, index) -> frozenset[str]:
@@ -537,7 +546,7 @@ def _called(index, row: int, names: frozenset[str]) -> bool:
     ):
         first -= 1
     before = [first - 1] if first > 0 and index.passages[first - 1].doc == passage.doc else []
-    return any(names & set(re.findall(r"[\w-]+", index.passages[r].text)) for r in [first, *before])
+    return any(_holds_name(index.passages[r].text, names) for r in [first, *before])
 
 
 def _is_subject(question: str, speaker: str) -> bool:
