@@ -49,7 +49,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 16  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 17  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -57,7 +57,8 @@ SEGMENTATION_VERSION = 16  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # 11: an interview's "Q" is the interviewer its title names ("Interview of X by Jamie Little");
 # 12: a court record's "A Good morning." (no full stop) after a "Q"; 13: a call's names alone;
 # 14: a hearing record's "[GRAPHIC] [TIFF OMITTED]" lines; 15: "my right hon. Friend" is one
-# sentence; 16: a dateline in brackets ("(May 21, 2022)") is kept
+# sentence; 16: a dateline in brackets ("(May 21, 2022)") is kept; 17: bold paragraphs as
+# labels ("**Costa Rica | Representative**"), WebVTT voice tags in text ("<v Jane Doe>")
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -119,6 +120,13 @@ MODERATOR_LABELS = frozenset(
 )
 # a name of two to four capitalised words, or a call's operator, alone on its line
 _ALONE = re.compile(r"(?:[A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3}|Operator|Moderator)")
+# a bold line alone in its paragraph, a meeting record's "**IAHWG | Brian Wallace | Co-Chair**"
+_BOLD_ALONE = re.compile(r"\*\*(?P<inner>[^*\n]{1,150}?)[^\S\n]*\*\*")
+# a WebVTT voice tag opening a line, with the cue's time before it: "00:00:03 <v Michael Kennedy>"
+_VOICE = re.compile(
+    r"(?:\[?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?\]?[^\S\n]+)?"
+    r"<v(?:\.[\w-]+)*[^\S\n]+(?P<voice>[^<>\n]{1,150})>"
+)
 _PARTICIPANT = re.compile(
     r"^[^\S\n]*([A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3})[^\S\n]+[-–—]{1,2}[^\S\n]+\S", re.M
 )
@@ -343,6 +351,7 @@ class Label:
     dotted: bool = False  # a hearing's "Senator Shelby." (no colon)
     bare: bool = False  # a court record's "A Good morning." (an answer without "." or ":")
     alone: bool = False  # an earnings call's "Jensen Huang", a paragraph of its own (no colon)
+    bold: bool = False  # "**Costa Rica | Representative**", a bold paragraph of its own
 
 
 @dataclass
@@ -610,6 +619,9 @@ def header_metadata(text: str) -> tuple[str | None, str | None]:
 
 
 def _label_of(match: re.Match) -> Label | None:
+    if match.re is _VOICE:
+        voice = normalise(match.group("voice"))  # a name, by the tag's own definition
+        return parse_label(voice) or Label("person", voice, voice, "")
     if match.group("q"):
         return Label("question", "Q", "", "Q")
     if match.group("a"):
@@ -664,7 +676,11 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                     units.append(current)
                 current, may_label = None, True
                 continue
-            match = _LABEL.match(text, lstart, lend) if may_label else None
+            match = (
+                _VOICE.match(text, lstart, lend) or _LABEL.match(text, lstart, lend)
+                if may_label
+                else None
+            )
             label = _label_of(match) if match else None
             if label is not None and accept(label):
                 if current:
@@ -692,12 +708,32 @@ def _alone_label(text: str, lines: list[tuple[int, int]]) -> Label | None:
     if len(lines) != 1:
         return None
     line = text[lines[0][0] : lines[0][1]]
+    bold = _BOLD_ALONE.fullmatch(line)
+    if bold:
+        return _bold_label(normalise(bold.group("inner")))
     if not _ALONE.fullmatch(line):
         return None
     label = parse_label(line)
     if label is None or label.kind == "question" or (label.kind == "person" and not label.name):
         return None
     return replace(label, alone=True)
+
+
+def _bold_label(inner: str) -> Label | None:
+    """Return the label a bold paragraph holds: a name ("**Jane Doe**"), or a meeting
+    record's fields apart ("Costa Rica | Representative": the speaker, then what it is;
+    "UN Secretariat | Meera Haq | Former USG DFS": a body, the speaker, then what she is)."""
+    fields = [f.strip() for f in inner.split("|")]
+    if len(fields) == 1:
+        label = parse_label(inner)
+        ok = label is not None and label.kind != "question" and bool(label.name or label.title)
+        return replace(label, alone=True, bold=True) if ok else None
+    if len(fields) > 3 or not all(fields):
+        return None
+    name, title = (fields[0], fields[1]) if len(fields) == 2 else (fields[1], fields[2])
+    if not all(w[0].isupper() for w in name.split()) or len(name.split()) > 4:
+        return None
+    return Label("person", inner, name, title, alone=True, bold=True)
 
 
 def _units(text: str, start: int) -> list[_Unit]:
@@ -714,9 +750,14 @@ def _accepting(candidates: list[Label], text: str):
     """Return the label test for a document of `text` whose candidate labels are `candidates`."""
     # a name alone in its paragraph: only a name that opens two turns or more, or that the
     # call's list of participants names ("Joe Moore - Morgan Stanley"); two names or more
-    alone = Counter(lb.text for lb in candidates if lb.alone)
+    alone = Counter(lb.text for lb in candidates if lb.alone and not lb.bold)
     listed = set(_PARTICIPANT.findall(text)) if alone else set()
     names_alone = {t for t, n in alone.items() if n >= 2 or t in listed}
+    # bold paragraphs: speakers where two differ and one of them speaks twice or more (a
+    # document's bold headings seldom repeat)
+    bold = Counter(lb.text for lb in candidates if lb.bold)
+    if len(bold) >= 2 and max(bold.values()) >= 2:
+        names_alone |= set(bold)
     candidates = [lb for lb in candidates if not lb.alone]  # the other tests count the others
     if len(candidates) >= 2:  # a transcript labelled otherwise: a name alone is a heading
         names_alone = set()

@@ -577,6 +577,46 @@ def test_a_calls_names_alone_on_their_lines_open_turns_where_nothing_else_labels
     }
 
 
+def test_bold_paragraphs_of_a_meeting_record_open_turns_where_one_of_them_recurs():
+    record = (
+        "# Session 4 | Mandate briefing (Oct 30, 2025)\n\n"
+        "**IAHWG | Brian Wallace | Co-Chair**\n\nThank you, Martin.\n\n"
+        "**UN Secretariat | Meera Haq | Former USG DFS**\n\nMy career spanned 40 years.\n\n"
+        "I retired 10 years ago.\n\n"
+        "**IAHWG | Brian Wallace | Co-Chair**\n\nI give the floor to Costa Rica.\n\n"
+        "**Costa Rica | Representative**\n\nHow were mandates funded?\n\n"
+        "**Jane Doe**\n\nA note from me.\n"
+    )
+    got = [(s, t) for _, s, t in roles_and_speakers(record)]
+    assert got[1:] == [
+        ("Brian Wallace", "Thank you, Martin."),
+        ("Meera Haq", "My career spanned 40 years."),
+        ("Meera Haq", "I retired 10 years ago."),
+        ("Brian Wallace", "I give the floor to Costa Rica."),
+        ("Costa Rica", "How were mandates funded?"),
+        ("Jane Doe", "A note from me."),
+    ]
+    # bold headings that never recur stay text: a report's "**Background**", "**Findings**"
+    report = "**Background**\n\nThe fund grew.\n\n**Key Findings**\n\nIt shrank.\n"
+    assert {s for _, s, _ in roles_and_speakers(report)} == {None}
+
+
+def test_voice_tags_in_a_text_file_name_the_speaker_of_each_line():
+    text = (
+        "00:00:00 <v Michael Kennedy>You ask an AI a question.\n\n"
+        "00:00:03 <v Michael Kennedy>Most of the time it is right.\n\n"
+        "00:10:30.120 <v Sumit Gundawar>Trust is the real engineering.\n\n"
+        "<v.loud Speaker 2>Agreed.\n"
+    )
+    got = [(s, t) for _, s, t in roles_and_speakers(text)]
+    assert got == [
+        ("Michael Kennedy", "You ask an AI a question."),
+        ("Michael Kennedy", "Most of the time it is right."),
+        ("Sumit Gundawar", "Trust is the real engineering."),
+        ("Speaker 2", "Agreed."),
+    ]
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
