@@ -40,7 +40,9 @@ class ScoringConfig:
     cosine_range: dict[str, tuple[float, float]]  # embedder -> cosines mapped to 0 and 1
     short_sentence_words: int  # a shorter sentence is quoted with the one before it
     extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
-    summary_sentences: int  # sentences an extractive summary quotes
+    summary_sentences: int  # sentences an extractive summary quotes ...
+    summary_min_words: int  # ... each of at least this many words (else "Yeah." sums it up) ...
+    summary_max_similarity: float  # ... and below this scaled cosine to the others chosen
     # the confidence of an answer about the document's own date, time or place, quoted from the
     # lines that state it (bot/setting.py): the share of such dev questions it answers right
     setting_confidence: float

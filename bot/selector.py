@@ -167,27 +167,51 @@ def summary(
     the best candidate): its most central spoken sentences, one per passage, in document order.
 
     A sentence is central when its vector is close to the mean of the document's sentence
-    vectors; questions are left out (they are the journalists' words)."""
+    vectors. Only what says something is summed up: not the journalists' questions, not a
+    sentence that asks, not one shorter than `summary_min_words` ("Yeah.", "Thank you very
+    much."), not one nobody says where the document names its speakers (a page's "THIS IS A
+    RUSH TRANSCRIPT."), and not one that repeats a sentence already chosen (its scaled cosine to
+    it at least `summary_max_similarity`); the short ones only when nothing longer is said."""
     doc = index.passages[cands.refs[int(np.argmax(probs))][0]].doc if len(cands) else None
-    refs = [
+    rows = [r for r, p in enumerate(index.passages) if p.doc == doc]
+    named = sum(1 for r in rows if index.passages[r].speaker) * 2 > len(rows)
+    spoken = [
         (i, row, j)
         for i, (row, j) in enumerate(index.sentence_refs)
-        if index.passages[row].doc == doc and index.passages[row].role in ("answer", "statement")
+        if index.passages[row].doc == doc
+        and index.passages[row].role in ("answer", "statement")
+        and (index.passages[row].speaker or not named)
     ]
+    source = index.source(doc) if doc is not None else ""
+
+    def says(row: int, j: int) -> bool:
+        text = source[slice(*index.passages[row].sentences[j])].strip()
+        return len(text.split()) >= scoring.summary_min_words and not text.endswith("?")
+
+    refs = [ref for ref in spoken if says(ref[1], ref[2])] or spoken
     if not refs:
         return []
     vectors = index.vectors[evidence.embedder].sentences
     matrix = np.stack([vectors.reconstruct(int(i)) for i, _, _ in refs])
     centre = matrix.mean(axis=0)
     centrality = matrix @ (centre / (np.linalg.norm(centre) or 1.0))
-    chosen: dict[int, tuple[int, float]] = {}
+    low, high = scoring.cosines(evidence.embedder)
+    chosen: dict[int, tuple[int, float, int]] = {}  # passage row -> (sentence, score, k)
     for k in np.argsort(-centrality, kind="stable"):
         _, row, j = refs[k]
-        if row not in chosen:
-            chosen[row] = (j, float(centrality[k]))
+        if row in chosen:
+            continue
+        taken = [c for _, _, c in chosen.values()]
+        if (
+            taken
+            and (matrix[taken] @ matrix[k] - low).max() / (high - low)
+            >= scoring.summary_max_similarity
+        ):
+            continue
+        chosen[row] = (j, float(centrality[k]), int(k))
         if len(chosen) == scoring.summary_sentences:
             break
-    return [Quote(row, j, j, score) for row, (j, score) in sorted(chosen.items())]
+    return [Quote(row, j, j, score) for row, (j, score, _) in sorted(chosen.items())]
 
 
 def _merge(

@@ -174,6 +174,23 @@ def test_a_summary_quotes_central_spoken_sentences_one_per_passage_in_order(ask,
     assert {fake_index.passages[r].role for r in rows} <= {"answer", "statement"}
 
 
+def test_a_summary_leaves_out_short_sentences_questions_and_repeats(ask, fake_index):
+    query, evidence = ask("Summarise the statement, please")
+    source = fake_index.source("statement")
+
+    def quoted(scoring):
+        chosen = select(query, evidence, fake_index, scoring, 5).quotes
+        return [source[slice(*fake_index.passages[q.row].sentences[q.first])] for q in chosen]
+
+    texts = quoted(threshold(1.01))
+    assert texts and all(len(t.split()) >= SCORING.summary_min_words for t in texts)
+    assert not any(t.rstrip().endswith("?") for t in texts)
+    # when no sentence is long enough, the spoken ones are summed up all the same
+    assert len(quoted(replace(SCORING, summary_min_words=10_000))) == SCORING.summary_sentences
+    # a sentence as close to a chosen one as any other is a repeat: one sentence sums it up
+    assert len(quoted(replace(SCORING, summary_max_similarity=-1e9))) == 1
+
+
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):
     p05 = fake_index.by_id["statement#p05"]  # sentence 1: "We discussed these documents."
     text = normalise(fake_index.source("statement")[slice(*fake_index.passages[p05].sentences[1])])
