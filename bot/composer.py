@@ -1,6 +1,8 @@
 """The lead-in: one short sentence, in the question's language, that says whose words follow.
 A yes/no question whose first quote opens with an explicit "Yes," or "No," is answered "Yes." or
-"No." before it; any other quote only says what it says (no guessed verdict)."""
+"No." before it, when the answer is more likely right than not (a "Yes," answering another
+question is no verdict on this one); any other quote only says what it says (no guessed
+verdict)."""
 
 from __future__ import annotations
 
@@ -136,14 +138,15 @@ def lead_in(
     answerer: str | None = None,
     question: str = "",
     small_talk: bool = False,
+    sure: bool = True,
 ) -> str:
     """Return the lead-in for `citations`, or the abstention sentence when there are none (for
     a greeting, what quotebot does); prefixed with "Yes." or "No." when the first quote settles
-    the yes/no `question`."""
+    the yes/no `question` and the answer is `sure` enough to say so."""
     t = _TEXT.get(language, _TEXT["en"])
     if not citations:
         return t["small_talk"] if small_talk else t["request"] if is_request else t["abstain"]
-    said = verdict(question, citations[0])
+    said = verdict(question, citations[0]) if sure else None
     text = _whose(citations, t, answerer)
     return f"{t[said]} {text}" if said else text
 

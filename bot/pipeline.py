@@ -163,10 +163,16 @@ def check(selected: Selected, index: CorpusIndex, originals: Originals | None = 
     return Verified(selected.query, selected.selection, tuple(citations), rejected, laps)
 
 
-def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnswer:
-    """Return the answer: the lead-in, the citations, the confidence and the ranking."""
+def compose(
+    verified: Verified, index: CorpusIndex, scoring: ScoringConfig, top_k: int
+) -> ExtractedAnswer:
+    """Return the answer: the lead-in (a yes/no verdict only at a confidence of at least
+    `scoring.verdict_confidence`), the citations, the confidence and the ranking."""
     t = time.perf_counter()
     query, selection, citations = verified.query, verified.selection, list(verified.citations)
+    confidence = selection.confidence
+    if selection.quotes and not citations:  # every quote failed verification: nothing shown
+        confidence = 1.0 - confidence
     text = lead_in(
         citations,
         query.language,
@@ -174,10 +180,8 @@ def compose(verified: Verified, index: CorpusIndex, top_k: int) -> ExtractedAnsw
         answerer(citations, index),
         query.question,
         query.small_talk,
+        sure=confidence >= scoring.verdict_confidence,
     )
-    confidence = selection.confidence
-    if selection.quotes and not citations:  # every quote failed verification: nothing shown
-        confidence = 1.0 - confidence
     retrieved = [(index.passages[row].id, score) for row, score in selection.ranking[:top_k]]
     timings = verified.laps.lap("compose", t).timings()
     return ExtractedAnswer(
@@ -232,5 +236,7 @@ def answering_chain(
         | RunnableLambda(
             partial(check, index=index, originals=Originals(index.documents)), name="verify"
         )
-        | RunnableLambda(partial(compose, index=index, top_k=top_k), name="compose")
+        | RunnableLambda(
+            partial(compose, index=index, scoring=scoring, top_k=top_k), name="compose"
+        )
     )

@@ -47,6 +47,9 @@ class ScoringConfig:
     # lines that state it (bot/setting.py): the share of such dev questions it answers right
     setting_confidence: float
     setting_max_words: int  # a longer unlabelled line is no record's own ("The Committee met ...")
+    # a yes/no answer is led by "Yes." or "No." (its first quote's own first word) only at this
+    # confidence or more: when it is more likely right than not (bot/composer.py)
+    verdict_confidence: float
     # the learned sentence and answerability models and the answer threshold (bot/scorer.py):
     # over one embedder's features, and over both embedders' (an English question when the
     # index has the multilingual vectors too: features.SECOND_FEATURES appended)

@@ -84,6 +84,9 @@ def test_a_yes_no_question_settled_by_the_quotes_first_word_is_answered_yes_or_n
     # no verdict that the quote does not state, and none for a question that is not yes/no
     assert lead_in([vague], "en", question="Was a compromise reached?") == "Yury Ushakov said:"
     assert lead_in([yes], "en", question="What does Putin bring?") == "Vladimir Putin said:"
+    # an answer more likely wrong than right gets no verdict: its "Yes," may answer another
+    # question (a witness's "Yes, at the Trump Organization." quoted for "Did Pecker attend?")
+    assert lead_in([yes], "en", question=question, sure=False) == "Vladimir Putin said:"
     # a journalist's "No, ..." is not the official's answer
     asked = cite("question", "Journalist", "No, I mean: do you bring them toys?")
     assert not lead_in([asked], "en", question=question).startswith("No.")

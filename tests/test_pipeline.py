@@ -19,6 +19,7 @@ from quotebot.bot.pipeline import (
     answerer,
     answering_chain,
     check,
+    compose,
     condense,
 )
 from quotebot.bot.question import prepare
@@ -88,6 +89,20 @@ def test_the_verify_stage_keeps_a_repeated_quote_once(fake_index):
         ("statement#p13", normalise(fake_index.passages[row].text).split(". ")[1][:9]),
     ]
     assert verified.rejected == 0 and [name for name, _ in verified.laps.stages] == ["verify"]
+
+
+def test_a_yes_no_verdict_leads_only_an_answer_more_likely_right_than_not(fake_index):
+    row = next(i for i, p in enumerate(fake_index.passages) if p.text.startswith("Yes, we can"))
+    query = prepare("Is Kushner a new participant?", [], 2000, fake_index.lexicon)
+
+    def lead(confidence: float) -> str:
+        selection = Selection([Quote(row, 0, 0, 0.9)], confidence, [])
+        verified = check(Selected(query, selection, Laps(time.perf_counter())), fake_index)
+        return compose(verified, fake_index, SHIPPED, top_k=3).text
+
+    sure = SHIPPED.verdict_confidence
+    assert lead(sure) == "Yes. Yury Ushakov said:"
+    assert lead(sure - 0.01) == "Yury Ushakov said:"
 
 
 def test_stage_records_are_frozen():
