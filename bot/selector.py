@@ -36,6 +36,13 @@ SUMMARY = re.compile(
     re.IGNORECASE,
 )
 
+# the question asks who (or which one), not what: a journalist's preamble that names them is
+# the answer, without the question it leads to
+ASKS_WHO = re.compile(
+    r"\W*(who|whose|whom|which|what (reporter|journalist|outlet|newspaper|agency|network))\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -88,7 +95,9 @@ def select(
         for i in np.argsort(-probs, kind="stable")
         if allowed[i] and probs[i] >= scoring.extra_quote_ratio * best
     ]
-    return Selection(_merge(keep, index, max_quotes, scoring.short_sentence_words), p, ranking)
+    who = bool(ASKS_WHO.match(query.question))
+    quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
+    return Selection(quotes, p, ranking)
 
 
 def _setting(
@@ -215,11 +224,17 @@ def summary(
 
 
 def _merge(
-    keep: list[tuple[int, int, float]], index: CorpusIndex, max_quotes: int, short_words: int
+    keep: list[tuple[int, int, float]],
+    index: CorpusIndex,
+    max_quotes: int,
+    short_words: int,
+    who: bool = False,
 ) -> list[Quote]:
     """Return quotes from the best `max_quotes` kept sentences (as `bench.tune` measures them):
     adjacent sentences of one passage form one run, and a sentence of fewer than `short_words`
-    words takes the one before it along."""
+    words takes the one before it along. A journalist's preamble is quoted through the question
+    it leads to (see `_through_the_question`), in a later passage too unless the user asks `who`
+    asked."""
     chosen: dict[int, set[int]] = {}
     order = keep[:max_quotes]
     for row, j, _ in order:
@@ -239,25 +254,45 @@ def _merge(
         s, e = passage.sentences[first]
         if first > 0 and len(index.source(passage.doc)[s:e].split()) < short_words:
             first -= 1
+        question = None
         if passage.role == "question":
-            last = _through_the_question(index, row, first, last)
+            last, question = _through_the_question(index, row, first, last)
         quotes.append(Quote(row, first, last, score))
-        if len(quotes) == max_quotes:
+        if question is not None and not who and question[:2] not in seen:
+            later, start, end = question
+            seen.update((later, k) for k in range(start, end + 1))
+            quotes.append(Quote(later, start, end, score))
+        if len(quotes) >= max_quotes:
             break
-    return quotes
+    return quotes[:max_quotes]
 
 
-def _through_the_question(index: CorpusIndex, row: int, first: int, last: int) -> int:
-    """Return where a quote of sentences `first..last` of a journalist's question should end:
-    at the question itself when they are only its preamble ("A very serious question, Mr
-    President." is followed by "What kind of granddad are you?"), else at `last`."""
+def _through_the_question(
+    index: CorpusIndex, row: int, first: int, last: int
+) -> tuple[int, tuple[int, int, int] | None]:
+    """Return where a quote of sentences `first..last` of a journalist's question (passage
+    `row`) should end, and the question it leads to in a later passage of the same turn, if
+    any, as `(row, first, last)`. A run that asks stays as it is; a preamble runs through the
+    question ("A very serious question, Mr President." is followed by "What kind of granddad
+    are you?"); when the question is in a later passage (a reporter's "Laura Barrón-López with
+    the PBS NewsHour." opens a long one), that passage is quoted too, through the question."""
     passage = index.passages[row]
     source = index.source(passage.doc)
 
-    def asks(j: int) -> bool:
-        s, e = passage.sentences[j]
+    def asks(p: int, j: int) -> bool:
+        s, e = index.passages[p].sentences[j]
         return source[s:e].rstrip().endswith("?")
 
-    if any(asks(j) for j in range(first, last + 1)):
-        return last
-    return next((j for j in range(last + 1, len(passage.sentences)) if asks(j)), last)
+    if any(asks(row, j) for j in range(first, last + 1)):
+        return last, None
+    ask = next((j for j in range(last + 1, len(passage.sentences)) if asks(row, j)), None)
+    if ask is not None:
+        return ask, None
+    for later in range(row + 1, len(index.passages)):
+        other = index.passages[later]
+        if (other.doc, other.turn, other.role) != (passage.doc, passage.turn, passage.role):
+            break
+        ask = next((j for j in range(len(other.sentences)) if asks(later, j)), None)
+        if ask is not None:
+            return last, (later, 0, ask)
+    return last, None

@@ -13,7 +13,16 @@ from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
 from quotebot.bot.scorer import LinearModel
 from quotebot.bot.scoring import load_scoring
-from quotebot.bot.selector import SUMMARY, _merge, quotable_rows, select, sentence_probabilities
+from quotebot.bot.selector import (
+    ASKS_WHO,
+    SUMMARY,
+    _merge,
+    quotable_rows,
+    select,
+    sentence_probabilities,
+)
+from quotebot.index.corpus import load_corpus
+from quotebot.index.store import build
 from quotebot.index.text import normalise
 
 SCORING = load_scoring()
@@ -231,4 +240,45 @@ def test_a_quote_of_a_questions_preamble_runs_through_the_question_itself(fake_i
     p05 = fake_index.by_id["statement#p05"]
     assert ids(fake_index, _merge([(p05, 0, 0.9)], fake_index, 3, short_words=1)) == [
         ("statement#p05", 0, 0)
+    ]
+
+
+def test_a_preamble_whose_question_is_in_a_later_passage_of_its_turn_quotes_that_question(
+    tmp_path, fake_embedder, fake_settings
+):
+    path = tmp_path / "presser.txt"
+    path.write_text(
+        "THE PRESIDENT: Laura, please.\n\n"
+        "Q Laura Barrón-López with the PBS NewsHour. States are passing laws. Protests turned "
+        "violent. Parents are afraid. Some of them are leaving.\n\n"
+        "Sir, why is this happening? What do you say to those parents?\n\n"
+        "THE PRESIDENT: It is wrong.\n",
+        encoding="utf-8",
+    )
+    index = build(load_corpus([path]), [fake_embedder], fake_settings)
+    rows = [i for i, p in enumerate(index.passages) if p.role == "question"]
+    assert len(rows) == 3 and index.passages[rows[0]].text.startswith("Laura Barrón-López")
+    got = ids(index, _merge([(rows[0], 0, 0.9)], index, 3, short_words=1))
+    assert got == [(index.passages[rows[0]].id, 0, 0), (index.passages[rows[2]].id, 0, 0)]
+    # asked who asked, the preamble that names them answers
+    assert ids(index, _merge([(rows[0], 0, 0.9)], index, 3, short_words=1, who=True)) == got[:1]
+    assert ASKS_WHO.match("Who asked about the laws?") and ASKS_WHO.match("Which outlet asked?")
+    assert not ASKS_WHO.match("What did Laura Barrón-López ask about?")
+    # as many quotes as asked for, at most
+    assert len(_merge([(rows[0], 0, 0.9)], index, 1, short_words=1)) == 1
+    assert ids(index, _merge([(rows[1], 0, 0.9)], index, 3, short_words=1)) == [
+        (index.passages[rows[1]].id, 0, 0),
+        (index.passages[rows[2]].id, 0, 0),
+    ]
+    # the next turn's question is not this one's: a preamble without one stays as it is
+    path.write_text(
+        "Q Laura with PBS. States pass laws. Protests grew. Parents fear. They leave.\n\n"
+        "THE PRESIDENT: Go on.\n\nQ Why is this happening?\n",
+        encoding="utf-8",
+    )
+    index = build(load_corpus([path]), [fake_embedder], fake_settings)
+    first = index.passages[0]
+    assert first.role == "question" and index.passages[1].turn == first.turn
+    assert ids(index, _merge([(1, 0, 0.9)], index, 3, short_words=1)) == [
+        (index.passages[1].id, 0, 0)
     ]
