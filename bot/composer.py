@@ -33,6 +33,7 @@ _TEXT = {
         "mixed": "From the statement, each quote with its speaker:",
         "and": " and ",
         "someone": "the speaker",
+        "dated": "Its metadata dates the document {date}.",
     },
     "fr": {
         "small_talk": (
@@ -54,6 +55,7 @@ _TEXT = {
         "mixed": "Extraits de la déclaration, chaque citation avec son auteur :",
         "and": " et ",
         "someone": "l'orateur",
+        "dated": "Ses métadonnées datent le document du {date}.",
     },
     "de": {
         "small_talk": (
@@ -74,6 +76,7 @@ _TEXT = {
         "mixed": "Aus der Erklärung, jedes Zitat mit seinem Sprecher:",
         "and": " und ",
         "someone": "dem Sprecher",
+        "dated": "Laut seinen Metadaten ist das Dokument vom {date}.",
     },
     "es": {
         "small_talk": "Respondo preguntas sobre la declaración, con citas de ella: hágame una.",
@@ -92,6 +95,7 @@ _TEXT = {
         "mixed": "De la declaración, cada cita con su autor:",
         "and": " y ",
         "someone": "el orador",
+        "dated": "Sus metadatos fechan el documento el {date}.",
     },
     "ru": {
         "small_talk": "Я отвечаю на вопросы о заявлении цитатами из него: задайте вопрос.",
@@ -110,6 +114,7 @@ _TEXT = {
         "mixed": "Из заявления, каждая цитата с указанием автора:",
         "and": " и ",
         "someone": "выступающего",
+        "dated": "По метаданным документ датирован {date}.",
     },
 }
 
@@ -139,15 +144,19 @@ def lead_in(
     question: str = "",
     small_talk: bool = False,
     sure: bool = True,
+    dated: str | None = None,
 ) -> str:
     """Return the lead-in for `citations`, or the abstention sentence when there are none (for
     a greeting, what quotebot does); prefixed with "Yes." or "No." when the first quote settles
-    the yes/no `question` and the answer is `sure` enough to say so."""
+    the yes/no `question` and the answer is `sure` enough to say so, or with the document's
+    metadata date `dated` (YYYY-MM-DD) when the quotes answering "when?" lack it."""
     t = _TEXT.get(language, _TEXT["en"])
     if not citations:
         return t["small_talk"] if small_talk else t["request"] if is_request else t["abstain"]
     said = verdict(question, citations[0]) if sure else None
     text = _whose(citations, t, answerer)
+    if dated:
+        text = f"{t['dated'].format(date=dated)} {text}"
     return f"{t[said]} {text}" if said else text
 
 

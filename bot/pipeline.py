@@ -181,6 +181,7 @@ def compose(
         query.question,
         query.small_talk,
         sure=confidence >= scoring.verdict_confidence,
+        dated=selection.dated if citations else None,
     )
     retrieved = [(index.passages[row].id, score) for row, score in selection.ranking[:top_k]]
     timings = verified.laps.lap("compose", t).timings()

@@ -23,7 +23,7 @@ from .question import Query
 from .retriever import Evidence
 from .scorer import Scorer, answer_features
 from .scoring import ScoringConfig
-from .setting import asked_setting, setting_lines
+from .setting import asked_setting, metadata_date, setting_lines
 
 _COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 SUMMARY = re.compile(
@@ -63,6 +63,7 @@ class Selection:
     quotes: list[Quote]
     confidence: float
     ranking: list[tuple[int, float]]
+    dated: str | None = None  # asked when: the document's metadata date the quotes lack
 
 
 def select(
@@ -114,7 +115,8 @@ def _setting(
     if not lines:
         return None
     quotes = [Quote(row, j, j, 1.0) for row, j in lines]
-    return Selection(quotes, scoring.setting_confidence, ranking)
+    dated = metadata_date(index, doc, kinds, lines)
+    return Selection(quotes, scoring.setting_confidence, ranking, dated)
 
 
 def scored_candidates(

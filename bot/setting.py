@@ -7,7 +7,10 @@ record's "The Committee met at 10:09 a.m., in room SR-325, ...". They share no w
 question, so retrieval seldom finds them and the sentence model, which learned from spoken
 answers, does not rank them: they are looked up here instead. A question is about the setting
 only when the document itself (the briefing, the hearing, this question time, the House) is
-what it asks about: "Where did the envoys go after the meeting?" is not.
+what it asks about: "Where did the envoys go after the meeting?" is not. Asked when, of a
+document whose lines give only a time ("2:16 P.M. EDT") while its metadata has the date (a
+page's YAML front matter: `date: '2023-06-08'`), the answer says that date too, as the
+metadata's, not as a quote.
 """
 
 from __future__ import annotations
@@ -142,3 +145,18 @@ def setting_lines(
             picks = [of_kind[0], of_kind[-1]] if _START.search(asked) else of_kind[-1:]
         chosen += [at for at, _ in picks if at not in chosen]
     return chosen
+
+
+def metadata_date(
+    index: CorpusIndex, doc: str, kinds: frozenset[str], lines: list[tuple[int, int]]
+) -> str | None:
+    """Return the date (YYYY-MM-DD) of `doc`'s metadata when the question asks when or on what
+    date (`kinds`) and none of the quoted `lines` (passage row, sentence) holds a date."""
+    date = index.documents[doc].date
+    if date is None or not kinds & {WHEN, DATE}:
+        return None
+    source = index.source(doc)
+    for row, j in lines:
+        if _holds(DATE, source[slice(*index.passages[row].sentences[j])]):
+            return None
+    return date

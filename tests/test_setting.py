@@ -6,11 +6,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from quotebot.bot.composer import lead_in
 from quotebot.bot.question import prepare
+from quotebot.bot.records import Citation
 from quotebot.bot.retriever import Retriever
 from quotebot.bot.scoring import load_scoring
 from quotebot.bot.selector import select
-from quotebot.bot.setting import DATE, PLACE, TIME, WHEN, asked_setting, setting_lines
+from quotebot.bot.setting import (
+    DATE,
+    PLACE,
+    TIME,
+    WHEN,
+    asked_setting,
+    metadata_date,
+    setting_lines,
+)
 from quotebot.index.corpus import load_corpus
 from quotebot.index.store import build
 
@@ -142,6 +152,28 @@ def test_a_line_holding_every_kind_asked_comes_first_and_a_date_beats_a_time(ind
     assert quoted(index, doc, "Where did the hearing take place?") == [
         "The Committee met at 10:09 a.m., in room SR-325, Russell Senate Office Building."
     ]
+
+
+def test_asked_when_a_time_line_comes_with_the_metadata_date_it_lacks(indexed):
+    index, doc = indexed("gaggle.md", "---\ndate: '2024-05-09'\n---\n" + GAGGLE)
+    assert index.documents[doc].date == "2024-05-09"
+
+    def dated(question):
+        kinds = asked_setting(question)
+        lines = setting_lines(index, doc, kinds, question, SCORING.setting_max_words)
+        return metadata_date(index, doc, kinds, lines)
+
+    assert dated("When was the briefing?") == "2024-05-09"  # its lines: "11:06 A.M." only
+    assert dated("What time did the gaggle start?") is None  # a time is what was asked
+    assert dated("Where was the briefing held?") is None
+    hearing, name = indexed("hearing.txt", HEARING)  # "JULY 15, 2008" is quoted: no more
+    lines = setting_lines(hearing, name, frozenset({WHEN}), "When?", SCORING.setting_max_words)
+    assert metadata_date(hearing, name, frozenset({WHEN}), lines) is None
+    # the lead-in says it as the metadata's, before whose words the quotes are
+    cite = Citation("gaggle#p01", "gaggle", None, "title", 0, 10, "11:06 A.M.")
+    assert lead_in([cite], "en", dated="2024-05-09") == (
+        "Its metadata dates the document 2024-05-09. The statement's heading says:"
+    )
 
 
 def test_the_selector_quotes_the_setting_with_its_configured_confidence(fake_index, fake_embedder):
