@@ -60,7 +60,10 @@ class OnnxEncoder:
             return self._session
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
+        # one text (a question) is tokenised on this thread: `encode_batch` hands even one to
+        # the tokenizer's thread pool, whose wake-up took milliseconds on a busy machine
+        one = len(texts) == 1
+        encodings = [self.tokenizer.encode(texts[0])] if one else self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
