@@ -58,7 +58,8 @@ SEGMENTATION_VERSION = 17  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # 12: a court record's "A Good morning." (no full stop) after a "Q"; 13: a call's names alone;
 # 14: a hearing record's "[GRAPHIC] [TIFF OMITTED]" lines; 15: "my right hon. Friend" is one
 # sentence; 16: a dateline in brackets ("(May 21, 2022)") is kept; 17: bold paragraphs as
-# labels ("**Costa Rica | Representative**"), WebVTT voice tags in text ("<v Jane Doe>")
+# labels ("**Costa Rica | Representative**"), WebVTT voice tags in text ("<v Jane Doe>"), a
+# court record's "BY MR. STEINGLASS:" names who asks the "Q"s after it
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -334,6 +335,12 @@ _SKIP_LINE = re.compile(
     r"|\[GRAPHIC\]\s*\[TIFF OMITTED\].*"  # a hearing record's image of a page
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
+# a court record's examining lawyer, on a line of its own: "BY MR. STEINGLASS:", "CROSS-
+# EXAMINATION BY MS. NECHELES:"; the bare "Q"s after it are that lawyer's
+_EXAMINER = re.compile(
+    r"(?:[A-Z][A-Z-]*(?:[^\S\n]+[A-Z][A-Z-]*)*[^\S\n]+)?BY[^\S\n]+"
+    r"((?:MR|MS|MRS|MISS|DR)\.?[^\S\n]+[A-Z][A-Z'’-]+(?:[^\S\n]+[A-Z][A-Z'’-]+)?)[^\S\n]*:"
+)
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
 _SPOKEN_AT = re.compile(_STAMP + r"(?=\s)")
 _LABEL_TIME = re.compile(r"\s*" + _STAMP)
@@ -665,7 +672,7 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 if current:
                     units.append(current)
                 return units
-            if _CLOCK.fullmatch(line):  # a time of day on its own: a title line
+            if _CLOCK.fullmatch(line) or _EXAMINER.fullmatch(line):  # a title line
                 if current:
                     units.append(current)
                 units.append(_Unit(lstart, lend, heading=True))
@@ -837,6 +844,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     asks, next_speaker = _turns(text, units, speakers) if witness is not None else ({}, {})
     interviewer = _interviewer(document.title or "")
     witness_spoke = witness is None  # in an interview, nobody asks or answers before the witness
+    examiner: str | None = None  # a court record's lawyer asking now ("BY MR. STEINGLASS:")
     passages: list[Passage] = []
     turn, role, speaker, question_id = 0, "statement", None, None
     open_question: str | None = None
@@ -870,6 +878,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         if unit.heading:
             emit(unit.start, unit.end, "title", None, None)
             in_turn = False
+            lawyer = _EXAMINER.fullmatch(normalise(text[unit.start : unit.end]))
+            examiner = _display(lawyer.group(1)) if lawyer else examiner
             continue
         if label is not None:
             turn += 1
@@ -881,7 +891,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
                 # an asker's opening statement, before the witness speaks, asks nothing
                 asking = witness_spoke or asks[i]
                 role = "question" if asking else "statement"
-                speaker = speaker or _questioner(label, interviewer)
+                lawyer = examiner if label.kind == "question" else None
+                speaker = speaker or lawyer or _questioner(label, interviewer)
             elif (
                 witness is not None
                 and witness_spoke

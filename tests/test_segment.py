@@ -617,6 +617,25 @@ def test_voice_tags_in_a_text_file_name_the_speaker_of_each_line():
     ]
 
 
+def test_a_court_records_examining_lawyer_asks_the_qs_after_their_line():
+    record = (
+        "THE COURT: Good morning, jurors.\n\nDIRECT EXAMINATION (Continued.)\n"
+        "BY MR. STEINGLASS:\n\nQ Good morning, Mr. Pecker.\nA Good morning.\n"
+        "Q How long have you known him?\nA Since the late 80s.\nQ Where?\nA New York.\n\n"
+        "CROSS-EXAMINATION BY MS. NECHELES:\n\nQ Is that true?\nA Yes.\n"
+    )
+    got = [(r, s) for r, s, _ in roles_and_speakers(record) if r in ("question", "answer")]
+    assert got == [("question", "Mr. Steinglass"), ("answer", "Witness")] * 3 + [
+        ("question", "Ms. Necheles"),
+        ("answer", "Witness"),
+    ]
+    # the lawyer's line is the record's, not the witness's words
+    assert ("title", None, "BY MR. STEINGLASS:") in roles_and_speakers(record)
+    # "by Mr. Smith:" in speech names no examiner
+    spoken = "Q Who wrote it?\nA It was written by Mr. Smith: he said so.\nQ When?\nA May.\n"
+    assert {s for r, s, _ in roles_and_speakers(spoken) if r == "question"} == {"Journalist"}
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
