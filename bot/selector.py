@@ -36,6 +36,17 @@ SUMMARY = re.compile(
     re.IGNORECASE,
 )
 
+# the question asks for several things: a plural noun after "what" or "which" and its verb ("What
+# defence steps did the two leaders announce?", "Which parachute and landing events did Grissom
+# call out?"), not "What did the Americans do?"
+_NOT_MODIFIER = r"(?!(?:did|do|does|is|was|are|were|has|have|had|will|would|can|could|the|a|an)\b)"
+ASKS_LIST = re.compile(
+    rf"\b(what|which)\s+(?:{_NOT_MODIFIER}[\w'’-]+\s+){{0,3}}?"
+    r"(?!(?:is|was|has|does|this|its|his|us|thus|plus|across|unless|less|yes|news)\b)"
+    r"([a-z]+[^s\W]s|people|children)\s+(and\s+[a-z]+s\s+)?"
+    r"(did|do|does|were|are|was|is|has|have|had|will|would|could|can|should|might|may)\b",
+    re.IGNORECASE,
+)
 # the question asks who (or which one), not what: a journalist's preamble that names them is
 # the answer, without the question it leads to
 ASKS_WHO = re.compile(
@@ -91,10 +102,11 @@ def select(
     if p < model.threshold:
         return Selection([], 1.0 - p, ranking)
     best = float(probs.max())
+    ratio = scoring.list_quote_ratio if ASKS_LIST.search(query.question) else ratio
     keep = [
         (*cands.refs[i], float(probs[i]))
         for i in np.argsort(-probs, kind="stable")
-        if allowed[i] and probs[i] >= scoring.extra_quote_ratio * best
+        if allowed[i] and probs[i] >= ratio * best
     ]
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)

@@ -14,6 +14,7 @@ from quotebot.bot.retriever import Retriever
 from quotebot.bot.scorer import LinearModel
 from quotebot.bot.scoring import load_scoring
 from quotebot.bot.selector import (
+    ASKS_LIST,
     ASKS_WHO,
     SUMMARY,
     _merge,
@@ -198,6 +199,32 @@ def test_a_summary_leaves_out_short_sentences_questions_and_repeats(ask, fake_in
     assert len(quoted(replace(SCORING, summary_min_words=10_000))) == SCORING.summary_sentences
     # a sentence as close to a chosen one as any other is a repeat: one sentence sums it up
     assert len(quoted(replace(SCORING, summary_max_similarity=-1e9))) == 1
+
+
+def test_a_question_asking_for_several_things_quotes_more_of_the_likely_sentences(ask, fake_index):
+    for question in (
+        "What defence steps did the two leaders announce?",
+        "Which parachute and landing events did Grissom call out?",
+        "In which US cities is India opening new consulates?",
+    ):
+        assert ASKS_LIST.search(question), question
+    for question in (
+        "What did the Americans do?",
+        "What is this about?",
+        "What news does he bring?",
+    ):
+        assert not ASKS_LIST.search(question), question
+    query, evidence = ask("What documents did the Americans send?")
+    assert ASKS_LIST.search(query.question)
+    flat = one_feature("cos", weight=0.01)  # probabilities near one another
+    one = select(
+        query, evidence, fake_index, replace(threshold(0.0, flat), list_quote_ratio=1.0), 3
+    )
+    many = select(
+        query, evidence, fake_index, replace(threshold(0.0, flat), list_quote_ratio=0.0), 3
+    )
+    assert len(one.quotes) < len(many.quotes) == 3
+    assert one.confidence == many.confidence  # the answerability model reads the usual quotes
 
 
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):
