@@ -172,6 +172,7 @@ _PROSE = frozenset(
     which who why with yes you your""".split()
 )
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
+_AFTER = frozenset({"mp", "qc", "kc", "mep", "msp", "mla", "mpp", "td"})  # after a name
 _HONORIFICS = frozenset(
     {
         "president",
@@ -467,7 +468,7 @@ def is_skip_line(line: str) -> bool:
         return False  # what every pattern below needs, checked cheaply
     line = normalise(line)
     return bool(
-        _TIMESTAMP.fullmatch(line)
+        _TIMESTAMP.fullmatch(line.removesuffix(":").rstrip())  # a podcast's "(08:34):" goes on
         or is_stage_direction(line.strip("*_"))
         or _SKIP_LINE.fullmatch(line)
     )
@@ -1065,9 +1066,13 @@ def _speakers(labels: list[Label], context: str) -> dict[str, str]:
         if title in titled:
             out[lb.text] = titled[title]
             continue
-        match = re.search(rf"\b(?i:{re.escape(title)})\s+((?:[A-Z][\w’'-]+\s*){{1,3}})", context)
+        match = re.search(rf"\b(?i:{re.escape(title)})\s+((?:[A-Z][\w’'.-]+\s*){{1,5}})", context)
         words = match.group(1).split() if match else []
-        while words and words[-1].casefold() in _CONNECTORS | _HONORIFICS:
+        # "PRIME MINISTER THE HON JOHN HOWARD MP": the name, without "The Hon" and "MP"
+        while words and words[0].casefold().rstrip(".") in _CONNECTORS | _HONORIFICS:
+            words.pop(0)
+        words = words[:3]
+        while words and words[-1].casefold().rstrip(".") in _CONNECTORS | _HONORIFICS | _AFTER:
             words.pop()
         if words and title != "witness":
             out[lb.text] = _display(" ".join(words) if len(words) >= 2 else f"{title} {words[0]}")

@@ -636,6 +636,29 @@ def test_a_court_records_examining_lawyer_asks_the_qs_after_their_line():
     assert {s for r, s, _ in roles_and_speakers(spoken) if r == "question"} == {"Journalist"}
 
 
+def test_a_podcasts_time_stamp_alone_goes_on_with_the_same_speaker():
+    text = (
+        "Lenny Rachitsky (00:00):\nWhat did Steve tell you?\n\n"
+        "Marc Benioff (00:09):\nHe said to build an ecosystem.\n\n"
+        "(10:34):\nSo I did all that and launched AppExchange.\n\n"
+        "Lenny Rachitsky (12:59):\nWhat a story.\n"
+    )
+    got = [(s, t) for _, s, t in roles_and_speakers(text)]
+    assert got[1:3] == [
+        ("Marc Benioff", "He said to build an ecosystem."),
+        ("Marc Benioff", "So I did all that and launched AppExchange."),
+    ]
+
+
+def test_a_title_label_takes_the_name_the_header_gives_without_the_hon_and_mp():
+    text = (
+        "TRANSCRIPT OF THE PRIME MINISTER THE HON JOHN HOWARD MP PRESS CONFERENCE, CANBERRA\n\n"
+        "JOURNALIST:\n\nWill you resign?\n\nPRIME MINISTER:\n\nNo.\n\n"
+        "JOURNALIST:\n\nWhy not?\n\nPRIME MINISTER:\n\nBecause.\n"
+    )
+    assert {s for r, s, _ in roles_and_speakers(text) if r == "answer"} == {"John Howard"}
+
+
 def test_a_depositions_bare_q_and_a_and_numbered_written_questions():
     text = (
         "Q. Where were you on the night of May 9?\n"
