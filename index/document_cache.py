@@ -138,10 +138,21 @@ def _read(path: Path, key: str, document: Document) -> Segmented | None:
 def _sound(
     document: Document, passages: tuple[Passage, ...], terms: tuple, sentences: tuple
 ) -> bool:
+    """Return True when `passages` fit `document` (`passages_fit`) and there is one term count
+    per passage and one text per sentence."""
+    return (
+        passages_fit(document, passages)
+        and len(terms) == len(passages)
+        and len(sentences) == sum(len(p.sentences) for p in passages)
+        and all(isinstance(t, dict) for t in terms)
+        and all(isinstance(s, str) for s in sentences)
+    )
+
+
+def passages_fit(document: Document, passages: Iterable[Passage]) -> bool:
     """Return True when `passages` are of `document`, each its text at its offsets, with
-    sentences inside it, and there is one term count per passage and one text per sentence."""
+    sentences inside it."""
     text = document.text
-    count = 0
     for p in passages:
         if p.doc != document.doc or not 0 <= p.start < p.end <= len(text):
             return False
@@ -149,13 +160,7 @@ def _sound(
             return False
         if any(not p.start <= s < e <= p.end for s, e in p.sentences):
             return False
-        count += len(p.sentences)
-    return (
-        len(terms) == len(passages)
-        and len(sentences) == count
-        and all(isinstance(t, dict) for t in terms)
-        and all(isinstance(s, str) for s in sentences)
-    )
+    return True
 
 
 def _write(folder: Path, key: str, part: Segmented) -> None:
