@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
@@ -118,8 +119,8 @@ def all_terms(parts: list[Segmented]) -> Iterator[dict[str, int]]:
 def _read(path: Path, key: str, document: Document) -> Segmented | None:
     """Return the entry at `path` if it is `document`'s and sound, else None."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        with open(path, "rb") as fh:
+            data = orjson.loads(fh.read())
         if data.get("key") != key:
             return None
         passages = tuple(Passage.from_json(p) for p in data["passages"])
@@ -177,8 +178,8 @@ def _write(folder: Path, key: str, part: Segmented) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=folder)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(data, ensure_ascii=False))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(orjson.dumps(data))
             os.replace(tmp, folder / f"{key}.json")
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

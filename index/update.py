@@ -38,9 +38,11 @@ from .store import (
     MANIFEST,
     UNIT_NORM_TOLERANCE,
     CorpusIndex,
+    IndexCorrupt,
     VectorSet,
     _embedder,
     _lock,
+    _read_json,
     corpus_location,
     embed_texts,
     empty_index,
@@ -129,17 +131,13 @@ def read_previous(directory: Path, settings: Settings) -> Previous | None:
     import faiss
 
     try:
-        with open(directory / MANIFEST, "rb") as fh:
-            manifest = json.load(fh)
+        manifest = _read_json(directory / MANIFEST)
         dims = {e["name"]: int(e["dim"]) for e in manifest["embedders"]}
         if list(dims) != list(settings.embedders[: len(dims)]):
             return None
-        with open(directory / "documents.json", "rb") as fh:
-            stored = {d["doc"]: d for d in json.load(fh)}
-        with open(directory / "passages.json", "rb") as fh:
-            records = json.load(fh)
-        with open(directory / "lexicon.json", "rb") as fh:
-            lexicon = json.load(fh)
+        stored = {d["doc"]: d for d in _read_json(directory / "documents.json")}
+        records = _read_json(directory / "passages.json")
+        lexicon = _read_json(directory / "lexicon.json")
         passages: dict[str, list[dict]] = {}
         rows: dict[str, tuple[int, int, int]] = {}
         sentences = 0
@@ -167,7 +165,7 @@ def read_previous(directory: Path, settings: Settings) -> Previous | None:
                 codes = faiss.rev_swig_ptr(fi.codes.data(), count * fi.code_size)
                 codes = codes.reshape(count, fi.code_size)
                 vectors[name].append((fi, codes))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+    except (IndexCorrupt, ValueError, KeyError, TypeError, RuntimeError):
         return None
     counts = (len(records), sentences)
     return Previous(stored, passages, rows, counts, lexicon, vectors)

@@ -19,7 +19,6 @@ unit (or zero) vector counts as missing, with a one-line notice: its text is emb
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -29,6 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 MAX_BYTES = 2**30  # past this, a write keeps only the vectors of the latest build
 MAX_SEGMENTS = 8
@@ -56,8 +56,8 @@ class VectorCache:
 
     def _read(self) -> None:
         try:
-            with open(self.folder / "keys.json", encoding="utf-8") as fh:
-                meta = json.load(fh)
+            with open(self.folder / "keys.json", "rb") as fh:
+                meta = orjson.loads(fh.read())
             if meta["embedder"] != self.name or int(meta["dim"]) != self.dim:
                 return
             segments = []
@@ -151,8 +151,8 @@ class VectorCache:
         }
         fd, tmp = tempfile.mkstemp(prefix=".keys-", suffix=".json", dir=self.folder)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(meta))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(orjson.dumps(meta))
             os.replace(tmp, self.folder / "keys.json")
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
