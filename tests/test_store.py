@@ -536,17 +536,17 @@ def statements(tmp_path, seed_text) -> Path:
 @pytest.fixture
 def updates(monkeypatch) -> list[bool]:
     """Whether each re-index was made from a previous index (True) or built in full."""
-    from quotebot.index import update
+    from quotebot.index import store
 
     made: list[bool] = []
-    real = update._made
+    real = store._made
 
     def spy(*args):
         index = real(*args)
         made.append(index is not None)
         return index
 
-    monkeypatch.setattr(update, "_made", spy)
+    monkeypatch.setattr(store, "_made", spy)
     return made
 
 
