@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
@@ -118,8 +119,8 @@ def all_terms(parts: list[Segmented]) -> Iterator[dict[str, int]]:
 def _read(path: Path, key: str, document: Document) -> Segmented | None:
     """Return the entry at `path` if it is `document`'s and sound, else None."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        with open(path, "rb") as fh:
+            data = orjson.loads(fh.read())
         if data.get("key") != key:
             return None
         passages = tuple(Passage.from_json(p) for p in data["passages"])
@@ -138,10 +139,21 @@ def _read(path: Path, key: str, document: Document) -> Segmented | None:
 def _sound(
     document: Document, passages: tuple[Passage, ...], terms: tuple, sentences: tuple
 ) -> bool:
+    """Return True when `passages` fit `document` (`passages_fit`) and there is one term count
+    per passage and one text per sentence."""
+    return (
+        passages_fit(document, passages)
+        and len(terms) == len(passages)
+        and len(sentences) == sum(len(p.sentences) for p in passages)
+        and all(isinstance(t, dict) for t in terms)
+        and all(isinstance(s, str) for s in sentences)
+    )
+
+
+def passages_fit(document: Document, passages: Iterable[Passage]) -> bool:
     """Return True when `passages` are of `document`, each its text at its offsets, with
-    sentences inside it, and there is one term count per passage and one text per sentence."""
+    sentences inside it."""
     text = document.text
-    count = 0
     for p in passages:
         if p.doc != document.doc or not 0 <= p.start < p.end <= len(text):
             return False
@@ -149,13 +161,7 @@ def _sound(
             return False
         if any(not p.start <= s < e <= p.end for s, e in p.sentences):
             return False
-        count += len(p.sentences)
-    return (
-        len(terms) == len(passages)
-        and len(sentences) == count
-        and all(isinstance(t, dict) for t in terms)
-        and all(isinstance(s, str) for s in sentences)
-    )
+    return True
 
 
 def _write(folder: Path, key: str, part: Segmented) -> None:
@@ -172,8 +178,8 @@ def _write(folder: Path, key: str, part: Segmented) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=folder)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(data, ensure_ascii=False))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(orjson.dumps(data))
             os.replace(tmp, folder / f"{key}.json")
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .spelling import Speller
 from .text import stem, token_counts
 
 LEXICON_VERSION = 1
+K1, B = 1.5, 0.75  # rank_bm25's BM25Okapi defaults
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +117,12 @@ def build_lexicon(
         words = sum((token_counts(d.text) for d in documents), Counter())
     if terms is None:
         terms = (passage_terms(p.text) for p in passages)
+    bm25 = okapi_bm25(terms, len(passages))
+    return Lexicon(dict(words), bm25, answer_routes(passages))
+
+
+def answer_routes(passages: Sequence[Passage]) -> dict[int, tuple[int, ...]]:
+    """Return the rows of the answers to each question turn's passages (by row in `passages`)."""
     row_of = {p.id: row for row, p in enumerate(passages)}
     turn_rows: dict[tuple[str, int], list[int]] = defaultdict(list)  # a question turn's rows
     for row, p in enumerate(passages):
@@ -126,15 +134,13 @@ def build_lexicon(
             asked = passages[row_of[p.question_id]]  # it, the question come in the next
             for q in turn_rows.get((asked.doc, asked.turn), [row_of[p.question_id]]):
                 answers[q].append(row)
-    bm25 = okapi_bm25(terms, len(passages))
-    return Lexicon(dict(words), bm25, {q: tuple(a) for q, a in answers.items()})
+    return {q: tuple(a) for q, a in answers.items()}
 
 
-def okapi_bm25(terms: Iterable[Mapping[str, int]], n: int, k1: float = 1.5, b: float = 0.75):
+def okapi_bm25(terms: Iterable[Mapping[str, int]], n: int) -> BM25:
     """Return BM25 statistics of `n` passages, given each one's content-term counts, as
-    rank_bm25's `BM25Okapi` computes them (same idf, with its floor of 0.25 of the mean idf for
-    words in over half the passages), reading one passage at a time: BM25Okapi holds every
-    passage's token list and counts at once."""
+    rank_bm25's `BM25Okapi` computes them (see `_okapi`), reading one passage at a time:
+    BM25Okapi holds every passage's token list and counts at once."""
     rows: dict[str, list[int]] = defaultdict(list)
     counts: dict[str, list[int]] = defaultdict(list)
     doc_len = np.zeros(n, dtype=np.int64)
@@ -143,9 +149,78 @@ def okapi_bm25(terms: Iterable[Mapping[str, int]], n: int, k1: float = 1.5, b: f
         for token, tf in freqs.items():
             rows[token].append(row)
             counts[token].append(tf)
-    idf = {t: math.log(n - len(r) + 0.5) - math.log(len(r) + 0.5) for t, r in rows.items()}
-    floor = 0.25 * sum(idf.values()) / len(idf) if idf else 0.0
-    idf = {t: v if v >= 0 else floor for t, v in idf.items()}
     postings = {t: (np.asarray(rows[t], np.int64), np.asarray(counts[t], np.int64)) for t in rows}
+    return _okapi(postings, doc_len)
+
+
+def _okapi(postings: dict[str, tuple[np.ndarray, np.ndarray]], doc_len: np.ndarray) -> BM25:
+    """Return the BM25 statistics of passages of lengths `doc_len` with `postings`: rank_bm25's
+    idf, with its floor of 0.25 of the mean idf for words in over half the passages. The mean
+    is summed exactly (`math.fsum`), so it does not depend on the order of the words."""
+    n = len(doc_len)
+    idf = {t: math.log(n - len(r) + 0.5) - math.log(len(r) + 0.5) for t, (r, _) in postings.items()}
+    floor = 0.25 * math.fsum(idf.values()) / len(idf) if idf else 0.0
+    idf = {t: v if v >= 0 else floor for t, v in idf.items()}
     avgdl = float(doc_len.sum()) / n if n else 0.0
-    return BM25(k1, b, avgdl, doc_len, idf, postings)
+    return BM25(K1, B, avgdl, doc_len, idf, postings)
+
+
+def updated_lexicon(
+    previous: dict,
+    new_row: np.ndarray,
+    passages: Sequence[Passage],
+    added: Mapping[int, Mapping[str, int]],
+    words_out: Counter[str],
+    words_in: Counter[str],
+) -> Lexicon:
+    """Return the lexicon of `passages` from `previous` (the JSON form of an earlier index's
+    lexicon, `Lexicon.to_json`) without counting the passages both share again: previous
+    passage i is passage `new_row[i]` now (-1: gone), the rows of `added` are new with those
+    content-term counts, and the documents' word counts lost `words_out` and gained `words_in`.
+    Equal to `build_lexicon` of the same passages (the words in another order).
+
+    Raises ValueError, KeyError, TypeError or IndexError when `previous` is malformed or does
+    not fit `new_row`.
+    """
+    if previous.get("version") != LEXICON_VERSION:
+        raise ValueError(f"lexicon version {previous.get('version')}")
+    words = Counter({w: int(n) for w, n in previous["words"].items()})
+    words.subtract(words_out)
+    words.update(words_in)
+    if any(n < 0 for n in words.values()):
+        raise ValueError("the words removed were not counted")
+    b = previous["bm25"]
+    old_len = np.asarray(b["doc_len"], np.int64)
+    if old_len.shape != new_row.shape:
+        raise ValueError("its passages are not the previous index's")
+    names, lists = list(b["postings"]), list(b["postings"].values())
+    sizes = np.fromiter((len(r) for r, _ in lists), np.int64, len(lists))
+    if any(len(r) != len(c) for r, c in lists):
+        raise ValueError("postings of unequal lengths")
+    total = int(sizes.sum())
+    rows = np.fromiter(chain.from_iterable(r for r, _ in lists), np.int64, total)
+    counts = np.fromiter(chain.from_iterable(c for _, c in lists), np.int64, total)
+    if total and (rows.min() < 0 or rows.max() >= len(new_row) or counts.min() < 1):
+        raise ValueError("postings out of range")
+    token = np.repeat(np.arange(len(names)), sizes)
+    rows = new_row[rows]
+    kept = rows >= 0
+    token, rows, counts = [token[kept]], [rows[kept]], [counts[kept]]
+    doc_len = np.zeros(len(passages), np.int64)
+    doc_len[new_row[new_row >= 0]] = old_len[new_row >= 0]
+    number = {t: i for i, t in enumerate(names)}
+    for row, freqs in added.items():
+        doc_len[row] = sum(freqs.values())
+        token.append(np.fromiter((number.setdefault(t, len(number)) for t in freqs), np.int64))
+        rows.append(np.full(len(freqs), row, np.int64))
+        counts.append(np.fromiter(freqs.values(), np.int64, len(freqs)))
+    token, rows, counts = (np.concatenate(a) for a in (token, rows, counts))
+    order = np.lexsort((rows, token))
+    token, rows, counts = token[order], rows[order], counts[order]
+    bounds = np.searchsorted(token, np.arange(len(number) + 1)).tolist()
+    postings = {
+        t: (rows[bounds[i] : bounds[i + 1]], counts[bounds[i] : bounds[i + 1]])
+        for i, t in enumerate(number)
+        if bounds[i + 1] > bounds[i]
+    }
+    return Lexicon(+words, _okapi(postings, doc_len), answer_routes(passages))

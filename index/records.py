@@ -42,15 +42,14 @@ class Passage:
     sentences: tuple[tuple[int, int], ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict:
-        """Return a JSON-ready dict of this passage."""
-        data = {name: getattr(self, name) for name in _PASSAGE_FIELDS}  # asdict deep-copies
-        data["sentences"] = [list(s) for s in self.sentences]
-        return data
+        """Return a JSON-ready dict of this passage (the sentence spans as tuples, which JSON
+        writes as lists)."""
+        return {name: getattr(self, name) for name in _PASSAGE_FIELDS}  # asdict deep-copies
 
     @classmethod
     def from_json(cls, data: dict) -> Passage:
         """Return the passage that `to_json` produced `data` from."""
-        return cls(**{**data, "sentences": tuple(tuple(s) for s in data["sentences"])})
+        return cls(**{**data, "sentences": tuple(map(tuple, data["sentences"]))})
 
     @property
     def speaker_label(self) -> str:

@@ -517,3 +517,125 @@ def test_a_killed_writers_temporary_folder_is_removed_but_not_a_foreign_one(
     ensure_index(settings)
     assert not abandoned.exists()
     assert (odd / "notes.txt").read_text() == "mine" and (odd / "sub").is_dir()
+
+
+# --- a re-index starts from the previous index of the same corpus -------------------------
+
+
+@pytest.fixture
+def statements(tmp_path, seed_text) -> Path:
+    """Five statements like the seed, each with its own number of hours."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n in range(5):
+        text = seed_text.replace("five hours", f"{n + 6} hours")
+        (folder / f"s{n}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def updates(monkeypatch) -> list[bool]:
+    """Whether each re-index was made from a previous index (True) or built in full."""
+    from quotebot.index import store
+
+    made: list[bool] = []
+    real = store._made
+
+    def spy(*args):
+        index = real(*args)
+        made.append(index is not None)
+        return index
+
+    monkeypatch.setattr(store, "_made", spy)
+    return made
+
+
+def change_corpus(folder: Path, seed_text: str) -> None:
+    """Change s2, remove s4 and add s5 (a statement that asks about something else)."""
+    path = folder / "s2.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("8 hours", "9 hours"), "utf-8")
+    (folder / "s4.txt").unlink()
+    extra = seed_text.replace("five hours", "twelve hours") + "\n\nQuestion: And the budget?\n"
+    (folder / "s5.txt").write_text(extra, encoding="utf-8")
+
+
+def assert_same_index(a, b) -> None:
+    assert a.passages == b.passages and a.documents == b.documents
+    assert a.lexicon.to_json() == b.lexicon.to_json()
+    assert a.lexicon.words == b.lexicon.words and a.lexicon.answers_of == b.lexicon.answers_of
+    assert a.vectors.keys() == b.vectors.keys()
+    for name in a.vectors:
+        for level in ("passages", "sentences"):
+            x, y = (getattr(i.vectors[name], level) for i in (a, b))
+            assert type(x) is type(y)
+            assert np.array_equal(x.reconstruct_n(0, x.ntotal), y.reconstruct_n(0, y.ntotal))
+
+
+@pytest.mark.parametrize("half", [False, True], ids=["fp32", "fp16"])
+def test_a_re_index_made_from_the_previous_index_equals_a_full_build(
+    statements, fake_settings, fake_embedder, seed_text, updates, monkeypatch, half
+):
+    from quotebot.index import store
+
+    if half:  # the 1,000 statements' vectors are stored as fp16
+        monkeypatch.setattr(store, "HALF_MIN_VECTORS", 10)
+    settings = replace(fake_settings, corpus=(statements,))
+    first = ensure_index(settings)
+    change_corpus(statements, seed_text)
+    again = ensure_index(settings)
+    assert updates == [True] and again.path != first.path
+    fresh = build(load_corpus([statements]), [fake_embedder], settings)  # no cache at all
+    assert_same_index(again, fresh)
+    reloaded = load(again.path, again.corpus_hash, ["fake"], load_corpus([statements]))
+    assert_same_index(reloaded, fresh)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda f: rewrite_passages(f, lambda p: {**p, "start": p["start"] + 1}),
+        lambda f: rewrite_vectors(f, "fake.sentences.faiss", lambda v: v * 3),
+        lambda f: rewrite_vectors(f, "fake.passages.faiss", lambda v: v[:-1]),
+        lambda f: (f / "lexicon.json").write_text('{"version": 1, "words": {}}'),
+        lambda f: (f / "documents.json").write_text("[{"),
+    ],
+    ids=["offsets", "scaled", "count", "lexicon", "documents"],
+)
+def test_a_damaged_previous_index_is_not_used(
+    statements, fake_settings, fake_embedder, seed_text, updates, damage
+):
+    settings = replace(fake_settings, corpus=(statements,))
+    first = ensure_index(settings)
+    damage(first.path)
+    change_corpus(statements, seed_text)
+    again = ensure_index(settings)
+    assert updates in ([], [False])  # unread (the documents) or not used
+    assert_same_index(again, build(load_corpus([statements]), [fake_embedder], settings))
+
+
+def test_only_an_index_of_the_same_corpus_location_is_a_previous_one(
+    tmp_path, statements, fake_settings, seed_text, updates
+):
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(statements, other)
+    ensure_index(replace(fake_settings, corpus=(other,)))
+    change_corpus(statements, seed_text)
+    ensure_index(replace(fake_settings, corpus=(statements,)))
+    assert updates == []
+    ensure_index(replace(fake_settings, corpus=(statements,), max_passage_sentences=3))
+    assert updates == []
+
+
+def test_a_previous_index_held_by_another_writer_is_not_waited_for(
+    statements, fake_settings, seed_text, updates
+):
+    from filelock import FileLock
+
+    settings = replace(fake_settings, corpus=(statements,))
+    first = ensure_index(settings)
+    change_corpus(statements, seed_text)
+    with FileLock(str(first.path.with_name(f".{first.path.name}.lock"))):
+        again = ensure_index(settings)
+    assert updates == [] and again.corpus_hash != first.corpus_hash

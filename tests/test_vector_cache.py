@@ -89,20 +89,25 @@ def unit(batch: int, n: int = 3, dim: int = 4) -> np.ndarray:
 def test_each_write_adds_a_segment_and_many_are_merged(tmp_path, monkeypatch):
     monkeypatch.setattr(vector_cache, "MAX_SEGMENTS", 2)
     cache = VectorCache(tmp_path, "t", 4)
-    for batch in range(3):
-        cache.add(keys_of(batch), unit(batch), used=keys_of(batch))
+    cache.add(keys_of(0, 5), unit(0, 5), used=lambda: keys_of(0, 5))
+    folder = tmp_path / "vectors" / "t-4"
+    (largest,) = folder.glob("*.npy")
+    for batch in (1, 2):
+        cache.add(keys_of(batch), unit(batch), used=lambda: [])
     again = VectorCache(tmp_path, "t", 4)
-    assert len(again) == 9
-    found, missing = again.lookup([keys_of(1)[2], "unknown", keys_of(2)[0]])
+    assert len(again) == 11
+    found, missing = again.lookup([keys_of(1)[2], "unknown", keys_of(2)[0], keys_of(0, 5)[4]])
     assert missing == [1] and (found[0] == unit(1)[0]).all() and (found[2] == unit(2)[0]).all()
-    assert len(list((tmp_path / "vectors" / "t-4").glob("*.npy"))) == 1, "merged"
+    assert (found[3] == unit(0)[0]).all()
+    files = set(folder.glob("*.npy"))
+    assert len(files) == 2 and largest in files, "the small segments merged, the largest kept"
 
 
 def test_past_the_size_limit_only_the_latest_build_is_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(vector_cache, "MAX_BYTES", 5 * 4 * 4)  # five vectors of dim 4
     cache = VectorCache(tmp_path, "t", 4)
-    cache.add(keys_of(0), unit(0), used=keys_of(0))
-    cache.add(keys_of(1), unit(1), used=keys_of(1))
+    cache.add(keys_of(0), unit(0), used=lambda: keys_of(0))
+    cache.add(keys_of(1), unit(1), used=lambda: keys_of(1))
     again = VectorCache(tmp_path, "t", 4)
     assert len(again) == 3
     assert again.lookup(keys_of(0))[1] == [0, 1, 2]
