@@ -44,6 +44,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from .records import Document, Passage
@@ -293,6 +294,9 @@ _DATE = re.compile(
     rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}}))\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
+_LINE = re.compile(
+    r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]|$)"
+)
 # tried only where a run of end marks starts: linear even in a long run of "!?!?"
 _SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _LAST_WORD = re.compile(r"([\w.]+)$")
@@ -373,7 +377,8 @@ class _Unit:
 def content_start(text: str) -> int:
     """Return the offset of the first line after the leading web-page chrome (and any BOM)."""
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for match in _LINE.finditer(text):  # one line at a time: the chrome is a few lines
+        line = match.group()
         key = normalise(line.lstrip("\ufeff")).casefold()
         if key and key not in CHROME and not _SKIP_LINE.fullmatch(key):
             break
@@ -395,15 +400,18 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def paragraphs(text: str, start: int = 0) -> list[tuple[int, int]]:
-    """Return the trimmed spans of the blank-line-separated paragraphs of `text[start:]`."""
-    spans = []
+def paragraphs(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
+    """Yield the trimmed spans of the blank-line-separated paragraphs of `text[start:]`, one at
+    a time (reading a header stops after its first few)."""
     pos = start
     for brk in _PARAGRAPH_BREAK.finditer(text, start):
-        spans.append(trim(text, pos, brk.start()))
+        s, e = trim(text, pos, brk.start())
+        if e > s:
+            yield s, e
         pos = brk.end()
-    spans.append(trim(text, pos, len(text)))
-    return [(s, e) for s, e in spans if e > s]
+    s, e = trim(text, pos, len(text))
+    if e > s:
+        yield s, e
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
