@@ -207,6 +207,12 @@ def candidates(
     vectors = index.vectors[evidence.embedder].sentences
     cosines = sentence_cosines(vectors, index, rows, evidence.query_vector, cosine_range)
     dense = {row: scale(c) for row, c in evidence.dense.items()}
+    # a candidate the passage search did not reach (found by BM25 or by a sentence, or a turn a
+    # name introduces) gets its passage's cosine too, not 0
+    passages = index.vectors[evidence.embedder].passages
+    for row in rows:
+        if row not in dense:
+            dense[row] = scale(float(passages.reconstruct_n(row, 1)[0] @ evidence.query_vector))
     routed = {row: scale(c) for row, c in evidence.routed.items()}
     bm25 = index.lexicon.bm25.scores(evidence.query_weights, len(index.passages))
     top = float(bm25.max()) if len(bm25) else 0.0

@@ -3,6 +3,7 @@ sentence, in the declared column order, describing the sentence in its context."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,19 @@ def test_every_sentence_of_every_retrieved_passage_gets_one_finite_row(cands, fa
     assert len(c) == sum(len(fake_index.passages[r].sentences) for r in rows)
     assert c.matrix.shape == (len(c), len(SENTENCE_FEATURES)) and np.isfinite(c.matrix).all()
     assert c.matrix[:, COL["cos_gap"]].max() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_candidate_the_passage_search_missed_still_gets_its_passages_cosine(
+    fake_index, fake_embedder
+):
+    ranker = Retriever(fake_index, {"fake": fake_embedder}, load_scoring(), primary="fake")
+    query = prepare("How long did the meeting last?", [], 2000, fake_index.lexicon)
+    evidence = ranker.evidence(query)
+    searched = candidates(query, evidence, fake_index).matrix[:, COL["cos_passage"]]
+    # as if BM25 or a sentence had found every candidate, and the passage search none
+    missed = candidates(query, replace(evidence, dense={}), fake_index)
+    assert missed.matrix[:, COL["cos_passage"]] == pytest.approx(searched, abs=1e-5)
+    assert np.abs(searched).max() > 0
 
 
 def test_the_answer_type_columns_mark_the_sentence_holding_a_duration(cands, fake_index):
