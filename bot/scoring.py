@@ -50,6 +50,10 @@ class ScoringConfig:
     # lines that state it (bot/setting.py): the share of such dev questions it answers right
     setting_confidence: float
     setting_max_words: int  # a longer unlabelled line is no record's own ("The Committee met ...")
+    # the confidence of an answer quoting the question of the asker the user names, when the
+    # answerability model would abstain (bot/selector.py): on dev, 1 of 2 such answers is right
+    # (Laplace-smoothed: 0.5); on test, 1 of 1
+    asked_confidence: float
     # a yes/no answer is led by "Yes." or "No." (its first quote's own first word) only at this
     # confidence or more: when it is more likely right than not (bot/composer.py)
     verdict_confidence: float

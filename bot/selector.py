@@ -99,8 +99,10 @@ def select(
     setting = _setting(query, index, ranking, scoring)
     if setting is not None:
         return setting
-    if p < model.threshold:
+    if p < model.threshold and not _names_its_asker(cands.matrix, probs, allowed):
         return Selection([], 1.0 - p, ranking)
+    if p < model.threshold:  # what a named reporter asked, found by name, not by topic
+        p = scoring.asked_confidence
     best = float(probs.max())
     ratio = scoring.list_quote_ratio if ASKS_LIST.search(query.question) else ratio
     keep = [
@@ -129,6 +131,17 @@ def _setting(
     quotes = [Quote(row, j, j, 1.0) for row, j in lines]
     dated = metadata_date(index, doc, kinds, lines)
     return Selection(quotes, scoring.setting_confidence, ranking, dated)
+
+
+def _names_its_asker(matrix: np.ndarray, probs: np.ndarray, allowed: np.ndarray) -> bool:
+    """Return True when the best quotable candidate is a question of the asker the user names
+    ("What did Weijia want to know from Vilsack?": the turn after "Go ahead, Weijia."). Such a
+    question shares no words with the user's, so its cosines say nothing of whether it answers."""
+    if not allowed.any():
+        return False
+    best = int(np.argmax(np.where(allowed, probs, -1.0)))
+    row = matrix[best]
+    return bool(row[_COLUMN["by_named"]] == 1 and row[_COLUMN["question_x_asks"]] == 1)
 
 
 def scored_candidates(

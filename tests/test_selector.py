@@ -227,6 +227,33 @@ def test_a_question_asking_for_several_things_quotes_more_of_the_likely_sentence
     assert one.confidence == many.confidence  # the answerability model reads the usual quotes
 
 
+def test_the_named_askers_question_is_quoted_even_when_its_cosines_say_nothing(
+    tmp_path, fake_embedder, fake_settings
+):
+    path = tmp_path / "briefing.txt"
+    path.write_text(
+        "MS. JEAN-PIERRE: The shutdown would hurt families.\n\n"
+        "MS. JEAN-PIERRE: Go ahead, Weijia.\n\n"
+        "Q Thanks, Karine. Can you give us examples of what inspections stop?\n\n"
+        "SECRETARY VILSACK: Meat inspections go on.\n\n"
+        "MS. JEAN-PIERRE: Go ahead, Steve.\n\nQ Will the farm loans stop?\n\n"
+        "SECRETARY VILSACK: Yes, they would.\n",
+        encoding="utf-8",
+    )
+    index = build(load_corpus([path]), [fake_embedder], fake_settings)
+    ranker = Retriever(index, {"fake": fake_embedder}, SCORING, primary="fake")
+    query = prepare("What did Weijia want to know from Vilsack?", [], 2000, index.lexicon)
+    evidence = ranker.evidence(query)
+    never = replace(threshold(1.01), asked_confidence=0.42)  # the model would abstain
+    chosen = select(query, evidence, index, never, 3)
+    rows = {index.passages[q.row].text for q in chosen.quotes}
+    assert rows and all("Karine" in t or "inspections stop" in t for t in rows)
+    assert chosen.confidence == 0.42
+    # a question that names nobody's question abstains as the model says
+    query = prepare("What did they say about inspections?", [], 2000, index.lexicon)
+    assert select(query, ranker.evidence(query), index, never, 3).quotes == []
+
+
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):
     p05 = fake_index.by_id["statement#p05"]  # sentence 1: "We discussed these documents."
     text = normalise(fake_index.source("statement")[slice(*fake_index.passages[p05].sentences[1])])
