@@ -128,7 +128,7 @@ ANSWER_TYPES = (
 # journalist may have said): only then may a journalist's question be quoted. "What did Modi
 # say when asked about X?" is not such a question, nor is a request: "What did Putin ask the
 # envoys to convey?", "What did Kyiv ask for?".
-ASKS_WHAT_WAS_ASKED = re.compile(
+_ABOUT_ASKING = re.compile(
     r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question"
     r"|said|says|remarked|joked|quipped)\b"
     r"|\bwhat\b.*\b(was|were)\s+(\w+\s+){0,2}asked\b(?!\s+to\b)"
@@ -139,6 +139,14 @@ ASKS_WHAT_WAS_ASKED = re.compile(
     r"|\bcounsel\b|\bwhat did\b.*\bput to\b"
     r"|журналист|спросил|спрашива",
     re.IGNORECASE,
+)
+# ... unless it asks who answered: "Who answered the question about solar tax credits?" wants the
+# answer's speaker, not the question
+ASKS_WHAT_WAS_ASKED = re.compile(
+    r"^(?!.*\bwho\s+(?:answered|responded|replied|fielded|handled|took)\b).*?(?:"
+    + _ABOUT_ASKING.pattern
+    + ")",
+    re.IGNORECASE | re.DOTALL,
 )
 
 

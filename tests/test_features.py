@@ -136,6 +136,7 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What did Putin ask the envoys to pass on to Trump?",  # a request, not a question
         "What did Kyiv ask for?",
         "What were the envoys asked to convey?",
+        "Who answered the question about solar tax credits?",  # the answer's speaker
     ):
         assert not asks.search(about_the_official), about_the_official
 
