@@ -291,7 +291,8 @@ _MONTH = rf"(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?
 _DATELINE = re.compile(rf"^(?:{_MONTH}\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}})")
 _DATE = re.compile(
     rf"\b(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}}),\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}}))\b"
+    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})"
+    r"|(?P<y3>(?:19|20)\d\d)-(?P<n3>0[1-9]|1[0-2])-(?P<d3>0[1-9]|[12]\d|3[01]))\b"  # 2025-07-23
 )
 _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 _LINE = re.compile(
@@ -605,10 +606,13 @@ def is_dateline(text: str) -> bool:
 
 
 def iso_date(text: str) -> str | None:
-    """Return the first "Month D, YYYY" or "D Month YYYY" date in `text` as YYYY-MM-DD."""
+    """Return the first "Month D, YYYY", "D Month YYYY" or "YYYY-MM-DD" date in `text` as
+    YYYY-MM-DD."""
     match = _DATE.search(text)
     if not match:
         return None
+    if match.group("y3"):
+        return match.group(0)
     month = match.group("m1") or match.group("m2")
     day = match.group("d1") or match.group("d2")
     year = match.group("y1") or match.group("y2")

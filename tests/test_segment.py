@@ -497,6 +497,9 @@ def test_an_oral_historys_interviewer_asks_and_a_headings_date_may_abbreviate_it
     header = "# Session 4 | Mandate briefing (Oct 30, 2025)\n\nAlice Smith: Hello.\n"
     assert header_metadata(header) == ("Session 4 | Mandate briefing (Oct 30, 2025)", "2025-10-30")
     assert header_metadata("Briefing\n\n30 Sept. 2025\n\nQ: Hello?\n")[1] == "2025-09-30"
+    call = "# TSLA Q2 2025 Earnings Call\n\n**Date:** 2025-07-23\n\nElon Musk: Hello.\n"
+    assert header_metadata(call)[1] == "2025-07-23"
+    assert header_metadata("# Call\n\nRef 2025-13-45\n\nElon Musk: Hello.\n")[1] is None
 
 
 def test_an_otter_exports_name_and_time_lines_open_turns():
