@@ -98,6 +98,13 @@ _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label
     "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House".split()
 )
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
+# ... or for a name: "What is the name of the Toronto company?", "Which bank lent it?"
+_ASKS_NAME = re.compile(
+    r"\bwhat(?:'s| is| was| were| are)? the names? of\b|\bwhat (?:was|is) (?:it|he|she) called\b"
+    r"|^\s*(?:\w+\s+){0,2}?(which|what) (company|companies|firm|bank|agency|newspaper|outlet"
+    r"|network|university|organi[sz]ation|app|product|brand|startup|fund|city|country|state)\b",
+    re.IGNORECASE,
+)
 _SUBJECT_OF = r"(?:did|does|do|has|had|would|will|was|is|according to)"
 _DOCUMENT = r"(commentary|statement|briefing|remarks|speech|address|interview|transcript|document)"
 _ASKS_TITLE = re.compile(  # the heading names the document, and who gave it
@@ -180,14 +187,16 @@ def asks_for_date(question: str) -> bool:
 
 def answer_type(question: str, about_asking: bool = False) -> Callable[[str], bool] | None:
     """Return a test that a sentence holding the kind of answer asked for passes (a duration,
-    age, time, date, number or person), or None when the question asks for no such kind.
+    age, time, date, number, or a person or other name), or None when the question asks for
+    no such kind.
 
     "Who said X?" is answered by who speaks, not by a name in the sentence (`about_asking`).
     """
     for asks, holds in ANSWER_TYPES:
         if asks.search(question):
             return lambda sentence: bool(holds.search(sentence))
-    if _ASKS_WHO.search(question) and not about_asking and not re.search(r"\bsaid\b", question):
+    asks_who = _ASKS_WHO.search(question) or _ASKS_NAME.search(question)
+    if asks_who and not about_asking and not re.search(r"\bsaid\b", question):
         asked = {w.casefold() for w in _NAME.findall(question)}
         return lambda sentence: any(
             w.casefold() not in asked for w in _NAME.findall(sentence.split(" ", 1)[-1])

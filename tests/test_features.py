@@ -111,6 +111,11 @@ def test_answer_types_and_date_questions():
     who = answer_type("Who met Putin?")
     assert who("Putin met Steve Witkoff.") and not who("Putin met them.")
     assert answer_type("Who said that?", about_asking=True) is None
+    # a name asked for: a sentence naming something the question does not
+    name = answer_type("What is the name of the Toronto company?")
+    assert name("It is called Bitaccess.") and not name("There is a company in Toronto.")
+    assert answer_type("Which bank lent the money?") and answer_type("What company did he start?")
+    assert answer_type("What did the company do?") is None
     assert asks_for_date("When was it said?") and asks_for_date("On what date was it?")
     assert not asks_for_date("How long was it?")
     assert asks_for_date("Wann war das Treffen?") and asks_for_date("Quand a-t-il parlé ?")
