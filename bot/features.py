@@ -98,6 +98,13 @@ _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label
     "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House".split()
 )
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
+# "Who called the talks strictly confidential?" is answered by who speaks, not by a name
+_SAYING = re.compile(
+    r"\b(said|says|called|calls|described|describes|claimed|told|argued|insisted|stated|noted"
+    r"|warned|mentioned|joked|promised|suggested|added|remarked|compared|praised|critici[sz]ed"
+    r"|thanked|accused)\b",
+    re.IGNORECASE,
+)
 # ... or for a name: "What is the name of the Toronto company?", "Which bank lent it?"
 _ASKS_NAME = re.compile(
     r"\bwhat(?:'s| is| was| were| are)? the names? of\b|\bwhat (?:was|is) (?:it|he|she) called\b"
@@ -196,7 +203,7 @@ def answer_type(question: str, about_asking: bool = False) -> Callable[[str], bo
         if asks.search(question):
             return lambda sentence: bool(holds.search(sentence))
     asks_who = _ASKS_WHO.search(question) or _ASKS_NAME.search(question)
-    if asks_who and not about_asking and not re.search(r"\bsaid\b", question):
+    if asks_who and not about_asking and not _SAYING.search(question):
         asked = {w.casefold() for w in _NAME.findall(question)}
         return lambda sentence: any(
             w.casefold() not in asked for w in _NAME.findall(sentence.split(" ", 1)[-1])

@@ -54,6 +54,10 @@ class ScoringConfig:
     # answerability model would abstain (bot/selector.py): on dev, 1 of 2 such answers is right
     # (Laplace-smoothed: 0.5); on test, 1 of 1
     asked_confidence: float
+    # the confidence of saying the document does not say when the question asks for a kind of
+    # answer (a number, duration, date, time or name) that none of the quotes holds: on dev, 7
+    # of the 11 such questions are unanswerable (Laplace: 8/13), 3 more were answered wrong
+    mistyped_confidence: float
     # a yes/no answer is led by "Yes." or "No." (its first quote's own first word) only at this
     # confidence or more: when it is more likely right than not (bot/composer.py)
     verdict_confidence: float

@@ -105,11 +105,12 @@ def select(
         p = scoring.asked_confidence
     best = float(probs.max())
     ratio = scoring.list_quote_ratio if ASKS_LIST.search(query.question) else ratio
-    keep = [
-        (*cands.refs[i], float(probs[i]))
-        for i in np.argsort(-probs, kind="stable")
-        if allowed[i] and probs[i] >= ratio * best
-    ]
+    kept = [i for i in np.argsort(-probs, kind="stable") if allowed[i] and probs[i] >= ratio * best]
+    if cands.matrix[kept[:max_quotes], _COLUMN["type_miss"]].all():
+        # asked how many, how long, when or who, and no quote holds a number, a duration, a
+        # date or a name: none can answer
+        return Selection([], scoring.mistyped_confidence, ranking)
+    keep = [(*cands.refs[i], float(probs[i])) for i in kept]
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
     return Selection(quotes, p, ranking)

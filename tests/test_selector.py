@@ -254,6 +254,31 @@ def test_the_named_askers_question_is_quoted_even_when_its_cosines_say_nothing(
     assert select(query, ranker.evidence(query), index, never, 3).quotes == []
 
 
+def test_no_quote_holding_the_kind_of_answer_asked_means_the_document_does_not_say(ask, fake_index):
+    answer_all = replace(threshold(0.0), mistyped_confidence=0.61)
+    # "How many ..." and every quote a number-free sentence: nothing answers
+    query, evidence = ask("How many envoys arrived by train?")
+    only_words = one_feature("type_miss", weight=10.0)  # the number-free sentences first
+    chosen = select(
+        query,
+        evidence,
+        fake_index,
+        replace(answer_all, model=replace(answer_all.model, sentence=only_words)),
+        3,
+    )
+    assert chosen.quotes == [] and chosen.confidence == 0.61
+    # a quote holding a number answers as the model says
+    numbers = one_feature("type_match", weight=10.0)
+    chosen = select(
+        query,
+        evidence,
+        fake_index,
+        replace(answer_all, model=replace(answer_all.model, sentence=numbers)),
+        3,
+    )
+    assert chosen.quotes and chosen.confidence != 0.61
+
+
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):
     p05 = fake_index.by_id["statement#p05"]  # sentence 1: "We discussed these documents."
     text = normalise(fake_index.source("statement")[slice(*fake_index.passages[p05].sentences[1])])
