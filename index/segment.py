@@ -667,11 +667,12 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit]:
     """Return the units of `text[start:]`: label-opened blocks, plain blocks and headings; with
-    `limit`, stop after the paragraph that completes the first `limit` of them (the header)."""
+    `limit`, stop after the paragraph that completes the first `limit` of them or holds the
+    first label (the header)."""
     units: list[_Unit] = []
     for pstart, pend in paragraphs(text, start):
-        if limit is not None and len(units) >= limit:
-            return units
+        if limit is not None and (len(units) >= limit or any(u.label for u in units)):
+            return units  # the header ends at the first turn
         lines = _lines(text, pstart, pend)
         alone = _alone_label(text, lines)
         if alone is not None and accept(alone):
