@@ -99,10 +99,10 @@ def select(
     setting = _setting(query, index, ranking, scoring)
     if setting is not None:
         return setting
-    if p < model.threshold and not _names_its_asker(cands.matrix, probs, allowed):
-        return Selection([], 1.0 - p, ranking)
-    if p < model.threshold:  # what a named reporter asked, found by name, not by topic
-        p = scoring.asked_confidence
+    if p < model.threshold:
+        if not _names_its_asker(cands.matrix, probs, allowed):
+            return Selection([], 1.0 - p, ranking)
+        p = scoring.asked_confidence  # what a named reporter asked, found by name, not by topic
     best = float(probs.max())
     ratio = scoring.list_quote_ratio if ASKS_LIST.search(query.question) else ratio
     kept = [i for i in np.argsort(-probs, kind="stable") if allowed[i] and probs[i] >= ratio * best]

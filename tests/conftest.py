@@ -109,6 +109,30 @@ def seed_text() -> str:
 
 
 @pytest.fixture
+def statements(tmp_path, seed_text) -> Path:
+    """A folder of five statements like the seed, each with its own number of hours."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n in range(5):
+        text = seed_text.replace("five hours", f"{n + 6} hours")
+        (folder / f"s{n}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def indexed(tmp_path, fake_embedder, fake_settings):
+    """Index `text` as the file `name` with the fake embedder (real FAISS): (index, its doc)."""
+
+    def indexed(name: str, text: str):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        index = build(load_corpus([path]), [fake_embedder], fake_settings)
+        return index, index.passages[0].doc
+
+    return indexed
+
+
+@pytest.fixture
 def large_settings(tmp_path, fake_embedder) -> Settings:
     """Settings over 200 statements like the seed (each with different numbers of hours)."""
     text = Path(SEED).read_text(encoding="utf-8")

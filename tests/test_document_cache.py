@@ -6,24 +6,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from quotebot.index import document_cache
 from quotebot.index.corpus import load_corpus
 from quotebot.index.document_cache import MAX_CACHED_CHARS, prune, segmented
 from quotebot.index.store import build, ensure_index
-
-
-@pytest.fixture
-def corpus(tmp_path, seed_text) -> Path:
-    """Five statements like the seed, each with its own number of hours."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for n in range(5):
-        text = seed_text.replace("five hours", f"{n + 6} hours")
-        (folder / f"s{n}.txt").write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
@@ -41,17 +29,17 @@ def segmenting(monkeypatch) -> list[str]:
 
 
 def test_a_re_index_segments_the_changed_file_only_and_equals_a_full_build(
-    corpus, fake_settings, fake_embedder, segmenting
+    statements, fake_settings, fake_embedder, segmenting
 ):
-    settings = replace(fake_settings, corpus=(corpus,))
+    settings = replace(fake_settings, corpus=(statements,))
     ensure_index(settings)
     assert sorted(segmenting) == [f"s{n}" for n in range(5)]
     segmenting.clear()
-    path = corpus / "s2.txt"
+    path = statements / "s2.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("8 hours", "9 hours"), "utf-8")
     again = ensure_index(settings)
     assert segmenting == ["s2"]
-    fresh = build(load_corpus([corpus]), [fake_embedder], settings)  # no cache: all segmented
+    fresh = build(load_corpus([statements]), [fake_embedder], settings)  # no cache: all segmented
     assert again.passages == fresh.passages
     assert again.lexicon.to_json() == fresh.lexicon.to_json()
     for level in ("passages", "sentences"):
@@ -59,8 +47,8 @@ def test_a_re_index_segments_the_changed_file_only_and_equals_a_full_build(
         assert (a.reconstruct_n(0, a.ntotal) == b.reconstruct_n(0, b.ntotal)).all()
 
 
-def test_a_damaged_or_foreign_entry_is_segmented_again(corpus, fake_settings, segmenting):
-    document = load_corpus([corpus / "s0.txt"])[0]
+def test_a_damaged_or_foreign_entry_is_segmented_again(statements, fake_settings, segmenting):
+    document = load_corpus([statements / "s0.txt"])[0]
     limits = (fake_settings.max_passage_sentences, fake_settings.max_passage_chars)
     first = segmented(document, limits, fake_settings.cache_dir)
     (entry,) = (fake_settings.cache_dir / "documents").iterdir()
@@ -86,8 +74,10 @@ def test_a_damaged_or_foreign_entry_is_segmented_again(corpus, fake_settings, se
     assert segmenting == ["s0"]
 
 
-def test_a_rebuild_and_a_corrupt_index_do_not_trust_the_cache(corpus, fake_settings, segmenting):
-    settings = replace(fake_settings, corpus=(corpus,))
+def test_a_rebuild_and_a_corrupt_index_do_not_trust_the_cache(
+    statements, fake_settings, segmenting
+):
+    settings = replace(fake_settings, corpus=(statements,))
     index = ensure_index(settings)
     segmenting.clear()
     ensure_index(settings, rebuild=True)
@@ -107,9 +97,9 @@ def test_a_large_document_is_not_cached_and_its_counts_are_the_same(tmp_path, se
     assert not (tmp_path / "cache" / "documents").exists()
 
 
-def test_prune_keeps_the_most_recently_used_entries(corpus, fake_settings):
+def test_prune_keeps_the_most_recently_used_entries(statements, fake_settings):
     limits = (fake_settings.max_passage_sentences, fake_settings.max_passage_chars)
-    documents = load_corpus([corpus])
+    documents = load_corpus([statements])
     for document in documents:
         segmented(document, limits, fake_settings.cache_dir)
     folder = fake_settings.cache_dir / "documents"

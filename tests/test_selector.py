@@ -22,8 +22,6 @@ from quotebot.bot.selector import (
     select,
     sentence_probabilities,
 )
-from quotebot.index.corpus import load_corpus
-from quotebot.index.store import build
 from quotebot.index.text import normalise
 
 SCORING = load_scoring()
@@ -228,19 +226,17 @@ def test_a_question_asking_for_several_things_quotes_more_of_the_likely_sentence
 
 
 def test_the_named_askers_question_is_quoted_even_when_its_cosines_say_nothing(
-    tmp_path, fake_embedder, fake_settings
+    indexed, fake_embedder
 ):
-    path = tmp_path / "briefing.txt"
-    path.write_text(
+    index, _ = indexed(
+        "briefing.txt",
         "MS. JEAN-PIERRE: The shutdown would hurt families.\n\n"
         "MS. JEAN-PIERRE: Go ahead, Weijia.\n\n"
         "Q Thanks, Karine. Can you give us examples of what inspections stop?\n\n"
         "SECRETARY VILSACK: Meat inspections go on.\n\n"
         "MS. JEAN-PIERRE: Go ahead, Steve.\n\nQ Will the farm loans stop?\n\n"
         "SECRETARY VILSACK: Yes, they would.\n",
-        encoding="utf-8",
     )
-    index = build(load_corpus([path]), [fake_embedder], fake_settings)
     ranker = Retriever(index, {"fake": fake_embedder}, SCORING, primary="fake")
     query = prepare("What did Weijia want to know from Vilsack?", [], 2000, index.lexicon)
     evidence = ranker.evidence(query)
@@ -323,18 +319,16 @@ def test_a_quote_of_a_questions_preamble_runs_through_the_question_itself(fake_i
 
 
 def test_a_preamble_whose_question_is_in_a_later_passage_of_its_turn_quotes_that_question(
-    tmp_path, fake_embedder, fake_settings
+    indexed,
 ):
-    path = tmp_path / "presser.txt"
-    path.write_text(
+    index, _ = indexed(
+        "presser.txt",
         "THE PRESIDENT: Laura, please.\n\n"
         "Q Laura Barrón-López with the PBS NewsHour. States are passing laws. Protests turned "
         "violent. Parents are afraid. Some of them are leaving.\n\n"
         "Sir, why is this happening? What do you say to those parents?\n\n"
         "THE PRESIDENT: It is wrong.\n",
-        encoding="utf-8",
     )
-    index = build(load_corpus([path]), [fake_embedder], fake_settings)
     rows = [i for i, p in enumerate(index.passages) if p.role == "question"]
     assert len(rows) == 3 and index.passages[rows[0]].text.startswith("Laura Barrón-López")
     got = ids(index, _merge([(rows[0], 0, 0.9)], index, 3, short_words=1))
@@ -350,12 +344,11 @@ def test_a_preamble_whose_question_is_in_a_later_passage_of_its_turn_quotes_that
         (index.passages[rows[2]].id, 0, 0),
     ]
     # the next turn's question is not this one's: a preamble without one stays as it is
-    path.write_text(
+    index, _ = indexed(
+        "presser2.txt",
         "Q Laura with PBS. States pass laws. Protests grew. Parents fear. They leave.\n\n"
         "THE PRESIDENT: Go on.\n\nQ Why is this happening?\n",
-        encoding="utf-8",
     )
-    index = build(load_corpus([path]), [fake_embedder], fake_settings)
     first = index.passages[0]
     assert first.role == "question" and index.passages[1].turn == first.turn
     assert ids(index, _merge([(1, 0, 0.9)], index, 3, short_words=1)) == [

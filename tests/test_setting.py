@@ -21,8 +21,6 @@ from quotebot.bot.setting import (
     metadata_date,
     setting_lines,
 )
-from quotebot.index.corpus import load_corpus
-from quotebot.index.store import build
 
 SCORING = load_scoring()
 
@@ -86,17 +84,6 @@ Mr. BERNANKE. We expect it to moderate next year.
 )
 def test_a_question_is_about_the_setting_only_when_it_asks_of_the_document_itself(question, kinds):
     assert asked_setting(question) == frozenset(kinds)
-
-
-@pytest.fixture
-def indexed(tmp_path, fake_embedder, fake_settings):
-    def indexed(name: str, text: str):
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        index = build(load_corpus([path]), [fake_embedder], fake_settings)
-        return index, index.passages[0].doc
-
-    return indexed
 
 
 def quoted(index, doc, question):

@@ -523,17 +523,6 @@ def test_a_killed_writers_temporary_folder_is_removed_but_not_a_foreign_one(
 
 
 @pytest.fixture
-def statements(tmp_path, seed_text) -> Path:
-    """Five statements like the seed, each with its own number of hours."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for n in range(5):
-        text = seed_text.replace("five hours", f"{n + 6} hours")
-        (folder / f"s{n}.txt").write_text(text, encoding="utf-8")
-    return folder
-
-
-@pytest.fixture
 def updates(monkeypatch) -> list[bool]:
     """Whether each re-index was made from a previous index (True) or built in full."""
     from quotebot.index import store
