@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 START_TIMEOUT_S = 120
 ANSWER_TIMEOUT_MS = 60_000  # a loaded CI machine: the first answer also warms the models
+TAKE_TIMEOUT_MS = 5_000  # the page takes a question in the browser, at once
+TAKE_ATTEMPTS = 3
 # a second statement in the served corpus: HTML in a source must reach the page as text
 HOSTILE_STATEMENT = (
     "Aide to the President Yury Ushakov: The lunch menu was borscht "
@@ -129,10 +131,31 @@ def _signed_in(visit, **viewport):
     return page
 
 
+def _submit(page, question: str) -> None:
+    """Type `question` and press Enter until the page takes it.
+
+    The page empties the question box when it takes a question. Just after sign-in it may
+    still be wiring its events and miss the Enter (the question then stays in the box, and the
+    chat never changes): Enter is pressed again only then, so nothing is asked twice."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator("#qb-question textarea")
+    box.fill(question)
+    for _ in range(TAKE_ATTEMPTS):
+        box.press("Enter")
+        try:
+            page.wait_for_function(
+                "() => document.querySelector('#qb-question textarea').value === ''",
+                timeout=TAKE_TIMEOUT_MS,
+            )
+            return
+        except PlaywrightTimeout:
+            continue
+
+
 def _ask(page, question: str, replies: int):
     """Ask `question` and return the bot message it adds (the page then holds `replies`)."""
-    page.fill("#qb-question textarea", question)
-    page.keyboard.press("Enter")
+    _submit(page, question)
     reply = page.locator("#qb-chat .message.bot").nth(replies - 1)
     reply.wait_for(timeout=ANSWER_TIMEOUT_MS)
     return reply
@@ -256,8 +279,7 @@ def test_the_evaluation_tab_runs_a_question_set_and_filters_failures(visit):
 
 def test_a_question_asked_while_an_answer_streams_is_not_lost(visit):
     page = _signed_in(visit)
-    page.fill("#qb-question textarea", "How long did the meeting last?")
-    page.keyboard.press("Enter")
+    _submit(page, "How long did the meeting last?")
     # the first question is taken (shown) before the next is typed, as a person sees it; the
     # next is then asked while the first answer streams
     page.locator("#qb-chat .message.user", has_text="meeting last").wait_for(
