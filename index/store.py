@@ -882,7 +882,7 @@ def _updated(
     # the models load on a second core while the previous index is read and checked (their
     # sessions take 0.16 s to make, most of it outside the GIL); a failure to load shows when
     # the update embeds, as without this
-    warming = threading.Thread(target=_warm_up, args=(settings,), daemon=True)
+    warming = threading.Thread(target=_warm_up, args=(previous, settings), daemon=True)
     warming.start()
     try:
         return updated(previous, directory, documents, settings, chash)
@@ -890,10 +890,12 @@ def _updated(
         warming.join()
 
 
-def _warm_up(settings: Settings) -> None:
-    """Load the models of `settings.embedders` (errors are left for their first real use)."""
-    for name in settings.embedders:
-        with contextlib.suppress(Exception):
+def _warm_up(previous: Path, settings: Settings) -> None:
+    """Load the models of the embedders whose vectors the index at `previous` holds (an update
+    embeds the changed files with those); errors are left for their first real use."""
+    with contextlib.suppress(Exception):
+        names = [e["name"] for e in _read_json(previous / MANIFEST)["embedders"]]
+        for name in (n for n in settings.embedders if n in names):
             _embedder(name, settings).warm_up()
 
 
