@@ -62,14 +62,13 @@ from .lexicon import Lexicon, build_lexicon, updated_lexicon
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
 from .text import token_counts
-from .vector_cache import VectorCache, text_key
+from .vector_cache import VectorCache, text_key, unit_rows
 
 FORMAT_VERSION = 5  # 2: lexicon.json; 3: the manifest lists the files and the passage limits;
 # 4: every passage of a question turn routes to its answers (lexicon.json); 5: e5's passage
 # vectors from its ONNX export
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 2**20
-UNIT_NORM_TOLERANCE = 1e-3  # on the squared norm of a stored vector
 _CHECK_ROWS = 16_384  # vectors checked per block on load (bounded memory)
 _LEVELS = ("passages", "sentences")
 _KINDS = (".json", ".faiss")  # the kinds of file an index consists of
@@ -739,8 +738,7 @@ def _check_vectors(fi, path: Path, count: int, dim: int) -> None:
         block = fi.reconstruct_n(start, min(_CHECK_ROWS, count - start))
         if not np.isfinite(block).all():
             raise _corrupt(path, "holds values that are not finite numbers")
-        norms = np.einsum("ij,ij->i", block, block)
-        if not ((np.abs(norms - 1) < UNIT_NORM_TOLERANCE) | (norms == 0)).all():
+        if not unit_rows(block).all():
             raise _corrupt(path, "holds vectors that are not of unit length")
 
 
@@ -1172,12 +1170,10 @@ def _sound(fi, codes: np.ndarray) -> bool:
     import faiss
 
     values = codes.view(np.float16 if isinstance(fi, faiss.IndexScalarQuantizer) else np.float32)
-    for start in range(0, len(values), _CHECK_ROWS):
-        block = values[start : start + _CHECK_ROWS]
-        norms = np.einsum("ij,ij->i", block, block, dtype=np.float32)  # NaN or inf shows here
-        if not ((np.abs(norms - 1) < UNIT_NORM_TOLERANCE) | (norms == 0)).all():
-            return False
-    return True
+    return all(
+        unit_rows(values[start : start + _CHECK_ROWS]).all()
+        for start in range(0, len(values), _CHECK_ROWS)
+    )
 
 
 def _joined(dim: int, count: int, blocks: list, codes: np.ndarray, vectors: np.ndarray):

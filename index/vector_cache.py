@@ -36,6 +36,13 @@ UNIT_NORM_TOLERANCE = 1e-3  # on the squared norm
 _VECTORS_FILE = re.compile(r"[0-9a-f]{16}\.npy")  # the names `_save` gives: only those are removed
 
 
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Return which rows of `vectors` are finite unit (or zero) vectors: NaN or inf anywhere in
+    a row shows in its squared norm, computed in float32 (fp16 rows too)."""
+    norms = np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32)
+    return (np.abs(norms - 1) < UNIT_NORM_TOLERANCE) | (norms == 0)
+
+
 def text_key(text: str) -> str:
     """Return the cache key of a (normalised) text."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -87,8 +94,7 @@ class VectorCache:
             out[at[order]] = vectors[rows[order]]
             start += len(segment_keys)
         missing = np.flatnonzero(found < 0).tolist()
-        norms = np.einsum("ij,ij->i", out, out)  # NaN or inf anywhere in a row shows here
-        bad = ~(np.isfinite(norms) & ((np.abs(norms - 1) < UNIT_NORM_TOLERANCE) | (norms == 0)))
+        bad = ~unit_rows(out)
         bad[missing] = False
         if bad.any():
             print(
