@@ -132,7 +132,7 @@ def read_html(data: bytes) -> Extracted:
                     return node.attributes["content"].strip()
         return None
 
-    title_node = tree.css_first("title")
+    title_node = tree.css_first("title") or tree.css_first("h1")  # a bare fragment's heading
     title = meta("og:title", "twitter:title", "DC.title") or (
         title_node.text().strip() if title_node is not None else None
     )
@@ -152,10 +152,13 @@ def read_html(data: bytes) -> Extracted:
                 if node.tag == "pre":  # its line breaks are the text's (a hearing's record)
                     paragraphs.extend(_preformatted(text.replace(_BREAK, "\n")))
                     continue
-                lines = (_collapse(line) for line in text.split(_BREAK))
-                block = "\n".join(line for line in lines if line)
+                block = _block(text)
                 if block:
                     paragraphs.append(block)
+        if not paragraphs:  # a page of bare <div>s (a converted PDF): each innermost is one
+            divs = root.css("div")
+            innermost = (node for node in divs if len(node.css("div")) == 1)  # only itself
+            paragraphs = [block for node in innermost if (block := _block(node.text()))]
     if not paragraphs:
         raise FormatError("no readable text in this HTML page")
     text = "\n\n".join(paragraphs) + "\n"
@@ -177,6 +180,12 @@ def _preformatted(text: str) -> list[str]:
         if line:
             paragraphs[-1].append(line)
     return ["\n".join(lines) for lines in paragraphs if lines]
+
+
+def _block(text: str) -> str:
+    """Return a block's text: its lines (split at its <br>s), each collapsed, blank ones gone."""
+    lines = (_collapse(line) for line in text.split(_BREAK))
+    return "\n".join(line for line in lines if line)
 
 
 def _collapse(text: str) -> str:

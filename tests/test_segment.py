@@ -726,6 +726,30 @@ def test_html_reader_keeps_the_article_and_drops_chrome():
     assert (got.title, got.source) == ("Talk", "https://x.test/t")
 
 
+def test_a_page_of_bare_divs_reads_each_innermost_div_as_a_paragraph():
+    from quotebot.index.formats import read_html
+
+    # a parliament's record converted from PDF: no <p>, each line a <div> of <span>s
+    page = (
+        b"<html><head><title>ORDERS OF THE DAY</title></head><body>"
+        b"<div><span>MR SPEAKER:</span><span>  I see the Honourable \n\nMember. </span></div>"
+        b"<div><div><span>HON. M. BROWN:</span><span> I move.</span></div><div><a>Page 8</a>"
+        b"</div></div></body></html>"
+    )
+    got = read_html(page)
+    said = "MR SPEAKER: I see the Honourable Member.\n\nHON. M. BROWN: I move."
+    assert got.text == said + "\n\nPage 8\n"
+    assert got.title == "ORDERS OF THE DAY"
+
+
+def test_a_fragment_without_a_title_takes_its_heading():
+    from quotebot.index.formats import read_html
+
+    page = b"<h1>Press Conference by the President</h1>\n<div><p>THE PRESIDENT: Hello.</p></div>"
+    got = read_html(page)
+    assert (got.title, got.text) == ("Press Conference by the President", "THE PRESIDENT: Hello.\n")
+
+
 def test_pdf_lines_join_with_hyphens_mended():
     from quotebot.index.formats import _join_lines, _Line
 
