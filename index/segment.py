@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 17  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 18  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -60,7 +60,9 @@ SEGMENTATION_VERSION = 17  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # 14: a hearing record's "[GRAPHIC] [TIFF OMITTED]" lines; 15: "my right hon. Friend" is one
 # sentence; 16: a dateline in brackets ("(May 21, 2022)") is kept; 17: bold paragraphs as
 # labels ("**Costa Rica | Representative**"), WebVTT voice tags in text ("<v Jane Doe>"), a
-# court record's "BY MR. STEINGLASS:" names who asks the "Q"s after it
+# court record's "BY MR. STEINGLASS:" names who asks the "Q"s after it; 18: a House record's
+# "The Chairman." (named by the roster) and "Mr. Moore of Kansas.", its contents' "Prepared
+# Statements:" no label, a witness named by "Massie, Mr. Steve", the chair never answers
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -162,6 +164,13 @@ NOT_LABELS = frozenset(
         "tags",
         "via",
         "end",
+        # a hearing record's contents: "Prepared Statements:", "Statements for the Record:"
+        "prepared statement",
+        "prepared statements",
+        "statement for the record",
+        "statements for the record",
+        "statements for the records",
+        "additional material submitted for the record",
     }
 )
 JOURNALIST = "Journalist"
@@ -172,6 +181,7 @@ _PROSE = frozenset(
     that the their then there these they this those three to today two we well what when where
     which who why with yes you your""".split()
 )
+_CHAIRS = frozenset({"chairman", "chairwoman", "chair", "chairperson"})
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
 _AFTER = frozenset({"mp", "qc", "kc", "mep", "msp", "mla", "mpp", "td"})  # after a name
 _HONORIFICS = frozenset(
@@ -310,6 +320,8 @@ _DOTTED_TITLES = (
     r"|Governor|General|Admiral|Ambassador|Commissioner|Director|Judge|Justice|Mayor"
     r"|Mr\.|Mrs\.|Ms\.|Dr\.)"
 )
+# the House's way to tell two members of one name apart: "Mr. Moore of Kansas."
+_OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
 # a label: optional question number ("1. ", "T1. [66880] ") and time stamp ("[02:26:11] "),
 # then `Name:`, `**Name**:` or `**Name:**`, followed by a space or the end of the line; a bare
 # `Q` / `Q:` / `Q.` / `Q.1.` (and its `A`: a deposition's, or written answers); or a hearing's
@@ -320,7 +332,11 @@ _LABEL = re.compile(
     r"(?:\*\*(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
     r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
-    r"|(?P<dotted>" + _DOTTED_TITLES + r"[^\S\n]+[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?)\."
+    r"|(?P<dotted>The[^\S\n]+(?:Chairman|Chairwoman|Chair)|"
+    + _DOTTED_TITLES
+    + r"[^\S\n]+[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?"
+    + _OF_STATE
+    + r")\."
     # an Otter.ai export's "Kelly  0:18" alone on its line, the words below
     r"|(?P<clocked>[^\W\d_][\w.’'-]*(?:[^\S\n][\w.’'-]+){0,3})[^\S\n]{2,}\d{1,2}:\d{2}(?::\d{2})?"
     r"[^\S\n]*(?=\n|$)"
@@ -647,8 +663,11 @@ def _label_of(match: re.Match) -> Label | None:
     if match.group("a"):
         return Label("answer", "A", "", "A", bare=match.group("bare") is not None)
     if match.group("dotted"):
-        label = parse_label(match.group("dotted"))
-        return replace(label, dotted=True) if label else None
+        dotted = normalise(match.group("dotted"))
+        if dotted.startswith("The "):  # the chair, named in the roster or by "Chairman Frank"
+            return Label("person", dotted, "", dotted, dotted=True)
+        label = parse_label(re.sub(r" of [A-Z][a-z]+(?: [A-Z][a-z]+)?$", "", dotted))
+        return replace(label, text=dotted, dotted=True) if label else None
     raw = match.group("b1") or match.group("b2") or match.group("plain") or match.group("clocked")
     return parse_label(raw)
 
@@ -847,7 +866,11 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
                     and _looks_like_title(body)
                 )
             )
-    header = " \n".join(normalise(text[u.start : u.end]) for u in units[:first_label])
+    # line by line, each line's spaces collapsed: a roster's columns stay apart
+    header = " \n".join(
+        "\n".join(" ".join(line.split()) for line in text[u.start : u.end].splitlines())
+        for u in units[:first_label]
+    )
     speakers = _speakers([u.label for u in units if u.label], f"{document.title or ''}\n{header}")
     questioners, witness, answerers = _questioners(text, units, speakers)
     if witness is not None:
@@ -1039,7 +1062,18 @@ def _full_name(surname: str, known: list[str], context: str) -> str | None:
     for name in known:
         if name.casefold().endswith(" " + fold):
             return name
-    pattern = rf"\b([^\W\d_][\w’'-]+\s+(?:[A-Z]\.\s+)?)(?i:{re.escape(surname)})\b"
+    # a hearing's contents list the witnesses surname first: "Massie, Mr. Steve, CEO, ..."
+    listed = rf"\b(?i:{re.escape(surname)}), (?:Mr|Mrs|Ms|Dr|Hon)\. ([A-Z][\w’'-]+(?: [A-Z]\.)?),"
+    match = re.search(listed, context)
+    if match:
+        return _display(f"{match.group(1)} {surname}")
+    # a first name and the surname on one line, one space apart, the first name not after a
+    # comma (a roster's "JOE BACA, California SCOTT GARRETT"), and not a company's name
+    # ("Jack L. Massie Contractor")
+    pattern = (
+        rf"(?<!, )\b([^\W\d_][\w’'-]+[^\S\n](?:[A-Z]\.[^\S\n])?)(?i:{re.escape(surname)})\b"
+        r"(?![^\S\n][A-Z][a-z])"
+    )
     for match in re.finditer(pattern, context):
         first = match.group(1).split()[0]
         if first[0].isupper() and first.casefold() not in _HONORIFICS | _CONNECTORS:
@@ -1079,7 +1113,18 @@ def _speakers(labels: list[Label], context: str) -> dict[str, str]:
         if title in titled:
             out[lb.text] = titled[title]
             continue
-        match = re.search(rf"\b(?i:{re.escape(title)})\s+((?:[A-Z][\w’'.-]+\s*){{1,5}})", context)
+        roster = re.search(  # a committee's roster: "BARNEY FRANK, Massachusetts, Chairman"
+            rf"^[^\S\n]*([A-Z][A-Z.’' -]+), [A-Z][a-z]+(?: [A-Z][a-z]+)?, "
+            rf"(?i:{re.escape(title)})[^\S\n]*$",
+            context,
+            re.MULTILINE,
+        )
+        if roster:
+            out[lb.text] = " ".join(w.capitalize() for w in roster.group(1).split())
+            continue
+        match = re.search(
+            rf"\b(?i:{re.escape(title)})[^\S\n]+((?:[A-Z][\w’'.-]+[^\S\n]*){{1,5}})", context
+        )
         words = match.group(1).split() if match else []
         # "PRIME MINISTER THE HON JOHN HOWARD MP": the name, without "The Hon" and "MP"
         while words and words[0].casefold().rstrip(".") in _CONNECTORS | _HONORIFICS:
@@ -1143,7 +1188,12 @@ def _questioners(
         and HOST_TITLES & set(lb.title.casefold().replace(",", " ").split())
         and lb.text in speakers
     } & set(turns)
-    main = max((s for s in words if s not in hosts), key=words.__getitem__, default=None)
+    chairs = {  # "The Chairman.", "Chairwoman Velazquez.": the chair runs the hearing
+        speakers[lb.text]
+        for lb in labels
+        if lb.kind == "person" and _role_title(lb.title) in _CHAIRS and lb.text in speakers
+    }
+    main = max((s for s in words if s not in hosts | chairs), key=words.__getitem__, default=None)
     if main is None:
         return set(), None, set()
     rate = asking[main] / turns[main]
@@ -1160,6 +1210,6 @@ def _questioners(
     answerers = {
         s
         for s in turns
-        if s not in askers and words[s] >= words[main] / 5 and asking[s] / turns[s] <= rate
+        if s not in askers | chairs and words[s] >= words[main] / 5 and asking[s] / turns[s] <= rate
     }
     return askers, main, answerers

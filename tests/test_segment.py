@@ -697,6 +697,39 @@ def test_a_preformatted_html_record_keeps_its_lines_and_indented_turns():
     )
 
 
+def test_a_house_hearing_record_names_its_chair_members_and_witnesses():
+    from quotebot.index.formats import read_html
+
+    page = (
+        b"<html><title>HEARING</title><body><pre>\n"
+        b"                 HOUSE COMMITTEE ON FINANCIAL SERVICES\n\n"
+        b"                 BARNEY FRANK, Massachusetts, Chairman\n\n"
+        b"JOE BACA, California                 SCOTT GARRETT, New Jersey\n"
+        b"DAVID SCOTT, Georgia                 DENNIS MOORE, Kansas\n\n"
+        b"                               WITNESSES\n\n"
+        b"Massie, Mr. Steve, CEO, Jack L. Massie Contractor Inc., \n"
+        b"  Williamsburg, VA.............................     7\n\n"
+        b"Prepared Statements:\n"
+        b"Massie, Mr. Steve................................    87\n\n"
+        b"    The Chairman. The hearing will come to order.\n"
+        b"    Mr. Scott. Thank you, Mr. Chairman. Mr. Massie, what do builders need?\n"
+        b"    Mr. Massie. Credit. Our line of credit was cut.\n"
+        b"    Mr. Moore of Kansas. Thank you, Mr. Massie. Is that so?\n"
+        b"    Mr. Massie. Yes.\n</pre></body></html>"
+    )
+    extracted = read_html(page)
+    document = Document("hearing", "hearing.html", extracted.text, "0" * 64, title=extracted.title)
+    said = [(p.speaker, p.text) for p in segment(document) if p.speaker]
+    assert said[0] == ("Barney Frank", "The hearing will come to order.")
+    assert {speaker for speaker, _ in said} == {
+        "Barney Frank",  # "The Chairman.", named by the committee's roster
+        "David Scott",  # not "California Scott" (the roster's two columns)
+        "Steve Massie",  # the contents' "Massie, Mr. Steve", not "Jack L. Massie" (a company)
+        "Dennis Moore",  # "Mr. Moore of Kansas."
+    }
+    assert not any(text.startswith("Mr. Moore of Kansas") for _, text in said)
+
+
 def test_front_matter_is_metadata_not_text():
     from quotebot.index.formats import read_markdown, read_text
 
