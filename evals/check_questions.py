@@ -13,7 +13,7 @@ A gold quote must occur in that text after both are normalised: NFC, every run o
 whitespace (NBSP included) -> one space, trimmed.
 
 Asserts: valid JSON on every line, the required fields and their types, unique ids, a
-known doc, the split of each doc (dev = statement, 01, 03, 05, 08, 10-16; test = 02, 04,
+known doc, the split of each doc (dev = statement, 01, 03, 05, 08, 10-22; test = 02, 04,
 06, 07, 09), answers/quotes empty exactly when answerable is false, every gold quote verbatim in its
 doc, at least 20% of each doc's questions in category "unanswerable", and the totals.
 Prints counts per doc, category and split. Exits 1 on the first list of failures.
@@ -58,8 +58,19 @@ DOCS = {
     "15_house-ec-ftc-leibowitz-2009-03-24": CORPORA / "15_house-ec-ftc-leibowitz-2009-03-24.html",
     "16_podcast-founderstalk-7-henk-rogers-tetris": CORPORA
     / "16_podcast-founderstalk-7-henk-rogers-tetris.md",
+    "17_wh-bin-laden-background-call-2011-05-02": CORPORA
+    / "17_wh-bin-laden-background-call-2011-05-02.html",
+    "18_wh-obama-press-conference-2010-09-10": CORPORA
+    / "18_wh-obama-press-conference-2010-09-10.html",
+    "19_house-smallbiz-forum-2009-01-14": CORPORA / "19_house-smallbiz-forum-2009-01-14.htm",
+    "20_house-fs-lehman-local-govts-2009-05-05": CORPORA
+    / "20_house-fs-lehman-local-govts-2009-05-05.htm",
+    "21_jsparty-82-node-panel-nodeconf-colombia-2019": CORPORA
+    / "21_jsparty-82-node-panel-nodeconf-colombia-2019.md",
+    "22_wh-biden-roundtable-essential-workers-2021-02-23": CORPORA
+    / "22_wh-biden-roundtable-essential-workers-2021-02-23.md",
 }
-DEV_NUMBERS = {"01", "03", "05", "08", "10", "11", "12", "13", "14", "15", "16"}
+DEV_NUMBERS = {"01", "03", "05", "08", *(f"{n:02d}" for n in range(10, 23))}
 DEV = {"statement", *(d for d in DOCS if d[:2] in DEV_NUMBERS)}
 SPLIT = {d: ("dev" if d in DEV else "test") for d in DOCS}
 
@@ -91,7 +102,7 @@ def read_text(path: Path) -> str:
             return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
         finally:
             pdf.close()
-    if suffix == ".html":
+    if suffix in (".html", ".htm"):
         try:  # what the question writers used; not one of quotebot's dependencies
             import trafilatura
         except ImportError:
@@ -101,7 +112,8 @@ def read_text(path: Path) -> str:
             return text
         import lxml.html
 
-        return lxml.html.fromstring(path.read_bytes()).text_content()
+        utf8 = lxml.html.HTMLParser(encoding="utf-8")  # a fragment has no charset to go by
+        return lxml.html.fromstring(path.read_bytes(), parser=utf8).text_content()
     if suffix == ".docx":
         import docx
 
