@@ -62,7 +62,8 @@ SEGMENTATION_VERSION = 18  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # labels ("**Costa Rica | Representative**"), WebVTT voice tags in text ("<v Jane Doe>"), a
 # court record's "BY MR. STEINGLASS:" names who asks the "Q"s after it; 18: a House record's
 # "The Chairman." (named by the roster) and "Mr. Moore of Kansas.", its contents' "Prepared
-# Statements:" no label, a witness named by "Massie, Mr. Steve", the chair never answers
+# Statements:" no label, a witness named by "Massie, Mr. Steve", the chair never answers; a
+# Pacific Hansard's "HON. M. S. N. KAMIKAMICA.-" labels, also where they run inside a paragraph
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -365,6 +366,14 @@ _EXAMINER = re.compile(
 )
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
 _SPOKEN_AT = re.compile(_STAMP + r"(?=\s)")
+# a Pacific Hansard's "HON. M. S. N. KAMIKAMICA.- Mr. Speaker, Sir, ...": the label ends in a
+# full stop and a hyphen, at a line's start or inside a paragraph after a sentence (the record,
+# converted from PDF, runs the turns together)
+_SPEECH_DASH = re.compile(
+    r"(?:^|(?<=[.?!…\"”’)] ))"
+    r"(?P<who>(?:HON|MR|MRS|MS|DR|MADAM)\.?(?: [A-Z][A-Z.’'-]*){1,6})\.-(?=\s)",
+    re.MULTILINE,
+)
 _LABEL_TIME = re.compile(r"\s*" + _STAMP)
 
 
@@ -654,7 +663,16 @@ def header_metadata(text: str) -> tuple[str | None, str | None]:
     return title, iso_date(text[start:end])
 
 
+def _is_chair(label: str) -> bool:
+    """Return whether a label, its full stops dropped, is a chair's ("MR. SPEAKER")."""
+    return label.replace(".", "").casefold() in MODERATOR_LABELS
+
+
 def _label_of(match: re.Match) -> Label | None:
+    if match.re is _SPEECH_DASH:  # "HON. M. S. N. KAMIKAMICA", "MR. SPEAKER"
+        who = re.sub(r"\.(?=[A-Z])", ". ", normalise(match.group("who")))  # "P.D." as "P. D."
+        label = parse_label(who.replace(".", "") if _is_chair(who) else who)
+        return replace(label, text=who, dotted=True) if label else None
     if match.re is _VOICE:
         voice = normalise(match.group("voice"))  # a name, by the tag's own definition
         return parse_label(voice) or Label("person", voice, voice, "")
@@ -693,6 +711,7 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
         if limit is not None and (len(units) >= limit or any(u.label for u in units)):
             return units  # the header ends at the first turn
         lines = _lines(text, pstart, pend)
+        lines = [piece for line in lines for piece in _dash_turns(text, *line, accept)]
         alone = _alone_label(text, lines)
         if alone is not None and accept(alone):
             units.append(_Unit(lines[0][1], lines[0][1], alone))
@@ -717,7 +736,9 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 current, may_label = None, True
                 continue
             match = (
-                _VOICE.match(text, lstart, lend) or _LABEL.match(text, lstart, lend)
+                _VOICE.match(text, lstart, lend)
+                or _SPEECH_DASH.match(text, lstart, lend)
+                or _LABEL.match(text, lstart, lend)
                 if may_label
                 else None
             )
@@ -740,6 +761,18 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
         if current:
             units.append(current)
     return units
+
+
+def _dash_turns(text: str, start: int, end: int, accept) -> list[tuple[int, int]]:
+    """Return the line `text[start:end]` cut where a Hansard's "HON. X.-" label this document
+    accepts opens a turn inside it."""
+    cuts = [
+        m.start()
+        for m in _SPEECH_DASH.finditer(text, start, end)
+        if m.start() > start and (label := _label_of(m)) is not None and accept(label)
+    ]
+    spans = (trim(text, a, b) for a, b in zip([start, *cuts], [*cuts, end], strict=True))
+    return [span for span in spans if span[1] > span[0]]
 
 
 def _alone_label(text: str, lines: list[tuple[int, int]]) -> Label | None:

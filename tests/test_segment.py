@@ -730,6 +730,33 @@ def test_a_house_hearing_record_names_its_chair_members_and_witnesses():
     assert not any(text.startswith("Mr. Moore of Kansas") for _, text in said)
 
 
+def test_a_pacific_hansards_dash_labels_open_turns_inside_a_paragraph():
+    # the record, converted from PDF, runs the turns together in one paragraph
+    text = (
+        "QUESTIONS\n\n"
+        "HON. J. R. VOCEA asked the Government, upon notice: Can the Minister update Parliament? "
+        "HON. M. S. N. KAMIKAMICA.- Mr. Speaker, Sir, I thank the honourable Member. We are "
+        "developing a law. MR. SPEAKER.- Supplementary question. HON. P.D. KUMAR.- Mr. Speaker, "
+        "Sir, what about small loans? HON. M.S.N. KAMIKAMICA.- Those come next year.\n"
+    )
+    passages = segment(doc(text))
+    said = [(p.speaker, p.text) for p in passages if p.speaker]
+    assert said == [
+        (
+            "M. S. N. Kamikamica",
+            "Mr. Speaker, Sir, I thank the honourable Member. We are developing a law.",
+        ),
+        ("Mr. Speaker", "Supplementary question."),  # the chair
+        ("P. D. Kumar", "Mr. Speaker, Sir, what about small loans?"),  # "P.D." as "P. D."
+        ("M. S. N. Kamikamica", "Those come next year."),
+    ]
+    assert passages[1].text.startswith("HON. J. R. VOCEA asked")  # a question on notice
+    assert next(p.role for p in passages if p.speaker == "Mr. Speaker") == "moderator"
+    # a document with one such "label" only is not read as a Hansard
+    one = segment(doc("We met. HON. A. B. COOPER.- It was fine. Then we left.\n"))
+    assert [p.speaker for p in one] == [None]
+
+
 def test_front_matter_is_metadata_not_text():
     from quotebot.index.formats import read_markdown, read_text
 
