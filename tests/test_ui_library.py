@@ -50,15 +50,15 @@ def test_an_upload_swaps_in_a_bot_over_the_new_index(ui, tmp_path):
 def test_the_selector_scopes_answers_to_one_document(ui):
     Uploads(ui).add([str(MD)], ALL)
     question = "What did Trump say about the drivers?"
-    answer = _exchanges(ui.respond(question, [], 3, "none", MD.stem))[-1].answer
+    answer = _exchanges([ui.respond(question, [], 3, "none", MD.stem)])[-1].answer
     assert answer.retrieved and all(p.startswith(f"{MD.stem}#") for p, _ in answer.retrieved)
-    refused = _exchanges(ui.respond(question, [], 3, "none", "nope"))[-1]
+    refused = _exchanges([ui.respond(question, [], 3, "none", "nope")])[-1]
     assert refused.answer is None and "No document named 'nope'" in repr(refused)
     assert document(ALL) is None and document(MD.stem) == MD.stem
 
 
 def _exchanges(outputs) -> list:
-    """Return the conversation state the last of the handler's outputs carried."""
+    """Return the conversation state the last of the handlers' outputs carried."""
     found = []
     for output in outputs:
         found = next(

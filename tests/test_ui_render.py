@@ -262,9 +262,10 @@ def _skipped(value) -> bool:
 
 
 def test_a_quotes_only_answer_is_one_snapshot_that_highlights_the_source(ui):
-    steps = list(ui.respond("How long did the meeting last?", [], 3, "none"))
-    assert len(steps) == 1  # one event: the quotes are found together, in milliseconds
-    (box, chat, viewer, state, kept, ask, stop) = steps[0]
+    # one event: the quotes are found together, in milliseconds, and sent whole
+    (box, chat, viewer, state, kept, ask, stop) = ui.respond(
+        "How long did the meeting last?", [], 3, "none"
+    )
     assert _skipped(box)  # a question typed meanwhile stays
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert "five hours" in chat[1]["content"] and "very useful" in chat[1]["content"]
@@ -299,8 +300,8 @@ def test_ask_becomes_stop_while_the_answer_streams(ui):
 
 
 def test_follow_ups_pass_the_conversation_with_cited_passages(ui, fake_bot):
-    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
-    chat, _, state, _ = _final(ui.respond("And who took part in the meeting?", state, 3, "none"))
+    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
+    chat, _, state, _ = _final([ui.respond("And who took part in the meeting?", state, 3, "none")])
     question, history = fake_bot.calls[-1]
     assert history == [Turn.of(state[0].answer)]
     assert history[0].passage_ids == tuple(c.passage_id for c in state[0].answer.citations)
@@ -308,7 +309,7 @@ def test_follow_ups_pass_the_conversation_with_cited_passages(ui, fake_bot):
 
 
 def test_the_quotes_setting_limits_quotes_with_a_bot_sharing_the_index(ui, fake_bot):
-    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 1, "none"))
+    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], 1, "none")])
     assert len(state[-1].answer.citations) == 1
     shared = ui.bot_for(1, "none")
     assert shared is not fake_bot and shared.index is fake_bot.index
@@ -320,8 +321,8 @@ def test_the_quotes_setting_limits_quotes_with_a_bot_sharing_the_index(ui, fake_
 )
 def test_only_the_modes_and_quotes_the_server_offers_are_accepted(ui, quotes, mode):
     assert ui.modes == ["none"]  # started without --llm
-    (box, chat, _, state, *_), *rest = list(ui.respond("How long?", [], quotes, mode))
-    assert not rest and state[-1].answer is None and box == "How long?"
+    (box, chat, _, state, *_) = ui.respond("How long?", [], quotes, mode)
+    assert state[-1].answer is None and box == "How long?"
     assert ("not offered" if mode != "none" else "from 1 to 5") in chat[-1]["content"]
 
 
@@ -342,8 +343,8 @@ def test_an_llm_mode_is_offered_only_when_the_server_was_started_with_it(fake_se
     [("   ", "The question is empty"), ("x" * 2001, "the limit is 2,000")],
 )
 def test_bad_questions_get_a_message_and_keep_the_box(ui, question, message):
-    (box, chat, viewer, state, kept, ask, stop), *rest = list(ui.respond(question, [], 3, "none"))
-    assert not rest and box == question
+    (box, chat, viewer, state, kept, ask, stop) = ui.respond(question, [], 3, "none")
+    assert box == question
     assert message in chat[-1]["content"].replace("\\", "") and state[-1].answer is None
     assert _skipped(viewer) and _skipped(kept) and ask["visible"] is True
 
@@ -351,8 +352,8 @@ def test_bad_questions_get_a_message_and_keep_the_box(ui, question, message):
 def test_clicking_an_answer_highlights_its_citations(ui):
     import gradio as gr
 
-    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
-    _, _, state, _ = _final(ui.respond("And who took part in the meeting?", state, 3, "none"))
+    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
+    _, _, state, _ = _final([ui.respond("And who took part in the meeting?", state, 3, "none")])
     for message, exchange in ((1, state[0]), (2, state[1]), (3, state[1])):
         html = ui.show_exchange(state, gr.SelectData(None, {"index": message, "value": None}))
         assert _cited_ids(html) == sorted(
@@ -383,7 +384,7 @@ def test_examples_are_standalone_questions_from_the_statement(fake_bot):
 
 
 def test_a_saved_conversation_comes_back_with_its_quotes_checked_again(ui):
-    _, _, state, kept = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
+    _, _, state, kept = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
     chat, exchanges = ui.restore(json.loads(json.dumps(kept)))
     assert [e.answer.citations for e in exchanges] == [state[0].answer.citations]
     assert chat[1]["content"] == state[0].reply
@@ -400,8 +401,8 @@ def test_a_saved_conversation_comes_back_with_its_quotes_checked_again(ui):
 def test_the_conversation_downloads_as_markdown_and_json(ui):
     from quotebot.ui.transcript import transcript_json, transcript_markdown
 
-    _, _, state, _ = _final(ui.respond("How long did the meeting last?", [], 3, "none"))
-    _, _, state, _ = _final(ui.respond("   ", state, 3, "none"))
+    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
+    _, _, state, _ = _final([ui.respond("   ", state, 3, "none")])
     five = state[0].answer.citations[0]
     markdown = transcript_markdown(state)
     assert "## How long did the meeting last?" in markdown

@@ -232,25 +232,36 @@ class QuotebotUI:
     # ------------------------------------------------------------------ chat handlers
 
     def respond(
-        self,
-        question: str,
-        exchanges: list[Exchange],
-        quotes: int,
-        mode: str,
-        scope: str = ALL,
-        llm: bool = False,
+        self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
+    ) -> tuple:
+        """Return (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
+        for the answer to `question` from the document `scope` (or ALL), quotes only: found in
+        milliseconds, it is sent whole, as one event (a streamed one cost Gradio a snapshot
+        more per answer). The box gets the question back when it is refused."""
+        try:
+            bot = self.bot_for(quotes, mode)
+            if mode != "none":
+                raise QuestionError(f"answer mode {mode!r} is not answered by respond")
+            history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
+            answer = bot.answer(question, history, doc=document(scope))
+        except QuestionError as exc:
+            done = [*exchanges, Exchange.refused(question, str(exc))]
+            return question, messages(done), SKIP, done, SKIP, *IDLE
+        done = [*exchanges, Exchange.answered(question, answer)]
+        viewer = self.sources.html(tuple(answer.citations))
+        return SKIP, messages(done), viewer, done, saved(done), *IDLE
+
+    def respond_llm(
+        self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
     ) -> Iterator[tuple]:
-        """Yield (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
-        as the answer grows, one snapshot per event of `Bot.stream` (a quotes-only answer is
-        one); outputs that did not change are skipped. `scope` is the document asked about (or
-        ALL). The box gets the question back when it is refused; the last snapshot gives the
-        browser the conversation to save and the Ask button back."""
+        """Yield what `respond` returns as the answer grows with the local LLM's words, one
+        snapshot per event of `Bot.stream`; outputs that did not change are skipped. The last
+        snapshot gives the browser the conversation to save and the Ask button back."""
         history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
         try:
             sources, bot = self.sources, self.bot_for(quotes, mode)
-            if (mode != "none") != llm:
-                endpoint = "respond_llm" if llm else "respond"
-                raise QuestionError(f"answer mode {mode!r} is not answered by {endpoint}")
+            if mode == "none":
+                raise QuestionError("answer mode 'none' is not answered by respond_llm")
             shown: tuple[Citation, ...] | None = None
             buttons = ASKING  # Ask becomes Stop with the first snapshot
             for event in bot.stream(question, history, doc=document(scope)):
@@ -267,12 +278,6 @@ class QuotebotUI:
         except QuestionError as exc:
             done = [*exchanges, Exchange.refused(question, str(exc))]
             yield question, messages(done), SKIP, done, SKIP, *IDLE
-
-    def respond_llm(
-        self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
-    ) -> Iterator[tuple]:
-        """`respond` in the LLM's queue."""
-        yield from self.respond(question, exchanges, quotes, mode, scope, llm=True)
 
     def stopped(self) -> tuple:
         """Return (Ask, Stop) as they are when no answer streams."""
