@@ -50,6 +50,7 @@ from quotebot.settings import Settings
 
 from .corpus import load_corpus
 from .document_cache import (
+    HeaderCache,
     all_sentences,
     all_terms,
     passages_fit,
@@ -807,21 +808,30 @@ def _embedder(name: str, settings: Settings) -> ArrayEmbeddings:
 
 def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]) -> CorpusIndex:
     """Return the index of `settings.corpus` with at least its first embedder's vectors."""
-    documents = load_corpus(settings.corpus)
+    # a rebuild, or one of a corrupt index, reads every header and segments every document again
+    trust = not rebuild
+    headers = HeaderCache(settings.cache_dir, trust)
+    documents = load_corpus(settings.corpus, headers)
     chash = corpus_hash(documents, settings)
     directory = Path(os.path.abspath(default_index_dir(settings, chash)))
-    trust = not rebuild  # a rebuild, or one of a corrupt index, segments every document again
     if not rebuild:
         try:
-            return _open(directory, chash, settings, documents)
+            index = _open(directory, chash, settings, documents)
         except FileNotFoundError:
             pass
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
-            trust = not isinstance(exc, IndexCorrupt)
+            if isinstance(exc, IndexCorrupt):
+                trust = False
+                headers = HeaderCache(settings.cache_dir, trust)
+                documents = load_corpus(settings.corpus, headers)
+        else:
+            headers.save()
+            return index
     from filelock import Timeout  # not needed to load an index
 
     check_target(directory)
+    headers.save()  # nothing is written before the index's place is checked
     embedders = [_embedder(settings.embedders[0], settings)]
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)

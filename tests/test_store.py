@@ -540,9 +540,12 @@ def updates(monkeypatch) -> list[bool]:
 
 
 def change_corpus(folder: Path, seed_text: str) -> None:
-    """Change s2, remove s4 and add s5 (a statement that asks about something else)."""
+    """Change s2 (its words, title and date), remove s4 and add s5 (a statement that asks about
+    something else)."""
     path = folder / "s2.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("8 hours", "9 hours"), "utf-8")
+    text = path.read_text(encoding="utf-8").replace("8 hours", "9 hours")
+    text = text.replace("Commentary by", "Remarks by").replace("December 3, 2025", "May 4, 2026")
+    path.write_text(text, "utf-8")
     (folder / "s4.txt").unlink()
     extra = seed_text.replace("five hours", "twelve hours") + "\n\nQuestion: And the budget?\n"
     (folder / "s5.txt").write_text(extra, encoding="utf-8")
