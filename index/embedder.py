@@ -18,6 +18,7 @@ Measured on 2 cores with other work running, a one-question MiniLM embedding too
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from functools import cache
@@ -76,7 +77,7 @@ class MiniLMEmbeddings(ArrayEmbeddings):
     _verified = False
 
     def warm_up(self) -> None:
-        """Export the model if needed, and load the tokenizer (once)."""
+        """Export the model if needed, and load the tokenizer and the session (once)."""
         with self._lock:
             if self._model is not None:
                 return
@@ -94,6 +95,11 @@ class MiniLMEmbeddings(ArrayEmbeddings):
                 ) from exc
             self._model = OnnxEncoder(directory, source / "tokenizer.json", MAX_TOKENS)
             self._directory = directory
+            # the session too (0.08 s; a re-index makes it on a second core, index/store.py): one
+            # that cannot be made now fails on first use, or a batch's check of the export
+            # (`_verify`) exports it again first
+            with contextlib.suppress(Exception):
+                self._model.session  # noqa: B018 (the property makes it)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         self.warm_up()
