@@ -187,11 +187,16 @@ class CorpusIndex:
 
 def corpus_hash(documents: Sequence[Document], settings: Settings) -> str:
     """Return a hash of the documents and of every setting that changes the passages."""
+    return hash_of_texts({d.doc: d.sha256 for d in documents}, settings)
+
+
+def hash_of_texts(hashes: dict[str, str], settings: Settings) -> str:
+    """Return `corpus_hash` of documents given as their names' text hashes (`hashes`)."""
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION}.{SEGMENTATION_VERSION}".encode())
     h.update(f"{settings.max_passage_sentences}/{settings.max_passage_chars}".encode())
-    for d in sorted(documents, key=lambda d: d.doc):
-        h.update(f"\0{d.doc}\0{d.sha256}".encode())
+    for doc in sorted(hashes):
+        h.update(f"\0{doc}\0{hashes[doc]}".encode())
     return h.hexdigest()
 
 
@@ -953,7 +958,9 @@ def _stored(index: CorpusIndex, settings: Settings, upload: bool = True) -> Corp
 #
 # The previous index is the most recently written one of the same corpus location, format,
 # passage limits and first embedder (in the cache's `indexes/` folder, or the index directory
-# given), read holding its lock. It is trusted no more than the document cache: a document's
+# given), read holding its lock; its corpus hash must be that of its documents under this
+# segmentation version (its passages were segmented as now). It is trusted no more than the
+# document cache: a document's
 # passages are taken from it only when the document's text hash is the one read from its file
 # now, and they must be its text at their offsets (normalised) with their sentences inside them;
 # its vectors must be finite unit rows, as many as its passages and sentences, in a flat index of
@@ -1043,6 +1050,7 @@ def read_previous(directory: Path, settings: Settings) -> Previous | None:
     try:
         manifest = _read_json(directory / MANIFEST)
         dims = {e["name"]: int(e["dim"]) for e in manifest["embedders"]}
+        chash = manifest["corpus_hash"]
     except (IndexCorrupt, ValueError, KeyError, TypeError):
         return None
     if list(dims) != list(settings.embedders[: len(dims)]):
@@ -1055,16 +1063,21 @@ def read_previous(directory: Path, settings: Settings) -> Previous | None:
             for name, dim in dims.items()
         }
         try:
-            return _previous(directory, reads)
+            return _previous(directory, reads, chash, settings)
         finally:
             pool.shutdown(cancel_futures=True)
 
 
-def _previous(directory: Path, reads: dict[str, list[Future]]) -> Previous | None:
-    """Return what the index in `directory` holds, its FAISS indexes read by `reads` (see
-    `_previous_vectors`), or None when it is not a sound index."""
+def _previous(
+    directory: Path, reads: dict[str, list[Future]], chash: str, settings: Settings
+) -> Previous | None:
+    """Return what the index in `directory` (of corpus hash `chash`) holds, its FAISS indexes
+    read by `reads` (see `_previous_vectors`), or None when it is not a sound index of this
+    segmentation version."""
     try:
         stored = {d["doc"]: d for d in _read_json(directory / "documents.json")}
+        if hash_of_texts({doc: d["sha256"] for doc, d in stored.items()}, settings) != chash:
+            return None  # segmented by another version (or its documents are not its own)
         records = _read_json(directory / "passages.json")
         lexicon = _read_json(directory / "lexicon.json")
         passages: dict[str, list[dict]] = {}

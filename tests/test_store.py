@@ -620,6 +620,21 @@ def test_only_an_index_of_the_same_corpus_location_is_a_previous_one(
     assert updates == []
 
 
+def test_an_index_of_another_segmentation_version_is_not_a_previous_one(
+    statements, fake_settings, fake_embedder, seed_text, updates, monkeypatch
+):
+    from quotebot.index import document_cache, store
+
+    settings = replace(fake_settings, corpus=(statements,))
+    ensure_index(settings)
+    for module in (store, document_cache):  # as a new quotebot would segment
+        monkeypatch.setattr(module, "SEGMENTATION_VERSION", store.SEGMENTATION_VERSION + 1)
+    change_corpus(statements, seed_text)
+    again = ensure_index(settings)
+    assert updates == []  # its passages were not taken
+    assert_same_index(again, build(load_corpus([statements]), [fake_embedder], settings))
+
+
 def test_a_previous_index_held_by_another_writer_is_not_waited_for(
     statements, fake_settings, seed_text, updates
 ):
