@@ -962,11 +962,12 @@ def _stored(index: CorpusIndex, settings: Settings, upload: bool = True) -> Corp
 #
 # The previous index is the most recently written one of the same corpus location, format,
 # passage limits and first embedder (in the cache's `indexes/` folder, or the index directory
-# given), read holding its lock; its corpus hash must be that of its documents under this
-# segmentation version (its passages were segmented as now). It is trusted no more than the
-# document cache: a document's
-# passages are taken from it only when the document's text hash is the one read from its file
-# now, and they must be its text at their offsets (normalised) with their sentences inside them;
+# given), read holding its lock (until the update is made, as its vectors are read on worker
+# threads meanwhile); its corpus hash must be that of its documents under this segmentation
+# version (its passages were segmented as now). It is trusted no more than the document cache:
+# a document's passages are taken from it only when the document's text hash is the one read
+# from its file now, and they must be its text at their offsets (normalised) with their
+# sentences inside them;
 # its vectors must be finite unit rows, as many as its passages and sentences, in a flat index of
 # the kind a full build would make; and its lexicon must fit its passages. When anything does not
 # hold (or the lock is taken), None is returned and the index is built in full. The result equals
@@ -977,14 +978,15 @@ def _stored(index: CorpusIndex, settings: Settings, upload: bool = True) -> Corp
 class Previous:
     """What an earlier index holds, by document: its records as stored (documents.json), the
     rows of its passages and of their sentences, its lexicon (JSON) and, per embedder, its
-    FAISS indexes (passages, sentences) with their codes, one row per vector."""
+    FAISS indexes (passages, sentences) with their codes, one row per vector, as they are read
+    (`_previous_vectors`)."""
 
     documents: dict[str, dict]
     passages: dict[str, list[dict]]
     rows: dict[str, tuple[int, int, int]]  # doc -> (first passage, passages, first sentence)
     counts: tuple[int, int]  # passages, sentences
     lexicon: dict
-    vectors: dict[str, list[tuple[object, np.ndarray]]]
+    vectors: dict[str, list[Future]]  # each of a (FAISS index, codes) or None
 
 
 def previous_index(directory: Path, settings: Settings) -> Path | None:
@@ -1037,20 +1039,26 @@ def updated(
 
     lock = _lock(previous)
     lock.timeout = 0
+    # the lock is held until the update is made (its vectors are read meanwhile; the caller
+    # holds it when `previous` is `directory`). The FAISS files are read and checked two at a
+    # time on worker threads while the JSON is read and the passages and lexicon are made
+    # (faiss reads and numpy's checks run outside the GIL; 0.2-0.3 s for 1,000 statements).
+    held = contextlib.nullcontext() if previous == directory else lock
     try:
-        if previous == directory:  # the caller holds its lock
-            old = read_previous(previous, settings)
-        else:
-            with lock:
-                old = read_previous(previous, settings)
+        with held, ThreadPoolExecutor(2) as pool:
+            try:
+                old = read_previous(previous, settings, pool)
+                return None if old is None else _made(old, documents, settings, chash)
+            finally:
+                pool.shutdown(cancel_futures=True)
     except Timeout:
         return None
-    return None if old is None else _made(old, documents, settings, chash)
 
 
-def read_previous(directory: Path, settings: Settings) -> Previous | None:
-    """Return what the index in `directory` holds, or None if a file is missing, unreadable or
-    inconsistent, or its embedders are not the first of `settings`."""
+def read_previous(directory: Path, settings: Settings, pool: ThreadPoolExecutor) -> Previous | None:
+    """Return what the index in `directory` holds (its vectors read by `pool`, see
+    `_previous_vectors`), or None if a file is missing, unreadable or inconsistent, its
+    embedders are not the first of `settings`, or it was segmented by another version."""
     try:
         manifest = _read_json(directory / MANIFEST)
         dims = {e["name"]: int(e["dim"]) for e in manifest["embedders"]}
@@ -1059,25 +1067,10 @@ def read_previous(directory: Path, settings: Settings) -> Previous | None:
         return None
     if list(dims) != list(settings.embedders[: len(dims)]):
         return None
-    # the FAISS files are read and checked on a second core while the JSON is read here (faiss
-    # reads and numpy's checks run outside the GIL; 0.2-0.3 s for 1,000 statements)
-    with ThreadPoolExecutor(2) as pool:
-        reads = {
-            name: [pool.submit(_previous_vectors, directory, name, level, dim) for level in _LEVELS]
-            for name, dim in dims.items()
-        }
-        try:
-            return _previous(directory, reads, chash, settings)
-        finally:
-            pool.shutdown(cancel_futures=True)
-
-
-def _previous(
-    directory: Path, reads: dict[str, list[Future]], chash: str, settings: Settings
-) -> Previous | None:
-    """Return what the index in `directory` (of corpus hash `chash`) holds, its FAISS indexes
-    read by `reads` (see `_previous_vectors`), or None when it is not a sound index of this
-    segmentation version."""
+    vectors = {
+        name: [pool.submit(_previous_vectors, directory, name, level, dim) for level in _LEVELS]
+        for name, dim in dims.items()
+    }
     try:
         stored = {d["doc"]: d for d in _read_json(directory / "documents.json")}
         if hash_of_texts({doc: d["sha256"] for doc, d in stored.items()}, settings) != chash:
@@ -1101,10 +1094,6 @@ def _previous(
     except (IndexCorrupt, ValueError, KeyError, TypeError):
         return None
     counts = (len(records), sentences)
-    vectors = {name: [future.result() for future in levels] for name, levels in reads.items()}
-    for levels in vectors.values():
-        if any(read is None or read[0].ntotal != n for read, n in zip(levels, counts, strict=True)):
-            return None
     return Previous(stored, passages, rows, counts, lexicon, vectors)
 
 
@@ -1190,9 +1179,12 @@ def _made(
     )
     counts = (len(passages), sum(len(p.sentences) for p in passages))
     vectors = {}
-    for name, levels in old.vectors.items():
-        for (fi, _), count in zip(levels, counts, strict=True):
-            if type(empty_index(fi.d, count)) is not type(fi):
+    for name, reads in old.vectors.items():
+        levels = [read.result() for read in reads]
+        for level, stored, count in zip(levels, old.counts, counts, strict=True):
+            if level is None or level[0].ntotal != stored:
+                return None
+            if type(empty_index(level[0].d, count)) is not type(level[0]):
                 return None  # the count crossed a kind's limit (fp32 to fp16, flat to HNSW)
         emb = _embedder(name, settings)
         table = embed_texts(
