@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from quotebot.index.corpus import load_corpus
+from quotebot.index.records import Passage
 from quotebot.index.store import (
     FORMAT_VERSION,
     MAX_CACHED_INDEXES,
@@ -54,6 +55,10 @@ def test_round_trip_keeps_passages_sources_and_vectors(tmp_path, fake_settings, 
         "passages.json",
     ]
     assert loaded.lexicon.to_json() == index.lexicon.to_json()
+    records = json.loads((tmp_path / "ix" / "passages.json").read_text())
+    names = [f.name for f in fields(Passage)]
+    assert all(list(record) == names for record in records)  # every field, in order
+    assert [Passage.from_json(record) for record in records] == index.passages
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedders"] == [{"name": "fake", "dim": 64}]
