@@ -1048,7 +1048,7 @@ def updated(
         with held, ThreadPoolExecutor(2) as pool:
             try:
                 old = read_previous(previous, settings, pool)
-                return None if old is None else _made(old, documents, settings, chash)
+                return None if old is None else _made(old, documents, settings, chash, pool)
             finally:
                 pool.shutdown(cancel_futures=True)
     except Timeout:
@@ -1116,9 +1116,14 @@ def _previous_vectors(directory: Path, name: str, level: str, dim: int):
 
 
 def _made(
-    old: Previous, documents: Sequence[Document], settings: Settings, chash: str
+    old: Previous,
+    documents: Sequence[Document],
+    settings: Settings,
+    chash: str,
+    pool: ThreadPoolExecutor,
 ) -> CorpusIndex | None:
-    """Return the index of `documents` made from `old`, or None when `old` does not fit."""
+    """Return the index of `documents` made from `old` (its vectors on a thread of `pool`), or
+    None when `old` does not fit."""
     limits = (settings.max_passage_sentences, settings.max_passage_chars)
     docs = {d.doc: d for d in documents}
     passages: list[Passage] = []
@@ -1159,6 +1164,17 @@ def _made(
             fresh[level] += count
     if not passages or (not fresh_docs and len(docs) == len(old.documents)):
         return None  # no text, or nothing changed: not a case for an update
+    texts = index_texts(
+        docs,
+        [p for part in fresh_parts for p in part.passages],
+        all_sentences(fresh_docs, fresh_parts),
+    )
+    counts = (len(passages), sum(len(p.sentences) for p in passages))
+    # the vectors are made on a worker thread (their embedding and copying run outside the GIL)
+    # while the lexicon is made here
+    vectors = pool.submit(
+        _vector_sets, old, texts, blocks, counts, lambda: index_texts(docs, passages), settings
+    )
     words_out: Counter[str] = Counter()
     for name, stored in old.documents.items():
         if name not in docs or docs[name].sha256 != stored.get("sha256"):
@@ -1172,12 +1188,26 @@ def _made(
         lexicon = updated_lexicon(old.lexicon, new_row, passages, added, words_out, words_in)
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
-    texts = index_texts(
-        docs,
-        [p for part in fresh_parts for p in part.passages],
-        all_sentences(fresh_docs, fresh_parts),
-    )
-    counts = (len(passages), sum(len(p.sentences) for p in passages))
+    sets = vectors.result()
+    if sets is None:
+        return None
+    prune(settings.cache_dir)
+    where = corpus_location(settings)
+    return CorpusIndex(chash, docs, passages, sets, lexicon, limits=limits, corpus=where)
+
+
+def _vector_sets(
+    old: Previous,
+    texts: Texts,
+    blocks: tuple[list, list],
+    counts: tuple[int, int],
+    every_text: Callable[[], Texts],
+    settings: Settings,
+) -> dict[str, VectorSet] | None:
+    """Return, per embedder of `old`, the vectors of the updated index (`counts` passages and
+    sentences): block by block (`blocks`) codes of `old` or `texts` embedded now (looked up in
+    the vector cache first, which may keep only `every_text()`'s); None when `old`'s vectors
+    are unsound or of another kind than a full build would make."""
     vectors = {}
     for name, reads in old.vectors.items():
         levels = [read.result() for read in reads]
@@ -1187,12 +1217,8 @@ def _made(
             if type(empty_index(level[0].d, count)) is not type(level[0]):
                 return None  # the count crossed a kind's limit (fp32 to fp16, flat to HNSW)
         emb = _embedder(name, settings)
-        table = embed_texts(
-            emb,
-            texts,
-            cache=vector_cache(emb, settings.cache_dir),
-            used=lambda: index_texts(docs, passages).keys,
-        )
+        cache = vector_cache(emb, settings.cache_dir)
+        table = embed_texts(emb, texts, cache=cache, used=lambda: every_text().keys)
         new = (table[: texts.passages], table[texts.passages :])
         sets = [
             _joined(fi.d, count, level, codes, vectors_now)
@@ -1201,9 +1227,7 @@ def _made(
             )
         ]
         vectors[name] = VectorSet(name, emb.dim, *sets)
-    prune(settings.cache_dir)
-    where = corpus_location(settings)
-    return CorpusIndex(chash, docs, passages, vectors, lexicon, limits=limits, corpus=where)
+    return vectors
 
 
 def _flat(fi, kind) -> bool:
