@@ -59,6 +59,14 @@ def test_round_trip_keeps_passages_sources_and_vectors(tmp_path, fake_settings, 
     names = [f.name for f in fields(Passage)]
     assert all(list(record) == names for record in records)  # every field, in order
     assert [Passage.from_json(record) for record in records] == index.passages
+    record = records[0]
+    for broken in (
+        {k: v for k, v in record.items() if k != "role"},
+        {**record, "extra": 1},
+        dict(reversed(record.items())),
+    ):
+        with pytest.raises(TypeError):
+            Passage.from_json(broken)
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedders"] == [{"name": "fake", "dim": 64}]
