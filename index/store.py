@@ -1104,7 +1104,7 @@ def _previous_vectors(directory: Path, name: str, level: str, dim: int):
     import faiss
 
     try:
-        # the codes memory-mapped, not copied (0.1 s of 180 MB): an index's files are never
+        # the codes memory-mapped, not copied (0.1 s of 157 MB): an index's files are never
         # changed in place, only removed (which leaves a mapping intact) or replaced by renaming
         fi = faiss.read_index(str(directory / f"{name}.{level}.faiss"), faiss.IO_FLAG_MMAP_IFC)
     except RuntimeError:
