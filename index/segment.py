@@ -61,7 +61,6 @@ SEGMENTATION_VERSION = 17  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # sentence; 16: a dateline in brackets ("(May 21, 2022)") is kept; 17: bold paragraphs as
 # labels ("**Costa Rica | Representative**"), WebVTT voice tags in text ("<v Jane Doe>"), a
 # court record's "BY MR. STEINGLASS:" names who asks the "Q"s after it
-# (a new version also drops the header cache: bump it when `header_metadata` reads differently)
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
