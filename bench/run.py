@@ -186,12 +186,12 @@ def worker_baseline(corpus: str, rounds: str) -> dict:
 
     settings = _settings(tempfile.gettempdir())
     started = time.perf_counter()
-    embeddings = MiniLMTorchEmbeddings(settings.threads)
-    embeddings.warm_up()
+    embedder = MiniLMTorchEmbeddings(settings.threads)
+    embedder.warm_up()
     models_s = time.perf_counter() - started
     sources = {d.doc: d.text for d in load_corpus([Path(corpus)])}
     started = time.perf_counter()
-    baseline = LangChainStock(sources, settings.top_k, settings.threads, embeddings).warm_up()
+    baseline = LangChainStock(sources, settings.top_k, settings.threads, embedder).warm_up()
     build_s = time.perf_counter() - started
     totals = []
     for n in range(int(rounds) + 1):

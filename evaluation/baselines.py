@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from quotebot.bot.records import Answer, Citation
+from quotebot.index.embedder import ArrayEmbeddings, MiniLMTorchEmbeddings
 from quotebot.index.text import normalise, tokens
 
 from quotebot.settings import Settings
@@ -120,11 +121,15 @@ class LangChainStock(ChunkBaseline):
     name = "langchain-stock"
 
     def __init__(
-        self, sources: Mapping[str, str], top_k: int = 8, threads: int = 2, embeddings=None
+        self,
+        sources: Mapping[str, str],
+        top_k: int = 8,
+        threads: int = 2,
+        embedder: ArrayEmbeddings | None = None,
     ) -> None:
         super().__init__(sources, top_k)
         self.threads = threads
-        self.embeddings = embeddings  # default: MiniLM through sentence-transformers
+        self.embedder = embedder  # default: MiniLM through sentence-transformers
         self._store = None
 
     def warm_up(self) -> LangChainStock:
@@ -133,16 +138,16 @@ class LangChainStock(ChunkBaseline):
                 warnings.simplefilter("ignore", DeprecationWarning)
                 from langchain_community.vectorstores import FAISS
             from langchain_core.documents import Document
-            from quotebot.index.embedder import MiniLMTorchEmbeddings
+            from quotebot.index.langchain_embeddings import LangChainEmbeddings
 
             docs = [
                 Document(page_content=c.text, metadata={"doc": c.doc, "start_index": c.start})
                 for c in self.chunks
             ]
-            if self.embeddings is None:
-                self.embeddings = MiniLMTorchEmbeddings(self.threads)
+            if self.embedder is None:
+                self.embedder = MiniLMTorchEmbeddings(self.threads)
             self._store = FAISS.from_documents(
-                docs, self.embeddings, ids=[c.id for c in self.chunks]
+                docs, LangChainEmbeddings(self.embedder), ids=[c.id for c in self.chunks]
             )
         return self
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from .document_cache import HeaderCache
 from .formats import KINDS, SUFFIXES, FormatError, extract
 from .records import Document
 
@@ -22,8 +23,10 @@ class CorpusError(ValueError):
     """A user mistake in the corpus: the message says which file and what to do."""
 
 
-def load_corpus(paths: Iterable[Path]) -> list[Document]:
-    """Return the documents found at `paths` (files or folders), sorted, duplicates dropped."""
+def load_corpus(paths: Iterable[Path], headers: HeaderCache | None = None) -> list[Document]:
+    """Return the documents found at `paths` (files or folders), sorted, duplicates dropped.
+    With `headers`, a header read before is taken from it, and one read now is kept in it (for
+    its `save`)."""
     files: list[tuple[Path, str]] = []
     for path in paths:
         path = Path(path)
@@ -45,7 +48,7 @@ def load_corpus(paths: Iterable[Path]) -> list[Document]:
     seen_hash: dict[str, str] = {}
     seen_name: set[str] = set()
     for path, name in files:
-        document = read_document(path, name)
+        document = read_document(path, name, headers)
         if document.sha256 in seen_hash:
             print(
                 f"quotebot: skipping {path}: same content as {seen_hash[document.sha256]}",
@@ -62,8 +65,9 @@ def load_corpus(paths: Iterable[Path]) -> list[Document]:
     return documents
 
 
-def read_document(path: Path, name: str) -> Document:
-    """Return the document in `path`, or raise CorpusError if its reader cannot read it."""
+def read_document(path: Path, name: str, headers: HeaderCache | None = None) -> Document:
+    """Return the document in `path`, or raise CorpusError if its reader cannot read it. A title
+    or date the file does not give is read from its text's header (through `headers`)."""
     if path.suffix.lower() not in SUFFIXES:
         raise CorpusError(f"{path}: only {KINDS} files can be indexed")
     data = read_file_bytes(path)
@@ -74,13 +78,18 @@ def read_document(path: Path, name: str) -> Document:
     text = extracted.text
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty")
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    title, date = extracted.title, extracted.date
+    if extracted.header and not (title and date):
+        header_title, header_date = (headers or HeaderCache(None)).header(text, sha256)
+        title, date = title or header_title, date or header_date
     return Document(
         doc=name,
         path=str(path),
         text=text,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        title=extracted.title,
-        date=extracted.date,
+        sha256=sha256,
+        title=title,
+        date=date,
         source=extracted.source,
     )
 

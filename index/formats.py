@@ -1,4 +1,6 @@
-"""File readers: one per suffix, each returning the text to index plus the file's metadata.
+"""File readers: one per suffix, each returning the text to index plus the file's own metadata.
+A transcript's header (its title and dateline) completes what the file lacks: corpus.py reads
+it (`segment.header_metadata`, cached by text hash) for the readers that say so.
 
 The returned text is what passages' offsets point into and what the index stores, so quotes are
 verified against it. Plain text is kept as written (only front matter is cut off; markdown's
@@ -31,7 +33,7 @@ from io import BytesIO
 
 import yaml
 
-from .segment import header_metadata, parse_label
+from .segment import parse_label
 
 
 class FormatError(ValueError):
@@ -40,12 +42,15 @@ class FormatError(ValueError):
 
 @dataclass(frozen=True)
 class Extracted:
-    """The text of a file, as indexed, and what the file says about itself."""
+    """The text of a file, as indexed, and what the file says about itself. With `header`, a
+    title or date it does not say is the one the text's header gives (a transcript's title and
+    dateline; captions have none)."""
 
     text: str
     title: str | None = None
     date: str | None = None
     source: str | None = None
+    header: bool = False
 
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[^\S\n]*\n(.*?\n)\1[^\S\n]*(?:\n|\Z)", re.S)
@@ -96,12 +101,12 @@ def _from_fields(text: str, fields: dict) -> Extracted:
                 return str(value)[:10] if name == "date" else str(value)
         return None
 
-    title, date = header_metadata(text)
     return Extracted(
         text,
-        field("title") or title,
-        field("date") or date,
+        field("title"),
+        field("date"),
         field("source", "source_url", "url", "link"),
+        header=True,
     )
 
 
@@ -162,9 +167,8 @@ def read_html(data: bytes) -> Extracted:
     if not paragraphs:
         raise FormatError("no readable text in this HTML page")
     text = "\n\n".join(paragraphs) + "\n"
-    header_title, header_date = header_metadata(text)
     return Extracted(
-        text, _collapse(title) if title else header_title, (date or "")[:10] or header_date, source
+        text, _collapse(title) if title else None, (date or "")[:10] or None, source, header=True
     )
 
 
@@ -275,12 +279,12 @@ def read_pdf(data: bytes) -> Extracted:
     if not text.strip():
         raise FormatError("the PDF has no text layer (a scan?); run OCR on it first")
     subject = info.get("Subject", "")
-    header_title, header_date = header_metadata(text)
     return Extracted(
         text + "\n",
-        info.get("Title") or header_title,
-        header_date,
+        info.get("Title") or None,
+        None,
         subject if subject.startswith(("http://", "https://")) else None,
+        header=True,
     )
 
 
@@ -349,8 +353,7 @@ def read_docx(data: bytes) -> Extracted:
     if not text:
         raise FormatError("the document has no text")
     core = document.core_properties
-    header_title, header_date = header_metadata(text)
-    return Extracted(text + "\n", core.title or header_title, header_date, core.identifier or None)
+    return Extracted(text + "\n", core.title or None, None, core.identifier or None, header=True)
 
 
 _WEBVTT = re.compile(r"\ufeff?WEBVTT(?:[ \t][^\n]*)?(?:\n|\Z)")  # the signature line

@@ -38,7 +38,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from quotebot.settings import Settings
 
 from .corpus import load_corpus
 from .document_cache import (
+    HeaderCache,
     all_sentences,
     all_terms,
     passages_fit,
@@ -186,11 +187,16 @@ class CorpusIndex:
 
 def corpus_hash(documents: Sequence[Document], settings: Settings) -> str:
     """Return a hash of the documents and of every setting that changes the passages."""
+    return hash_of_texts({d.doc: d.sha256 for d in documents}, settings)
+
+
+def hash_of_texts(hashes: dict[str, str], settings: Settings) -> str:
+    """Return `corpus_hash` of documents given as their names' text hashes (`hashes`)."""
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION}.{SEGMENTATION_VERSION}".encode())
     h.update(f"{settings.max_passage_sentences}/{settings.max_passage_chars}".encode())
-    for d in sorted(documents, key=lambda d: d.doc):
-        h.update(f"\0{d.doc}\0{d.sha256}".encode())
+    for doc in sorted(hashes):
+        h.update(f"\0{doc}\0{hashes[doc]}".encode())
     return h.hexdigest()
 
 
@@ -742,6 +748,15 @@ def _check_vectors(fi, path: Path, count: int, dim: int) -> None:
             raise _corrupt(path, "holds vectors that are not of unit length")
 
 
+def _codes(fi) -> np.ndarray:
+    """Return a view of the codes of `fi` (a flat or fp16 index), one row per vector: no copy
+    (`fi` must stay alive beside it)."""
+    import faiss
+
+    codes = faiss.rev_swig_ptr(fi.codes.data(), fi.ntotal * fi.code_size)
+    return codes.reshape(fi.ntotal, fi.code_size)
+
+
 def _read_json(path: Path):
     try:
         with open(path, "rb") as fh:
@@ -807,21 +822,30 @@ def _embedder(name: str, settings: Settings) -> ArrayEmbeddings:
 
 def _first_vectors(settings: Settings, rebuild: bool, log: Callable[[str], None]) -> CorpusIndex:
     """Return the index of `settings.corpus` with at least its first embedder's vectors."""
-    documents = load_corpus(settings.corpus)
+    # a rebuild, or one of a corrupt index, reads every header and segments every document again
+    trust = not rebuild
+    headers = HeaderCache(settings.cache_dir, trust)
+    documents = load_corpus(settings.corpus, headers)
     chash = corpus_hash(documents, settings)
     directory = Path(os.path.abspath(default_index_dir(settings, chash)))
-    trust = not rebuild  # a rebuild, or one of a corrupt index, segments every document again
     if not rebuild:
         try:
-            return _open(directory, chash, settings, documents)
+            index = _open(directory, chash, settings, documents)
         except FileNotFoundError:
             pass
         except (IndexStale, IndexCorrupt) as exc:
             log(f"rebuilding the index at {directory}: {exc}")
-            trust = not isinstance(exc, IndexCorrupt)
+            if isinstance(exc, IndexCorrupt):
+                trust = False
+                headers = HeaderCache(settings.cache_dir, trust)
+                documents = load_corpus(settings.corpus, headers)
+        else:
+            headers.save()
+            return index
     from filelock import Timeout  # not needed to load an index
 
     check_target(directory)
+    headers.save()  # nothing is written before the index's place is checked
     embedders = [_embedder(settings.embedders[0], settings)]
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
@@ -859,12 +883,16 @@ def _gc_paused():
     """Pause Python's cyclic garbage collector: a build makes and writes hundreds of thousands
     of small objects (passages, JSON records) and no cycles, and the collections their number
     sets off took a third of a re-index's time on 1,000 statements (0.3 of 0.9 s of JSON
-    reading, checking and writing)."""
+    reading, checking and writing). Those still alive then go to the oldest generation (moved
+    there by `gc.freeze` and `gc.unfreeze`, without a scan), where a full collection still sees
+    them: the first young collection after the pause went over them all (0.05-0.07 s)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
 
@@ -934,9 +962,12 @@ def _stored(index: CorpusIndex, settings: Settings, upload: bool = True) -> Corp
 #
 # The previous index is the most recently written one of the same corpus location, format,
 # passage limits and first embedder (in the cache's `indexes/` folder, or the index directory
-# given), read holding its lock. It is trusted no more than the document cache: a document's
-# passages are taken from it only when the document's text hash is the one read from its file
-# now, and they must be its text at their offsets (normalised) with their sentences inside them;
+# given), read holding its lock (until the update is made, as its vectors are read on worker
+# threads meanwhile); its corpus hash must be that of its documents under this segmentation
+# version (its passages were segmented as now). It is trusted no more than the document cache:
+# a document's passages are taken from it only when the document's text hash is the one read
+# from its file now, and they must be its text at their offsets (normalised) with their
+# sentences inside them;
 # its vectors must be finite unit rows, as many as its passages and sentences, in a flat index of
 # the kind a full build would make; and its lexicon must fit its passages. When anything does not
 # hold (or the lock is taken), None is returned and the index is built in full. The result equals
@@ -947,14 +978,15 @@ def _stored(index: CorpusIndex, settings: Settings, upload: bool = True) -> Corp
 class Previous:
     """What an earlier index holds, by document: its records as stored (documents.json), the
     rows of its passages and of their sentences, its lexicon (JSON) and, per embedder, its
-    FAISS indexes (passages, sentences) with their codes, one row per vector."""
+    FAISS indexes (passages, sentences) with their codes, one row per vector, as they are read
+    (`_previous_vectors`)."""
 
     documents: dict[str, dict]
     passages: dict[str, list[dict]]
     rows: dict[str, tuple[int, int, int]]  # doc -> (first passage, passages, first sentence)
     counts: tuple[int, int]  # passages, sentences
     lexicon: dict
-    vectors: dict[str, list[tuple[object, np.ndarray]]]
+    vectors: dict[str, list[Future]]  # each of a (FAISS index, codes) or None
 
 
 def previous_index(directory: Path, settings: Settings) -> Path | None:
@@ -1007,28 +1039,42 @@ def updated(
 
     lock = _lock(previous)
     lock.timeout = 0
+    # the lock is held until the update is made (its vectors are read meanwhile; the caller
+    # holds it when `previous` is `directory`). The FAISS files are read and checked two at a
+    # time on worker threads while the JSON is read and the passages and lexicon are made
+    # (faiss reads and numpy's checks run outside the GIL; 0.2-0.3 s for 1,000 statements).
+    held = contextlib.nullcontext() if previous == directory else lock
     try:
-        if previous == directory:  # the caller holds its lock
-            old = read_previous(previous, settings)
-        else:
-            with lock:
-                old = read_previous(previous, settings)
+        with held, ThreadPoolExecutor(2) as pool:
+            try:
+                old = read_previous(previous, settings, pool)
+                return None if old is None else _made(old, documents, settings, chash, pool)
+            finally:
+                pool.shutdown(cancel_futures=True)
     except Timeout:
         return None
-    return None if old is None else _made(old, documents, settings, chash)
 
 
-def read_previous(directory: Path, settings: Settings) -> Previous | None:
-    """Return what the index in `directory` holds, or None if a file is missing, unreadable or
-    inconsistent, or its embedders are not the first of `settings`."""
-    import faiss
-
+def read_previous(directory: Path, settings: Settings, pool: ThreadPoolExecutor) -> Previous | None:
+    """Return what the index in `directory` holds (its vectors read by `pool`, see
+    `_previous_vectors`), or None if a file is missing, unreadable or inconsistent, its
+    embedders are not the first of `settings`, or it was segmented by another version."""
     try:
         manifest = _read_json(directory / MANIFEST)
         dims = {e["name"]: int(e["dim"]) for e in manifest["embedders"]}
-        if list(dims) != list(settings.embedders[: len(dims)]):
-            return None
+        chash = manifest["corpus_hash"]
+    except (IndexCorrupt, ValueError, KeyError, TypeError):
+        return None
+    if list(dims) != list(settings.embedders[: len(dims)]):
+        return None
+    vectors = {
+        name: [pool.submit(_previous_vectors, directory, name, level, dim) for level in _LEVELS]
+        for name, dim in dims.items()
+    }
+    try:
         stored = {d["doc"]: d for d in _read_json(directory / "documents.json")}
+        if hash_of_texts({doc: d["sha256"] for doc, d in stored.items()}, settings) != chash:
+            return None  # segmented by another version (or its documents are not its own)
         records = _read_json(directory / "passages.json")
         lexicon = _read_json(directory / "lexicon.json")
         passages: dict[str, list[dict]] = {}
@@ -1045,29 +1091,39 @@ def read_previous(directory: Path, settings: Settings) -> Previous | None:
             if rows[doc][0] + len(passages[doc]) != row + 1:
                 return None
         rows = {doc: (first, len(passages[doc]), s) for doc, (first, _, s) in rows.items()}
-        vectors = {}
-        for name, dim in dims.items():
-            vectors[name] = []
-            for level, count in zip(_LEVELS, (len(records), sentences), strict=True):
-                fi = faiss.read_index(str(directory / f"{name}.{level}.faiss"))
-                if fi.ntotal != count or fi.d != dim:
-                    return None
-                if not _flat(fi, empty_index(dim, count)):
-                    return None
-                # a view of the index's own codes (`fi` stays alive beside it): no copy
-                codes = faiss.rev_swig_ptr(fi.codes.data(), count * fi.code_size)
-                codes = codes.reshape(count, fi.code_size)
-                vectors[name].append((fi, codes))
-    except (IndexCorrupt, ValueError, KeyError, TypeError, RuntimeError):
+    except (IndexCorrupt, ValueError, KeyError, TypeError):
         return None
     counts = (len(records), sentences)
     return Previous(stored, passages, rows, counts, lexicon, vectors)
 
 
+def _previous_vectors(directory: Path, name: str, level: str, dim: int):
+    """Return the FAISS index of `name`'s `level` vectors in `directory` and a view of its codes,
+    or None unless it is a flat index of the kind a full build makes of as many vectors of `dim`
+    dimensions, each a finite unit (or zero) vector."""
+    import faiss
+
+    try:
+        # the codes memory-mapped, not copied (0.1 s of 157 MB): an index's files are never
+        # changed in place, only removed (which leaves a mapping intact) or replaced by renaming
+        fi = faiss.read_index(str(directory / f"{name}.{level}.faiss"), faiss.IO_FLAG_MMAP_IFC)
+    except RuntimeError:
+        return None
+    if fi.d != dim or not _flat(fi, empty_index(dim, fi.ntotal)):
+        return None
+    codes = _codes(fi)
+    return (fi, codes) if _sound(fi, codes) else None
+
+
 def _made(
-    old: Previous, documents: Sequence[Document], settings: Settings, chash: str
+    old: Previous,
+    documents: Sequence[Document],
+    settings: Settings,
+    chash: str,
+    pool: ThreadPoolExecutor,
 ) -> CorpusIndex | None:
-    """Return the index of `documents` made from `old`, or None when `old` does not fit."""
+    """Return the index of `documents` made from `old` (its vectors on a thread of `pool`), or
+    None when `old` does not fit."""
     limits = (settings.max_passage_sentences, settings.max_passage_chars)
     docs = {d.doc: d for d in documents}
     passages: list[Passage] = []
@@ -1108,6 +1164,17 @@ def _made(
             fresh[level] += count
     if not passages or (not fresh_docs and len(docs) == len(old.documents)):
         return None  # no text, or nothing changed: not a case for an update
+    texts = index_texts(
+        docs,
+        [p for part in fresh_parts for p in part.passages],
+        all_sentences(fresh_docs, fresh_parts),
+    )
+    counts = (len(passages), sum(len(p.sentences) for p in passages))
+    # the vectors are made on a worker thread (their embedding and copying run outside the GIL)
+    # while the lexicon is made here
+    vectors = pool.submit(
+        _vector_sets, old, texts, blocks, counts, lambda: index_texts(docs, passages), settings
+    )
     words_out: Counter[str] = Counter()
     for name, stored in old.documents.items():
         if name not in docs or docs[name].sha256 != stored.get("sha256"):
@@ -1121,24 +1188,37 @@ def _made(
         lexicon = updated_lexicon(old.lexicon, new_row, passages, added, words_out, words_in)
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
-    texts = index_texts(
-        docs,
-        [p for part in fresh_parts for p in part.passages],
-        all_sentences(fresh_docs, fresh_parts),
-    )
-    counts = (len(passages), sum(len(p.sentences) for p in passages))
+    sets = vectors.result()
+    if sets is None:
+        return None
+    prune(settings.cache_dir)
+    where = corpus_location(settings)
+    return CorpusIndex(chash, docs, passages, sets, lexicon, limits=limits, corpus=where)
+
+
+def _vector_sets(
+    old: Previous,
+    texts: Texts,
+    blocks: tuple[list, list],
+    counts: tuple[int, int],
+    every_text: Callable[[], Texts],
+    settings: Settings,
+) -> dict[str, VectorSet] | None:
+    """Return, per embedder of `old`, the vectors of the updated index (`counts` passages and
+    sentences): block by block (`blocks`) codes of `old` or `texts` embedded now (looked up in
+    the vector cache first, which may keep only `every_text()`'s); None when `old`'s vectors
+    are unsound or of another kind than a full build would make."""
     vectors = {}
-    for name, levels in old.vectors.items():
-        for (fi, codes), count in zip(levels, counts, strict=True):
-            if type(empty_index(fi.d, count)) is not type(fi) or not _sound(fi, codes):
+    for name, reads in old.vectors.items():
+        levels = [read.result() for read in reads]
+        for level, stored, count in zip(levels, old.counts, counts, strict=True):
+            if level is None or level[0].ntotal != stored:
                 return None
+            if type(empty_index(level[0].d, count)) is not type(level[0]):
+                return None  # the count crossed a kind's limit (fp32 to fp16, flat to HNSW)
         emb = _embedder(name, settings)
-        table = embed_texts(
-            emb,
-            texts,
-            cache=vector_cache(emb, settings.cache_dir),
-            used=lambda: index_texts(docs, passages).keys,
-        )
+        cache = vector_cache(emb, settings.cache_dir)
+        table = embed_texts(emb, texts, cache=cache, used=lambda: every_text().keys)
         new = (table[: texts.passages], table[texts.passages :])
         sets = [
             _joined(fi.d, count, level, codes, vectors_now)
@@ -1147,9 +1227,7 @@ def _made(
             )
         ]
         vectors[name] = VectorSet(name, emb.dim, *sets)
-    prune(settings.cache_dir)
-    where = corpus_location(settings)
-    return CorpusIndex(chash, docs, passages, vectors, lexicon, limits=limits, corpus=where)
+    return vectors
 
 
 def _flat(fi, kind) -> bool:
@@ -1181,5 +1259,10 @@ def _joined(dim: int, count: int, blocks: list, codes: np.ndarray, vectors: np.n
     previous index's `codes` or of `vectors` (embedded now), encoded as a full build would."""
     index = empty_index(dim, count)
     encoded = index.sa_encode(np.ascontiguousarray(vectors, dtype=np.float32))
-    index.add_sa_codes(np.concatenate([(codes if kept else encoded)[a:b] for kept, a, b in blocks]))
+    parts = [(codes if kept else encoded)[a:b] for kept, a, b in blocks]
+    # copied once, into the index's own codes, as `add_sa_codes` does (concatenating them first
+    # copied the 150 MB of 1,000 statements twice: 0.28 s against 0.11)
+    index.codes.resize(count * index.code_size)
+    index.ntotal = count
+    np.concatenate(parts, out=_codes(index))
     return index

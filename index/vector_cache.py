@@ -120,6 +120,7 @@ class VectorCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             segments = [*self._segments, self._save(new_keys, vectors[new])]
+            appended = False
             if (len(self._rows) + len(new)) * self.dim * 4 > MAX_BYTES:
                 segments = [self._kept(segments, set(used()))]
             elif len(segments) > MAX_SEGMENTS:
@@ -127,10 +128,17 @@ class VectorCache:
                 # for each few new ones: merging all took 1.4 s at 1,000 statements, this 0.01 s
                 largest = max(segments, key=lambda segment: len(segment[1]))
                 segments = [largest, self._joined([s for s in segments if s is not largest])]
+            else:
+                appended = True
             self._write_keys(segments)
         except OSError:
             return
-        self._use(segments)
+        if appended:  # the rows held keep their places: only the new ones are numbered
+            start = sum(len(segment_keys) for _, segment_keys, _ in self._segments)
+            self._segments = segments
+            self._rows.update(zip(new_keys, range(start, start + len(new_keys)), strict=True))
+        else:
+            self._use(segments)
 
     def _save(self, keys: list[str], vectors: np.ndarray) -> tuple[str, list[str], np.ndarray]:
         name = f"{secrets.token_hex(8)}.npy"

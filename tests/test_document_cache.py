@@ -3,14 +3,23 @@ index a full build gives, and never trusts a damaged entry, a rebuild or a corru
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from dataclasses import replace
 
+import orjson
 import pytest
 from quotebot.index import document_cache
 from quotebot.index.corpus import load_corpus
-from quotebot.index.document_cache import MAX_CACHED_CHARS, prune, segmented
+from quotebot.index.document_cache import (
+    HEADERS_FILE,
+    MAX_CACHED_CHARS,
+    HeaderCache,
+    prune,
+    segmented,
+)
 from quotebot.index.store import build, ensure_index
 
 
@@ -25,6 +34,21 @@ def segmenting(monkeypatch) -> list[str]:
         return real(document, *limits)
 
     monkeypatch.setattr(document_cache, "segment", spy)
+    return done
+
+
+@pytest.fixture
+def reading_headers(monkeypatch) -> list[str]:
+    """The statements (of `statements`) whose header was read, not taken from the header cache."""
+    done: list[str] = []
+    real = document_cache.header_metadata
+
+    def spy(text):
+        hours = int(re.search(r"(\d+) hours", text).group(1))  # s0 says 6 hours, s1 7, ...
+        done.append(f"s{hours - 6}")
+        return real(text)
+
+    monkeypatch.setattr(document_cache, "header_metadata", spy)
     return done
 
 
@@ -108,3 +132,109 @@ def test_prune_keeps_the_most_recently_used_entries(statements, fake_settings):
     newest = sorted(folder.iterdir())[-2:]
     prune(fake_settings.cache_dir, keep=2)
     assert sorted(folder.iterdir()) == newest
+
+
+def read_corpus(folder, cache) -> list:
+    """Return the documents in `folder`, read through the header cache in `cache` (then saved)."""
+    headers = HeaderCache(cache)
+    documents = load_corpus([folder], headers)
+    headers.save()
+    return documents
+
+
+def retitle(path, title: str, date: str) -> None:
+    """Give the statement at `path` another title and dateline (its header)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("Commentary"))
+    lines[at] = f"{title}\n"
+    path.write_text("".join(lines).replace("December 3, 2025", date), encoding="utf-8")
+
+
+def test_headers_are_read_once_per_text_and_again_for_a_changed_file(
+    statements, tmp_path, reading_headers
+):
+    cache = tmp_path / "cache"
+    first = read_corpus(statements, cache)
+    assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
+    assert read_corpus(statements, cache) == first == load_corpus([statements])
+    assert sorted(reading_headers) == sorted([f"s{n}" for n in range(5)] * 2)  # the last: no cache
+    reading_headers.clear()
+    retitle(statements / "s3.txt", "Talks in Geneva", "January 9, 2026")
+    again = read_corpus(statements, cache)
+    assert reading_headers == ["s3"]
+    assert (again[3].title, again[3].date) == ("Talks in Geneva", "2026-01-09")
+    assert again == load_corpus([statements]) and again[:3] == first[:3]
+
+
+def resign(data: dict, headers: dict) -> None:
+    """Put `headers` in the header cache's `data`, with their checksum."""
+    data.update(headers=headers, checksum=hashlib.sha256(orjson.dumps(headers)).hexdigest())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda path, data: data.update(version="h1.s1"),  # another segmentation version
+        lambda path, data: data["headers"].update({k: ["Forged", None] for k in data["headers"]}),
+        lambda path, data: resign(data, {k: "ab" for k in data["headers"]}),
+        lambda path, data: path.write_text("{not json", encoding="utf-8"),
+    ],
+    ids=["version", "checksum", "record", "unreadable"],
+)
+def test_a_header_cache_of_another_version_or_damaged_is_read_again(
+    statements, tmp_path, reading_headers, change
+):
+    cache = tmp_path / "cache"
+    first = read_corpus(statements, cache)
+    path = cache / HEADERS_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if change(path, data) is None:
+        path.write_text(json.dumps(data), encoding="utf-8")
+    reading_headers.clear()
+    assert read_corpus(statements, cache) == first
+    assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
+    reading_headers.clear()
+    assert read_corpus(statements, cache) == first  # rewritten: every header from the cache
+    assert reading_headers == []
+
+
+def test_a_new_segmentation_version_reads_every_header_again(
+    statements, tmp_path, reading_headers, monkeypatch
+):
+    cache = tmp_path / "cache"
+    first = read_corpus(statements, cache)
+    reading_headers.clear()
+    monkeypatch.setattr(document_cache, "SEGMENTATION_VERSION", 10**6)
+    assert read_corpus(statements, cache) == first
+    assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
+
+
+def test_a_rebuild_and_a_corrupt_index_read_every_header_again(
+    statements, fake_settings, reading_headers
+):
+    settings = replace(fake_settings, corpus=(statements,))
+    index = ensure_index(settings)
+    reading_headers.clear()
+    ensure_index(settings)
+    assert reading_headers == []
+    ensure_index(settings, rebuild=True)
+    assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
+    reading_headers.clear()
+    (index.path / "passages.json").write_text("[]", encoding="utf-8")
+    ensure_index(settings, log=lambda message: None)
+    assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
+
+
+def test_the_header_cache_keeps_the_latest_corpus_past_its_limit(
+    statements, tmp_path, reading_headers, monkeypatch
+):
+    cache = tmp_path / "cache"
+    read_corpus(statements, cache)
+    monkeypatch.setattr(document_cache, "MAX_ENTRIES", 5)
+    retitle(statements / "s1.txt", "Talks in Geneva", "January 9, 2026")
+    read_corpus(statements, cache)  # six headers: the five of this corpus are kept
+    reading_headers.clear()
+    read_corpus(statements, cache)
+    assert reading_headers == []
+    kept = json.loads((cache / HEADERS_FILE).read_text(encoding="utf-8"))["headers"]
+    assert len(kept) == 5

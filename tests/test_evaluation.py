@@ -372,6 +372,30 @@ def test_bm25_baseline_quotes_its_top_chunk_verbatim(statement):
     assert not answer.abstained and len(answer.retrieved) == 8
 
 
+def test_an_embedder_serves_langchain_as_its_embeddings(statement):
+    from conftest import FakeEmbeddings
+    from langchain_core.embeddings import Embeddings
+    from quotebot.index.langchain_embeddings import LangChainEmbeddings
+
+    fake = FakeEmbeddings()
+    embeddings = LangChainEmbeddings(fake)
+    assert isinstance(embeddings, Embeddings)
+    texts = ["The meeting lasted five hours.", "No deal was reached."]
+    assert embeddings.embed_documents(texts) == fake.embed_passages(texts).tolist()
+    assert embeddings.embed_query(texts[1]) == fake.embed_queries([texts[1]])[0].tolist()
+    # LangChain's own FAISS store, built through it, ranks the chunks by the embedder's cosines
+    _, sources = statement
+    stock = LangChainStock(sources, embedder=fake)
+    question = "How long did the meeting last?"
+    answer = stock.answer(question)
+    chunks = fake.embed_passages([c.text for c in stock.chunks])
+    cosines = chunks @ fake.embed_queries([question])[0]
+    best = sorted(range(len(cosines)), key=lambda i: -cosines[i])[:8]
+    assert [chunk for chunk, _ in answer.retrieved] == [stock.chunks[i].id for i in best]
+    assert [score for _, score in answer.retrieved] == pytest.approx(cosines[best], abs=1e-5)
+    assert is_verified(answer.to_json()["citations"][0], sources)
+
+
 @pytest.mark.integration
 def test_langchain_stock_answer_quote_verifies_against_the_source(statement):
     _, sources = statement

@@ -323,7 +323,8 @@ def test_importing_the_library_stays_light():
     code = (
         "import sys, quotebot.index, quotebot.bot, quotebot.cli, quotebot.bot.bot; "
         "print([m for m in ('torch', 'sentence_transformers', 'gradio', 'transformers', "
-        "'xllamacpp', 'matplotlib', 'langchain_community') if m in sys.modules])"
+        "'xllamacpp', 'matplotlib', 'langchain_community', 'langchain_core') "
+        "if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr

@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from quotebot.index.corpus import load_corpus
+from quotebot.index.records import Passage
 from quotebot.index.store import (
     FORMAT_VERSION,
     MAX_CACHED_INDEXES,
@@ -54,6 +55,18 @@ def test_round_trip_keeps_passages_sources_and_vectors(tmp_path, fake_settings, 
         "passages.json",
     ]
     assert loaded.lexicon.to_json() == index.lexicon.to_json()
+    records = json.loads((tmp_path / "ix" / "passages.json").read_text())
+    names = [f.name for f in fields(Passage)]
+    assert all(list(record) == names for record in records)  # every field, in order
+    assert [Passage.from_json(record) for record in records] == index.passages
+    record = records[0]
+    for broken in (
+        {k: v for k, v in record.items() if k != "role"},
+        {**record, "extra": 1},
+        dict(reversed(record.items())),
+    ):
+        with pytest.raises(TypeError):
+            Passage.from_json(broken)
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedders"] == [{"name": "fake", "dim": 64}]
@@ -540,9 +553,12 @@ def updates(monkeypatch) -> list[bool]:
 
 
 def change_corpus(folder: Path, seed_text: str) -> None:
-    """Change s2, remove s4 and add s5 (a statement that asks about something else)."""
+    """Change s2 (its words, title and date), remove s4 and add s5 (a statement that asks about
+    something else)."""
     path = folder / "s2.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("8 hours", "9 hours"), "utf-8")
+    text = path.read_text(encoding="utf-8").replace("8 hours", "9 hours")
+    text = text.replace("Commentary by", "Remarks by").replace("December 3, 2025", "May 4, 2026")
+    path.write_text(text, "utf-8")
     (folder / "s4.txt").unlink()
     extra = seed_text.replace("five hours", "twelve hours") + "\n\nQuestion: And the budget?\n"
     (folder / "s5.txt").write_text(extra, encoding="utf-8")
@@ -615,6 +631,21 @@ def test_only_an_index_of_the_same_corpus_location_is_a_previous_one(
     assert updates == []
     ensure_index(replace(fake_settings, corpus=(statements,), max_passage_sentences=3))
     assert updates == []
+
+
+def test_an_index_of_another_segmentation_version_is_not_a_previous_one(
+    statements, fake_settings, fake_embedder, seed_text, updates, monkeypatch
+):
+    from quotebot.index import document_cache, store
+
+    settings = replace(fake_settings, corpus=(statements,))
+    ensure_index(settings)
+    for module in (store, document_cache):  # as a new quotebot would segment
+        monkeypatch.setattr(module, "SEGMENTATION_VERSION", store.SEGMENTATION_VERSION + 1)
+    change_corpus(statements, seed_text)
+    again = ensure_index(settings)
+    assert updates == []  # its passages were not taken
+    assert_same_index(again, build(load_corpus([statements]), [fake_embedder], settings))
 
 
 def test_a_previous_index_held_by_another_writer_is_not_waited_for(

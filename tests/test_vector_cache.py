@@ -92,8 +92,10 @@ def test_each_write_adds_a_segment_and_many_are_merged(tmp_path, monkeypatch):
     cache.add(keys_of(0, 5), unit(0, 5), used=lambda: keys_of(0, 5))
     folder = tmp_path / "vectors" / "t-4"
     (largest,) = folder.glob("*.npy")
-    for batch in (1, 2):
+    for batch in (1, 2):  # the first is appended, the second merges the small segments
         cache.add(keys_of(batch), unit(batch), used=lambda: [])
+        found, missing = cache.lookup([*keys_of(batch), keys_of(0, 5)[4], "unknown"])
+        assert missing == [4] and (found[:3] == unit(batch)).all() and (found[3] == unit(0)).all()
     again = VectorCache(tmp_path, "t", 4)
     assert len(again) == 11
     found, missing = again.lookup([keys_of(1)[2], "unknown", keys_of(2)[0], keys_of(0, 5)[4]])
