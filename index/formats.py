@@ -168,7 +168,11 @@ def read_html(data: bytes) -> Extracted:
         raise FormatError("no readable text in this HTML page")
     text = "\n\n".join(paragraphs) + "\n"
     return Extracted(
-        text, _collapse(title) if title else None, (date or "")[:10] or None, source, header=True
+        text,
+        _collapse(title).lstrip("-–—|: ") or None if title else None,  # a GPO's " - THE ..."
+        (date or "")[:10] or None,
+        source,
+        header=True,
     )
 
 

@@ -701,7 +701,7 @@ def test_a_house_hearing_record_names_its_chair_members_and_witnesses():
     from quotebot.index.formats import read_html
 
     page = (
-        b"<html><title>HEARING</title><body><pre>\n"
+        b"<html><title> - HEARING</title><body><pre>\n"
         b"                 HOUSE COMMITTEE ON FINANCIAL SERVICES\n\n"
         b"                 BARNEY FRANK, Massachusetts, Chairman\n\n"
         b"JOE BACA, California                 SCOTT GARRETT, New Jersey\n"
@@ -718,6 +718,7 @@ def test_a_house_hearing_record_names_its_chair_members_and_witnesses():
         b"    Mr. Massie. Yes.\n</pre></body></html>"
     )
     extracted = read_html(page)
+    assert extracted.title == "HEARING"  # the Government Publishing Office's " - HEARING"
     document = Document("hearing", "hearing.html", extracted.text, "0" * 64, title=extracted.title)
     said = [(p.speaker, p.text) for p in segment(document) if p.speaker]
     assert said[0] == ("Barney Frank", "The hearing will come to order.")
