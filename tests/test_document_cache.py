@@ -98,18 +98,23 @@ def test_a_damaged_or_foreign_entry_is_segmented_again(statements, fake_settings
     assert segmenting == ["s0"]
 
 
-def test_a_rebuild_and_a_corrupt_index_do_not_trust_the_cache(
-    statements, fake_settings, segmenting
+def test_a_rebuild_and_a_corrupt_index_trust_neither_cache(
+    statements, fake_settings, segmenting, reading_headers
 ):
     settings = replace(fake_settings, corpus=(statements,))
     index = ensure_index(settings)
+    every = [f"s{n}" for n in range(5)]
     segmenting.clear()
+    reading_headers.clear()
+    ensure_index(settings)
+    assert segmenting == reading_headers == []
     ensure_index(settings, rebuild=True)
-    assert sorted(segmenting) == [f"s{n}" for n in range(5)]
+    assert sorted(segmenting) == sorted(reading_headers) == every
     segmenting.clear()
+    reading_headers.clear()
     (index.path / "passages.json").write_text("[]", encoding="utf-8")
     ensure_index(settings, log=lambda message: None)
-    assert sorted(segmenting) == [f"s{n}" for n in range(5)]
+    assert sorted(segmenting) == sorted(reading_headers) == every
 
 
 def test_a_large_document_is_not_cached_and_its_counts_are_the_same(tmp_path, seed_text):
@@ -206,22 +211,6 @@ def test_a_new_segmentation_version_reads_every_header_again(
     reading_headers.clear()
     monkeypatch.setattr(document_cache, "SEGMENTATION_VERSION", 10**6)
     assert read_corpus(statements, cache) == first
-    assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
-
-
-def test_a_rebuild_and_a_corrupt_index_read_every_header_again(
-    statements, fake_settings, reading_headers
-):
-    settings = replace(fake_settings, corpus=(statements,))
-    index = ensure_index(settings)
-    reading_headers.clear()
-    ensure_index(settings)
-    assert reading_headers == []
-    ensure_index(settings, rebuild=True)
-    assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
-    reading_headers.clear()
-    (index.path / "passages.json").write_text("[]", encoding="utf-8")
-    ensure_index(settings, log=lambda message: None)
     assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
 
 
