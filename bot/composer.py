@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from quotebot.index.segment import JOURNALIST
+from quotebot.index.segment import AUDIENCE, UNNAMED_ASKERS
 
 from .features import YES_NO_QUESTION
 from .records import Citation
@@ -29,6 +29,9 @@ _TEXT = {
             "A journalist asked this (it is the journalist's question, not {answerer}'s words):"
         ),
         "asked_by": "{asker} asked this (it is {asker}'s question, not {answerer}'s words):",
+        "asked_audience": (
+            "Someone in the audience asked this (it is their question, not {answerer}'s words):"
+        ),
         "title": "The statement's heading says:",
         "mixed": "From the statement, each quote with its speaker:",
         "and": " and ",
@@ -51,6 +54,7 @@ _TEXT = {
         "said_many": "{speakers} ont dit (citations dans la langue du texte) :",
         "asked": "C'est la question d'un journaliste, pas les mots de {answerer} :",
         "asked_by": "C'est la question de {asker}, pas les mots de {answerer} :",
+        "asked_audience": "C'est une question du public, pas les mots de {answerer} :",
         "title": "Le titre de la déclaration dit :",
         "mixed": "Extraits de la déclaration, chaque citation avec son auteur :",
         "and": " et ",
@@ -72,6 +76,7 @@ _TEXT = {
         "said_many": "{speakers} sagten (Zitate in der Sprache des Textes):",
         "asked": "Das ist die Frage eines Journalisten, nicht die Worte von {answerer}:",
         "asked_by": "Das ist die Frage von {asker}, nicht die Worte von {answerer}:",
+        "asked_audience": "Das ist eine Frage aus dem Publikum, nicht die Worte von {answerer}:",
         "title": "Die Überschrift der Erklärung lautet:",
         "mixed": "Aus der Erklärung, jedes Zitat mit seinem Sprecher:",
         "and": " und ",
@@ -91,6 +96,7 @@ _TEXT = {
         "said_many": "{speakers} dijeron (citas en el idioma del texto):",
         "asked": "Es la pregunta de un periodista, no las palabras de {answerer}:",
         "asked_by": "Es la pregunta de {asker}, no las palabras de {answerer}:",
+        "asked_audience": "Es una pregunta del público, no las palabras de {answerer}:",
         "title": "El título de la declaración dice:",
         "mixed": "De la declaración, cada cita con su autor:",
         "and": " y ",
@@ -110,6 +116,7 @@ _TEXT = {
         "said_many": "{speakers} сказали (цитаты на языке заявления):",
         "asked": "Это вопрос журналиста, а не слова {answerer}:",
         "asked_by": "Вопрос задаёт {asker}; это не слова {answerer}:",
+        "asked_audience": "Это вопрос из зала, а не слова {answerer}:",
         "title": "В заголовке заявления сказано:",
         "mixed": "Из заявления, каждая цитата с указанием автора:",
         "and": " и ",
@@ -167,7 +174,9 @@ def _whose(citations: list[Citation], t: dict[str, str], answerer: str | None) -
     first = citations[0]
     if first.role == "question":
         askers = {c.speaker for c in citations}
-        if len(askers) == 1 and first.speaker not in (None, JOURNALIST):  # a member, counsel
+        if askers == {AUDIENCE}:
+            return t["asked_audience"].format(answerer=answerer or t["someone"])
+        if len(askers) == 1 and first.speaker not in (None, *UNNAMED_ASKERS):  # a member, counsel
             return t["asked_by"].format(asker=first.speaker, answerer=answerer or t["someone"])
         return t["asked"].format(answerer=answerer or t["someone"])
     if first.role == "title":

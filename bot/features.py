@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from quotebot.index.segment import JOURNALIST
+from quotebot.index.segment import UNNAMED_ASKERS
 from quotebot.index.text import STOPWORDS, content_tokens, normalise
 
 # The names of the columns `sentence_features` returns, in order. A model file records the
@@ -496,7 +496,10 @@ def named_speaker(question: str, index, rows: list[int]) -> str | None:
     by_surname: dict[str, str] = {}
     for row in rows:
         passage = index.passages[row]
-        if passage.role not in ("answer", "statement") or passage.speaker in (None, JOURNALIST):
+        if passage.role not in ("answer", "statement") or passage.speaker in (
+            None,
+            *UNNAMED_ASKERS,
+        ):
             continue
         surname = _surname(passage.speaker)
         if surname is not None:
@@ -601,7 +604,7 @@ def _named_askers(question: str, index, rows: list[int]) -> set[str]:
     named = set()
     for row in rows:
         speaker = index.passages[row].speaker
-        if index.passages[row].role != "question" or speaker in (None, JOURNALIST):
+        if index.passages[row].role != "question" or speaker in (None, *UNNAMED_ASKERS):
             continue
         if _surname(speaker) in words:
             named.add(speaker)

@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 18  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 19  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -63,7 +63,8 @@ SEGMENTATION_VERSION = 18  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # court record's "BY MR. STEINGLASS:" names who asks the "Q"s after it; 18: a House record's
 # "The Chairman." (named by the roster) and "Mr. Moore of Kansas.", its contents' "Prepared
 # Statements:" no label, a witness named by "Massie, Mr. Steve", the chair never answers; a
-# Pacific Hansard's "HON. M. S. N. KAMIKAMICA.-" labels, also where they run inside a paragraph
+# Pacific Hansard's "HON. M. S. N. KAMIKAMICA.-" labels, also where they run inside a paragraph;
+# 19: an "Audience member:" asks as an audience member, not a journalist
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -175,6 +176,8 @@ NOT_LABELS = frozenset(
     }
 )
 JOURNALIST = "Journalist"
+AUDIENCE = "Audience member"  # a panel's or a town hall's "Audience member:"
+UNNAMED_ASKERS = frozenset({JOURNALIST, AUDIENCE})  # who asks, but no name
 # words that make a once-seen capitalised "label" prose: "In Ukraine:", "Our Goal:"
 _PROSE = frozenset(
     """a about after again also an and as at but by first finally for from he her here his
@@ -1000,10 +1003,11 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
 
 def _questioner(label: Label, interviewer: str | None) -> str:
     """Return who asks under a question label: the interviewer the title names, an
-    "Interviewer:", else a journalist."""
-    if interviewer is not None and label.text.casefold().rstrip(".:") in ("q", "question"):
+    "Interviewer:", someone in the audience, else a journalist."""
+    key = label.text.casefold().rstrip(".:")
+    if interviewer is not None and key in ("q", "question"):
         return interviewer
-    return "Interviewer" if label.text.casefold().rstrip(".") == "interviewer" else JOURNALIST
+    return {"interviewer": "Interviewer", "audience member": AUDIENCE}.get(key, JOURNALIST)
 
 
 def _interviewer(title: str) -> str | None:

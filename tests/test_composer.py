@@ -44,6 +44,16 @@ def test_a_named_askers_question_is_labelled_as_theirs():
     assert lead_in([member, JOURNALIST], "en").startswith("A journalist asked this")
 
 
+def test_an_audience_members_question_is_labelled_as_the_audiences():
+    audience = cite("question", "Audience member")
+    assert lead_in([audience, audience], "en", answerer="James Snell") == (
+        "Someone in the audience asked this (it is their question, not James Snell's words):"
+    )
+    assert lead_in([audience], "es").startswith("Es una pregunta del público")
+    # an audience member and a journalist: the journalist's lead-in, which names no one
+    assert lead_in([audience, JOURNALIST], "en").startswith("A journalist asked this")
+
+
 def test_a_journalists_question_beside_someones_words_gets_no_one_speakers_lead_in():
     # neither "A journalist asked this" over Ushakov's words nor "Yury Ushakov said" over the
     # journalist's: each quote carries its own speaker

@@ -239,7 +239,7 @@ EXPECTED = {
             for name in ("Ruben Bridgewater", "James Snell")
             for role in ("answer", "statement")
         ),
-        ("Journalist", "question"),  # **Audience member:**
+        ("Audience member", "question"),  # **Audience member:**, not a journalist
     },
     "22_wh-biden-roundtable-essential-workers-2021-02-23.md": {
         # a roundtable with no questions asked by a reporter: everyone's words are statements
