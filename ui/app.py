@@ -185,6 +185,22 @@ ASKING = (gr.update(visible=False), gr.update(visible=True))  # Ask hidden, Stop
 IDLE = (gr.update(visible=True), gr.update(visible=False))
 
 
+def history_of(exchanges: list[Exchange]) -> list[Turn]:
+    """Return the earlier turns a follow-up is answered with: the answered exchanges."""
+    return [Turn.of(e.answer) for e in exchanges if e.answer is not None]
+
+
+def kept(done: list[Exchange]) -> tuple:
+    """Return (exchanges, saved conversation, Ask, Stop) as an answer's last snapshot sets them."""
+    return done, saved(done), *IDLE
+
+
+def refusal(question: str, exchanges: list[Exchange], exc: QuestionError) -> tuple:
+    """Return the outputs of a refused question: the box gets it back, the chat the reason."""
+    done = [*exchanges, Exchange.refused(question, str(exc))]
+    return question, messages(done), SKIP, done, SKIP, *IDLE
+
+
 class QuotebotUI:
     """The page over one Bot; its index, models and documents are shared by every session."""
 
@@ -242,14 +258,11 @@ class QuotebotUI:
             bot = self.bot_for(quotes, mode)
             if mode != "none":
                 raise QuestionError(f"answer mode {mode!r} is not answered by respond")
-            history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
-            answer = bot.answer(question, history, doc=document(scope))
+            answer = bot.answer(question, history_of(exchanges), doc=document(scope))
         except QuestionError as exc:
-            done = [*exchanges, Exchange.refused(question, str(exc))]
-            return question, messages(done), SKIP, done, SKIP, *IDLE
+            return refusal(question, exchanges, exc)
         done = [*exchanges, Exchange.answered(question, answer)]
-        viewer = self.sources.html(tuple(answer.citations))
-        return SKIP, messages(done), viewer, done, saved(done), *IDLE
+        return SKIP, messages(done), self.sources.html(tuple(answer.citations)), *kept(done)
 
     def respond_llm(
         self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
@@ -257,27 +270,25 @@ class QuotebotUI:
         """Yield what `respond` returns as the answer grows with the local LLM's words, one
         snapshot per event of `Bot.stream`; outputs that did not change are skipped. The last
         snapshot gives the browser the conversation to save and the Ask button back."""
-        history = [Turn.of(e.answer) for e in exchanges if e.answer is not None]
         try:
             sources, bot = self.sources, self.bot_for(quotes, mode)
             if mode == "none":
                 raise QuestionError("answer mode 'none' is not answered by respond_llm")
             shown: tuple[Citation, ...] | None = None
             buttons = ASKING  # Ask becomes Stop with the first snapshot
-            for event in bot.stream(question, history, doc=document(scope)):
+            for event in bot.stream(question, history_of(exchanges), doc=document(scope)):
                 answer = event.answer
                 done = [*exchanges, Exchange.answered(question, answer)]
                 cited = tuple(answer.citations)
                 viewer = SKIP if cited == shown else sources.html(cited)
                 shown = cited
                 if event.kind == "final":
-                    yield SKIP, messages(done), viewer, done, saved(done), *IDLE
+                    yield SKIP, messages(done), viewer, *kept(done)
                     return
                 yield SKIP, messages(done), viewer, done, SKIP, *buttons
                 buttons = (SKIP, SKIP)
         except QuestionError as exc:
-            done = [*exchanges, Exchange.refused(question, str(exc))]
-            yield question, messages(done), SKIP, done, SKIP, *IDLE
+            yield refusal(question, exchanges, exc)
 
     def stopped(self) -> tuple:
         """Return (Ask, Stop) as they are when no answer streams."""
