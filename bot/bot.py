@@ -102,6 +102,12 @@ class Bot:
         self.warm_up()
         return self._retriever
 
+    def runnable(self):
+        """Return the answering chain as a LangChain runnable, Asked -> ExtractedAnswer
+        (bot/pipeline.py; `Asked` holds the question, the earlier turns and the document)."""
+        self.warm_up()
+        return self._chain.runnable()
+
     @cached_property
     def retriever(self):
         """Return the answers' retrieval as a LangChain retriever (bot/langchain_retriever.py)."""

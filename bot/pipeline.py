@@ -1,5 +1,6 @@
 """The answering stages: frozen records passed through module-level functions, composed as
-one LangChain runnable sequence (condense -> retrieve -> select -> verify -> compose)."""
+one chain (condense -> retrieve -> select -> verify -> compose), which is also a LangChain
+runnable sequence."""
 
 from __future__ import annotations
 
@@ -214,6 +215,42 @@ def answerer(citations: Sequence[Citation], index: CorpusIndex) -> str | None:
     return next((p.speaker for p in replies if p.role == "answer" and p.speaker), None)
 
 
+@dataclass(frozen=True)
+class AnsweringChain:
+    """The stages in order, each a function from one record to the next. `invoke` runs them
+    one after the other; `runnable()` composes the same functions as LangChain's runnable
+    sequence, for LCEL pipelines. The Bot answers through `invoke`: the module that holds
+    LangChain's `RunnableLambda` imports its tracers and langsmith, 0.4 s of a 0.95 s cold
+    `quotebot ask` (docs/performance.md), for callbacks nothing here uses."""
+
+    stages: tuple[tuple[str, Callable], ...]
+
+    @property
+    def names(self) -> list[str]:
+        """Return the stages' names in order."""
+        return [name for name, _ in self.stages]
+
+    def invoke(self, asked: Asked) -> ExtractedAnswer:
+        """Return the answer to `asked`, through every stage."""
+        record = asked
+        for _, stage in self.stages:
+            record = stage(record)
+        return record
+
+    def runnable(self):
+        """Return the stages as a LangChain `RunnableSequence` Asked -> ExtractedAnswer
+        (LangChain is imported here)."""
+        from langchain_core.runnables import RunnableLambda, RunnableSequence
+
+        steps = []
+        for name, stage in self.stages:
+            # LangChain reads a stage's signature on every call (does it take a config?):
+            # worked out from a partial, that was 1.7 ms of each answer's 16-19; read once here
+            stage.__signature__ = inspect.signature(stage)
+            steps.append(RunnableLambda(stage, name=name))
+        return RunnableSequence(*steps)
+
+
 def answering_chain(
     index: CorpusIndex,
     retriever: Retriever,
@@ -223,21 +260,14 @@ def answering_chain(
     max_quotes: int,
     top_k: int,
     rewrite: Condense | None = None,
-):
-    """Return the runnable sequence Asked -> ExtractedAnswer (LangChain is imported here)."""
-    from langchain_core.runnables import RunnableLambda, RunnableSequence
-
-    stages = {
-        "condense": partial(condense, index=index, max_chars=max_chars, rewrite=rewrite),
-        "retrieve": partial(retrieve, retriever=retriever),
-        "select": partial(choose, index=index, scoring=scoring, max_quotes=max_quotes),
-        "verify": partial(check, index=index, originals=Originals(index.documents)),
-        "compose": partial(compose, index=index, scoring=scoring, top_k=top_k),
-    }
-    runnables = []
-    for name, stage in stages.items():
-        # LangChain reads a stage's signature on every call (does it take a config?): worked
-        # out from a partial, that was 1.7 ms of each answer's 16-19; read once here instead
-        stage.__signature__ = inspect.signature(stage)
-        runnables.append(RunnableLambda(stage, name=name))
-    return RunnableSequence(*runnables)
+) -> AnsweringChain:
+    """Return the chain Asked -> ExtractedAnswer over `index`."""
+    return AnsweringChain(
+        (
+            ("condense", partial(condense, index=index, max_chars=max_chars, rewrite=rewrite)),
+            ("retrieve", partial(retrieve, retriever=retriever)),
+            ("select", partial(choose, index=index, scoring=scoring, max_quotes=max_quotes)),
+            ("verify", partial(check, index=index, originals=Originals(index.documents))),
+            ("compose", partial(compose, index=index, scoring=scoring, top_k=top_k)),
+        )
+    )

@@ -328,3 +328,20 @@ def test_importing_the_library_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_cold_ask_answers_without_importing_langchain_or_torch(real_bot):
+    """The chain's LangChain runnable (and the langsmith tracers its module imports) would be
+    0.4 s of a 1 s cold start: `quotebot ask` answers without them."""
+    code = (
+        "import sys; from quotebot.cli import main; "
+        "code = main(['ask', 'How long did the meeting last?']); "
+        "print([m for m in ('langchain_core', 'langsmith', 'torch', 'sentence_transformers') "
+        "if m in sys.modules], code)"
+    )
+    env = {**os.environ, "QUOTEBOT_CACHE_DIR": str(real_bot.settings.cache_dir)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert "five hours" in out.stdout, out.stderr
+    assert out.stdout.strip().endswith("[] 0"), out.stdout

@@ -118,24 +118,25 @@ def test_the_chain_runs_the_stages_in_order_and_times_each(bot):
     chain = answering_chain(
         bot.index, bot.ranker, bot.scoring, max_chars=2000, max_quotes=3, top_k=8
     )
-    assert [step.name for step in chain.steps] == [
-        "condense",
-        "retrieve",
-        "select",
-        "verify",
-        "compose",
-    ]
+    stages = ["condense", "retrieve", "select", "verify", "compose"]
+    assert chain.names == stages
     answer = chain.invoke(asked(QUESTION))
     assert isinstance(answer, ExtractedAnswer) and answer.citations
-    assert list(answer.timings_ms) == [
-        "condense",
-        "retrieve",
-        "select",
-        "verify",
-        "compose",
-        "total",
-    ]
+    assert list(answer.timings_ms) == [*stages, "total"]
     assert 0 < answer.confidence < 1 and len(answer.retrieved) == 8
+
+
+def test_the_chain_as_a_langchain_runnable_answers_as_the_bot_does(bot):
+    from langchain_core.runnables import RunnableSequence
+
+    runnable = bot.runnable()
+    assert isinstance(runnable, RunnableSequence)
+    assert [step.name for step in runnable.steps] == bot.warm_up()._chain.names
+    history = (Turn("How long did the meeting last?", "Five hours."),)
+    for question, turns in ((QUESTION, ()), ("And was it discussed?", history)):
+        through_langchain = runnable.invoke(asked(question, turns))
+        direct = bot.answer(question, turns)
+        assert replace(through_langchain, timings_ms={}) == replace(direct, timings_ms={})
 
 
 def test_the_confidence_is_the_answerability_models_probability(fake_settings, fake_index):
