@@ -6,10 +6,12 @@ on loopback, each as soon as its previous answer is complete, for a bounded time
     python -m bench.load --soak --fresh-sessions   # the same, a new page session per question
     python -m bench.load --url http://127.0.0.1:7860 --clients 8 --seconds 10
 
-Each client is one open page (one Gradio session) speaking Gradio's HTTP API: it POSTs the
-question to `/gradio_api/call/respond` and reads the event stream to its `complete` event (the
-latency measured), then starts a new conversation (`new_conversation`, as the button does) so
-that every question is asked afresh. A request counts as an error when the server refuses it,
+Each client is one open page (one Gradio session) calling the page's events as the browser
+does: an event off Gradio's queue (a quotes-only answer, a new conversation) is one POST to
+`/gradio_api/run/<name>`; a queued one (an LLM's answer) is POSTed to `/gradio_api/call/<name>`
+and its event stream read to `complete`. A client asks (`respond`: the latency measured), then
+starts a new conversation (`new_conversation`, as the button does) so that every question is
+asked afresh. A request counts as an error when the server refuses it,
 the stream ends without `complete`, it reports an error (such as a full queue), or it takes
 longer than the timeout. Every answer is compared with the answer the same question got from a
 single client before the load started: under load the page must answer exactly the same.
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "statement.jsonl"
 ENDPOINT = "respond"
 SAVED_OUTPUT = 4  # box, chat, viewer, conversation state (null), saved conversation, Ask, Stop
+STATEFUL = frozenset({"state"})  # inputs the browser sends as null: their values stay on the server
 REQUEST_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 180.0
 
@@ -86,8 +89,39 @@ def load_questions(path: Path = QUESTIONS) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Event:
+    """One of the page's events as its configuration describes it: its function's index,
+    whether it is queued, and which of its inputs are server-side state (sent as null)."""
+
+    fn_index: int
+    queued: bool
+    stateful: tuple[bool, ...]
+
+
+def page_events(url: str) -> dict[str, Event]:
+    """Return the page's named events, read from its configuration."""
+    import httpx
+
+    config = httpx.get(f"{url}/config", timeout=REQUEST_TIMEOUT_S).json()
+    types = {c["id"]: c["type"] for c in config["components"]}
+    return {
+        d["api_name"]: Event(
+            d["id"], bool(d["queue"]), tuple(types[i] in STATEFUL for i in d["inputs"])
+        )
+        for d in config["dependencies"]
+        if d.get("api_name")
+    }
+
+
 def ask(
-    client, url: str, session: str, question: str, quotes: int = 3, sent: list | None = None
+    client,
+    url: str,
+    events: dict[str, Event],
+    session: str,
+    question: str,
+    quotes: int = 3,
+    sent: list | None = None,
 ) -> str:
     """Return the page's reply (the assistant's last chat message) to `question` in the
     Gradio session `session`; with `sent`, append the bytes the server sent for it.
@@ -95,22 +129,44 @@ def ask(
     Raises RuntimeError when the server refuses or fails the request.
     """
     data = [question, quotes, "none", "All documents"]  # the document selector: every one
-    return reply_text(call(client, url, session, "respond", data, sent))
+    return reply_text(call(client, url, events, session, "respond", data, sent))
 
 
-def new_conversation(client, url: str, session: str) -> None:
+def new_conversation(client, url: str, events: dict[str, Event], session: str) -> None:
     """Start a new conversation in `session`, as the page's button does."""
-    call(client, url, session, "new_conversation", [])
+    call(client, url, events, session, "new_conversation", [])
 
 
 def call(
-    client, url: str, session: str, endpoint: str, data: list, sent: list | None = None
+    client,
+    url: str,
+    events: dict[str, Event],
+    session: str,
+    endpoint: str,
+    data: list,
+    sent: list | None = None,
 ) -> list:
-    """Return the outputs of one call to the page's `endpoint`, read from its event stream;
-    with `sent`, append the number of bytes the stream held.
+    """Return the outputs of one call to the page's `endpoint` with the values of its inputs
+    other than state (`data`), made as the browser makes it; with `sent`, append the number
+    of bytes the server sent back.
 
     Raises RuntimeError when the server refuses or fails the call.
     """
+    event = events[endpoint]
+    if not event.queued:
+        values = iter(data)
+        full = [None if stateful else next(values) for stateful in event.stateful]
+        body = {"data": full, "fn_index": event.fn_index, "session_hash": session}
+        r = client.post(f"{url}/gradio_api/run/{endpoint}", json=body)
+        if r.status_code != 200:
+            raise RuntimeError(f"POST {endpoint}: {r.status_code} {r.text[:200]}")
+        if sent is not None:
+            sent.append(len(r.content))
+        return r.json()["data"]
+    return _queued(client, url, session, endpoint, data, sent)
+
+
+def _queued(client, url: str, session: str, endpoint: str, data: list, sent: list | None) -> list:
     body = {"data": data, "session_hash": session}
     r = client.post(f"{url}/gradio_api/call/{endpoint}", json=body)
     if r.status_code != 200:
@@ -147,11 +203,12 @@ def reference_answers(url: str, questions: Sequence[str]) -> dict[str, str]:
     import httpx
 
     session = uuid.uuid4().hex
+    events = page_events(url)
     answers = {}
     with httpx.Client(timeout=REQUEST_TIMEOUT_S) as client:
         for question in questions:
-            answers[question] = ask(client, url, session, question)
-            new_conversation(client, url, session)
+            answers[question] = ask(client, url, events, session, question)
+            new_conversation(client, url, events, session)
     return answers
 
 
@@ -175,6 +232,7 @@ def run_load(
     latencies: list[float] = []
     sent: list[int] = []
     lock = threading.Lock()
+    events = page_events(url)
     deadline = time.monotonic() + seconds
     budget = [max_requests]
 
@@ -194,9 +252,9 @@ def run_load(
                 started = time.perf_counter()
                 size: list[int] = []
                 try:
-                    reply = ask(client, url, session, question, sent=size)
+                    reply = ask(client, url, events, session, question, sent=size)
                     took = (time.perf_counter() - started) * 1000
-                    new_conversation(client, url, session)
+                    new_conversation(client, url, events, session)
                 except Exception as exc:  # any failure of the page counts as an error
                     with lock:
                         report.errors += 1

@@ -1,6 +1,6 @@
 """The page and the API served by one process (uvicorn on loopback, a fake bot): the API's
 contract, login (HTTP Basic) and its rate limit, body limits, the answer modes the server
-offers, the separate LLM queue, and the full queue.
+offers, the separate LLM queue, and a full page answering "busy".
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 
 import httpx
 import pytest
@@ -250,41 +251,49 @@ def _page_call(
     return last
 
 
-def test_a_full_queue_refuses_with_busy_instead_of_waiting(serve, fake_bot, monkeypatch):
-    """One answer at a time, one waiting: the third question is refused at once (503); once
-    the answers are done, the page answers again."""
+def test_a_full_page_refuses_with_busy_instead_of_waiting(serve, fake_bot, monkeypatch):
+    """One answer at a time, one waiting: the third question is refused at once with "busy"
+    (its question back in the box); once the answers are done, the page answers again. A
+    quotes-only answer is off Gradio's queue (one POST, as the browser sends it)."""
     from quotebot.ui import app
 
     monkeypatch.setattr(app, "CHAT_CONCURRENCY", 1)
     monkeypatch.setattr(app, "QUEUE_MAX_SIZE", 1)
-    monkeypatch.setattr("quotebot.ui.server.CHAT_CONCURRENCY", 1)
-    monkeypatch.setattr("quotebot.ui.server.QUEUE_MAX_SIZE", 1)
     started, release = threading.Event(), threading.Event()
-    stream = fake_bot.stream
+    answer = fake_bot.answer
 
     def blocked(question, history=(), doc=None):
         started.set()
         release.wait(30)
-        yield from stream(question, history, doc)
+        return answer(question, history, doc)
 
-    fake_bot.stream = blocked
+    fake_bot.answer = blocked
     url = serve()
+    config = httpx.get(f"{url}/config").json()
+    respond = next(d for d in config["dependencies"] if d["api_name"] == "respond")
+    assert respond["queue"] is False
+
+    def run(n: int, out: dict) -> None:
+        body = {"data": [QUESTION, None, 3, "none", ALL], "session_hash": f"s{n}"}
+        out[n] = httpx.post(f"{url}/gradio_api/run/respond", json=body, timeout=60).json()
+
+    replies: dict[int, dict] = {}
+    first = threading.Thread(target=run, args=(0, replies))
+    first.start()
     try:
-        config = httpx.get(f"{url}/config").json()
-        fn = next(d["id"] for d in config["dependencies"] if d["api_name"] == "respond")
-
-        def join(n: int) -> httpx.Response:
-            data = [QUESTION, None, 3, "none", ALL]
-            body = {"data": data, "fn_index": fn, "session_hash": f"s{n}"}
-            return httpx.post(f"{url}/gradio_api/queue/join", json=body)
-
-        assert join(0).status_code == 200
-        assert started.wait(20)  # the first is being answered: the queue is empty
-        assert join(1).status_code == 200  # waits
-        full = join(2)
-        assert full.status_code == 503 and "Queue is full" in full.json()["detail"]
+        assert started.wait(20)  # the first is being answered
+        second = threading.Thread(target=run, args=(1, replies))
+        second.start()
+        time.sleep(0.5)  # it waits for the first
+        assert 1 not in replies
+        run(2, replies)
+        box, chat = replies[2]["data"][:2]
+        assert box == QUESTION and "busy answering other questions" in json.dumps(chat)
     finally:
         release.set()
+    first.join(30)
+    second.join(30)
+    assert all("five hours" in json.dumps(replies[n]) for n in (0, 1))
     with httpx.Client(timeout=30) as client:  # the flood is over: the page answers again
         answer = _page_call(client, url, "respond", [QUESTION, 3, "none", ALL])
     assert "five hours" in json.dumps(answer)

@@ -57,16 +57,17 @@ if TYPE_CHECKING:
 
     from quotebot.settings import Settings
 
-# Answers take tens of milliseconds of CPU on 2 cores: two at a time keeps both cores busy
-# without oversubscribing torch, and 64 waiting questions (well under a second of work, and
-# more than a 32-client load) is enough; past it Gradio answers "This application is
-# currently busy. Please try again." instead of letting waits grow without bound.
-# (Measured with `python -m bench.load`, 16 clients: 1, 2 and 4 at a time all served 33-34
-# answers/s with p95 within 490-530 ms; the work is mostly Python under one lock.)
+# A quotes-only answer takes about 10 ms of CPU: it is not put on Gradio's queue (one POST from
+# the browser, where the queue costs a join, an event stream and the queue's polling: 45
+# answers/s at 16 clients instead of 35, docs/performance.md). Two are answered at a time
+# (1, 2 and 4 served the same answers/s: the work is mostly Python under one lock) and at most
+# 64 more wait; past that the page answers "busy" at once instead of letting waits grow.
+# An LLM writes one answer at a time, on Gradio's queue (cancellable, streamed), with the same
+# limit on waiting answers: quotes-only answers never wait for it.
 CHAT_CONCURRENCY = 2
-# An LLM writes one answer at a time, in its own queue: quotes-only answers never wait for it.
 LLM_CONCURRENCY = 1
 QUEUE_MAX_SIZE = 64
+BUSY = "the server is busy answering other questions; ask again in a moment"
 # Sessions kept in memory (Gradio's default is 10,000), and how long an idle conversation and
 # the page's temporary files (uploads, downloads) are kept; the browser keeps the conversation.
 SESSION_CAPACITY = 5_000
@@ -210,6 +211,8 @@ class QuotebotUI:
         self.modes = offered_modes(bot.settings)
         self.limits = limits
         self.evaluations = Runs()
+        self._admitted = threading.BoundedSemaphore(CHAT_CONCURRENCY + QUEUE_MAX_SIZE)
+        self._answering = threading.Semaphore(CHAT_CONCURRENCY)
         self._bots: dict[tuple[int, str], Bot] = {}
         self._lock = threading.Lock()
 
@@ -253,14 +256,20 @@ class QuotebotUI:
         """Return (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
         for the answer to `question` from the document `scope` (or ALL), quotes only: found in
         milliseconds, it is sent whole, as one event (a streamed one cost Gradio a snapshot
-        more per answer). The box gets the question back when it is refused."""
+        more per answer). The box gets the question back when it is refused, or when
+        CHAT_CONCURRENCY answers are under way and QUEUE_MAX_SIZE more wait (BUSY)."""
+        if not self._admitted.acquire(blocking=False):
+            return refusal(question, exchanges, QuestionError(BUSY))
         try:
-            bot = self.bot_for(quotes, mode)
-            if mode != "none":
-                raise QuestionError(f"answer mode {mode!r} is not answered by respond")
-            answer = bot.answer(question, history_of(exchanges), doc=document(scope))
+            with self._answering:
+                bot = self.bot_for(quotes, mode)
+                if mode != "none":
+                    raise QuestionError(f"answer mode {mode!r} is not answered by respond")
+                answer = bot.answer(question, history_of(exchanges), doc=document(scope))
         except QuestionError as exc:
             return refusal(question, exchanges, exc)
+        finally:
+            self._admitted.release()
         done = [*exchanges, Exchange.answered(question, answer)]
         return SKIP, messages(done), self.sources.html(tuple(answer.citations)), *kept(done)
 
@@ -440,23 +449,17 @@ class QuotebotUI:
             "outputs": [question, chatbot, viewer, exchanges, kept, ask, stop],
             "show_progress": "hidden",
         }
-        answering = [
-            go.click(
-                self.respond,
-                concurrency_id="chat",
-                api_name="respond",
-                trigger_mode="always_last",
-                **answer,
-            ),
-            go_llm.click(
-                self.respond_llm,
-                concurrency_id="llm",
-                concurrency_limit=LLM_CONCURRENCY,
-                api_name="respond_llm",
-                trigger_mode="always_last",
-                **answer,
-            ),
-        ]
+        go.click(
+            self.respond, api_name="respond", trigger_mode="always_last", queue=False, **answer
+        )
+        answering = go_llm.click(  # cancelled by a new question, Stop or a new conversation
+            self.respond_llm,
+            concurrency_id="llm",
+            concurrency_limit=LLM_CONCURRENCY,
+            api_name="respond_llm",
+            trigger_mode="always_last",
+            **answer,
+        )
         taking = {  # in the browser, at once: a question typed next is never overwritten
             "fn": None,
             "js": TAKE_JS,
