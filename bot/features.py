@@ -391,7 +391,7 @@ def sentence_features(
     rows: list[list[float]] = []
     all_cos = np.concatenate([sentence_cosines[r] for r in ranked_rows]) if ranked_rows else []
     best_cos = float(np.max(all_cos)) if len(all_cos) else 0.0
-    order = np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]
+    ascending = -np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]  # minus the best first
     yes_no = bool(YES_NO_QUESTION.search(question))
     named = _named_askers(question, index, ranked_rows)
     subjects = {n for n in named if _is_subject(question, n)}  # "What did Twigg call for?"
@@ -436,7 +436,7 @@ def sentence_features(
             )
             holds = wanted(text) if wanted is not None else False
             c = float(cos[j])
-            sentence_rank = int(np.searchsorted(-order, -c, side="left"))
+            sentence_rank = int(np.searchsorted(ascending, -c, side="left"))
             role = passage.role
             rows.append(
                 [

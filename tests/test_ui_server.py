@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import time
 
@@ -332,3 +333,27 @@ def test_an_answer_on_a_large_corpus_sends_less_than_100_kb(serve, large_setting
     assert "five hours" in body.decode("utf-8")
     sent = len(body)
     assert 1_000 < sent < 100_000
+
+
+def test_gradio_is_spared_its_lookups_on_every_event():
+    """The upload folder is resolved once, and an absent matplotlib fails its import at once
+    (Gradio tries both on every event)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util, os, gradio.utils\n"
+        "from quotebot.ui.server import spare_gradio_per_event_work\n"
+        "absent = importlib.util.find_spec('matplotlib') is None\n"
+        "spare_gradio_per_event_work()\n"
+        "folder = os.environ['GRADIO_TEMP_DIR']\n"
+        "assert os.path.isabs(folder) and gradio.utils.get_upload_folder() == folder\n"
+        "try:\n"
+        "    import matplotlib\n"
+        "    print('imported', not absent)\n"
+        "except ImportError:\n"
+        "    print('absent', absent)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.split()[-1] == "True", out.stderr
