@@ -422,6 +422,7 @@ def sentence_features(
         )
         source = index.source(passage.doc)
         cos = sentence_cosines[row]
+        sentence_ranks = np.searchsorted(ascending, -np.asarray(cos, np.float32)).tolist()
         texts = [source[s:e] for s, e in passage.sentences]
         passage_words = set(content_tokens(passage.text))
         overlap_passage = _overlap(query_weights, passage_words, idf, total)
@@ -436,13 +437,12 @@ def sentence_features(
             )
             holds = wanted(text) if wanted is not None else False
             c = float(cos[j])
-            sentence_rank = int(np.searchsorted(ascending, -c, side="left"))
             role = passage.role
             rows.append(
                 [
                     c,
                     c - best_cos,
-                    1.0 / (1 + sentence_rank),
+                    1.0 / (1 + sentence_ranks[j]),
                     neighbour(cos, j),
                     dense.get(row, 0.0),
                     routed.get(row, 0.0),
