@@ -253,48 +253,51 @@ def _page_call(
 
 
 def test_a_full_page_refuses_with_busy_instead_of_waiting(serve, fake_bot, monkeypatch):
-    """One answer at a time, one waiting: the third question is refused at once with "busy"
-    (its question back in the box); once the answers are done, the page answers again. A
-    quotes-only answer is off Gradio's queue (one POST, as the browser sends it)."""
+    """One answer at a time and 45 waiting, more than Gradio's 40 worker threads: the next
+    question is refused at once with "busy" (its question back in the box); once the answers
+    are done, the page answers again. A quotes-only answer is off Gradio's queue (one POST,
+    as the browser sends it)."""
     from quotebot.ui import app
 
+    waiting = 45
     monkeypatch.setattr(app, "CHAT_CONCURRENCY", 1)
-    monkeypatch.setattr(app, "QUEUE_MAX_SIZE", 1)
+    monkeypatch.setattr(app, "QUEUE_MAX_SIZE", waiting)
     started, release = threading.Event(), threading.Event()
     answer = fake_bot.answer
 
     def blocked(question, history=(), doc=None):
         started.set()
-        release.wait(30)
+        release.wait(60)
         return answer(question, history, doc)
 
     fake_bot.answer = blocked
-    url = serve()
+    ui = app.QuotebotUI(fake_bot)
+    url = serve(ui=ui)
     config = httpx.get(f"{url}/config").json()
     respond = next(d for d in config["dependencies"] if d["api_name"] == "respond")
     assert respond["queue"] is False
-
-    def run(n: int, out: dict) -> None:
-        body = {"data": [QUESTION, None, 3, "none", ALL], "session_hash": f"s{n}"}
-        out[n] = httpx.post(f"{url}/gradio_api/run/respond", json=body, timeout=60).json()
-
     replies: dict[int, dict] = {}
-    first = threading.Thread(target=run, args=(0, replies))
-    first.start()
+
+    def run(n: int) -> None:
+        body = {"data": [QUESTION, None, 3, "none", ALL], "session_hash": f"s{n}"}
+        replies[n] = httpx.post(f"{url}/gradio_api/run/respond", json=body, timeout=90).json()
+
+    admitted = [threading.Thread(target=run, args=(n,)) for n in range(1 + waiting)]
     try:
-        assert started.wait(20)  # the first is being answered
-        second = threading.Thread(target=run, args=(1, replies))
-        second.start()
-        time.sleep(0.5)  # it waits for the first
-        assert 1 not in replies
-        run(2, replies)
-        box, chat = replies[2]["data"][:2]
+        for thread in admitted:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while ui._admitted < 1 + waiting and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.is_set() and ui._admitted == 1 + waiting and not replies
+        run(-1)
+        box, chat = replies[-1]["data"][:2]
         assert box == QUESTION and "busy answering other questions" in json.dumps(chat)
     finally:
         release.set()
-    first.join(30)
-    second.join(30)
-    assert all("five hours" in json.dumps(replies[n]) for n in (0, 1))
+        for thread in admitted:
+            thread.join(60)
+    assert sum("five hours" in json.dumps(replies.get(n)) for n in range(1 + waiting)) == 46
     with httpx.Client(timeout=30) as client:  # the flood is over: the page answers again
         answer = _page_call(client, url, "respond", [QUESTION, 3, "none", ALL])
     assert "five hours" in json.dumps(answer)

@@ -13,6 +13,7 @@ import importlib
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ except ImportError as exc:  # the page is the only part of quotebot that needs g
         "the quotebot page needs gradio, which is not installed: run `make setup` "
         "or `pip install gradio==6.31.0`"
     ) from exc
-
+import anyio  # gradio's dependency
 from quotebot.bot.conversation import Turn
 from quotebot.bot.question import is_follow_up
 
@@ -211,8 +212,8 @@ class QuotebotUI:
         self.modes = offered_modes(bot.settings)
         self.limits = limits
         self.evaluations = Runs()
-        self._admitted = threading.BoundedSemaphore(CHAT_CONCURRENCY + QUEUE_MAX_SIZE)
-        self._answering = threading.Semaphore(CHAT_CONCURRENCY)
+        self._answering = anyio.CapacityLimiter(CHAT_CONCURRENCY)
+        self._admitted = 0  # quotes-only answers under way or waiting (on the event loop)
         self._bots: dict[tuple[int, str], Bot] = {}
         self._lock = threading.Lock()
 
@@ -256,22 +257,32 @@ class QuotebotUI:
         """Return (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
         for the answer to `question` from the document `scope` (or ALL), quotes only: found in
         milliseconds, it is sent whole, as one event (a streamed one cost Gradio a snapshot
-        more per answer). The box gets the question back when it is refused, or when
-        CHAT_CONCURRENCY answers are under way and QUEUE_MAX_SIZE more wait (BUSY)."""
-        if not self._admitted.acquire(blocking=False):
-            return refusal(question, exchanges, QuestionError(BUSY))
+        more per answer). The box gets the question back when it is refused."""
         try:
-            with self._answering:
-                bot = self.bot_for(quotes, mode)
-                if mode != "none":
-                    raise QuestionError(f"answer mode {mode!r} is not answered by respond")
-                answer = bot.answer(question, history_of(exchanges), doc=document(scope))
+            bot = self.bot_for(quotes, mode)
+            if mode != "none":
+                raise QuestionError(f"answer mode {mode!r} is not answered by respond")
+            answer = bot.answer(question, history_of(exchanges), doc=document(scope))
         except QuestionError as exc:
             return refusal(question, exchanges, exc)
-        finally:
-            self._admitted.release()
         done = [*exchanges, Exchange.answered(question, answer)]
         return SKIP, messages(done), self.sources.html(tuple(answer.citations)), *kept(done)
+
+    async def respond_admitted(
+        self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
+    ) -> tuple:
+        """The page's quotes-only handler: `respond` on a worker thread, CHAT_CONCURRENCY at
+        a time. When QUEUE_MAX_SIZE more are waiting, the question is refused at once (BUSY),
+        before it takes a thread. It runs on the server's event loop, where the count needs
+        no lock."""
+        if self._admitted >= CHAT_CONCURRENCY + QUEUE_MAX_SIZE:
+            return refusal(question, exchanges, QuestionError(BUSY))
+        self._admitted += 1
+        try:
+            answer = partial(self.respond, question, exchanges, quotes, mode, scope)
+            return await anyio.to_thread.run_sync(answer, limiter=self._answering)
+        finally:
+            self._admitted -= 1
 
     def respond_llm(
         self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
@@ -450,7 +461,11 @@ class QuotebotUI:
             "show_progress": "hidden",
         }
         go.click(
-            self.respond, api_name="respond", trigger_mode="always_last", queue=False, **answer
+            self.respond_admitted,
+            api_name="respond",
+            trigger_mode="always_last",
+            queue=False,
+            **answer,
         )
         answering = go_llm.click(  # cancelled by a new question, Stop or a new conversation
             self.respond_llm,
