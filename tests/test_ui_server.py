@@ -360,3 +360,20 @@ def test_gradio_is_spared_its_lookups_on_every_event():
     env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.split()[-1] == "True", out.stderr
+
+
+def test_a_lean_session_has_what_a_gradio_session_has(fake_bot):
+    """LeanSessionState sets up a session without Gradio's copy of every component's
+    configuration: it must still have every attribute Gradio's SessionState sets (a Gradio
+    upgrade that adds one fails here), and read and keep values the same way."""
+    from gradio.state_holder import SessionState
+    from quotebot.ui.app import QuotebotUI
+    from quotebot.ui.sessions import LeanSessionState
+
+    demo = QuotebotUI(fake_bot).build()
+    gradio, lean = SessionState(demo), LeanSessionState(demo)
+    assert set(vars(lean)) == set(vars(gradio)) and lean.config_values == {}
+    state = next(k for k, b in demo.blocks.items() if b.stateful)
+    assert lean[state] == gradio[state]
+    lean[state] = gradio[state] = ["kept"]
+    assert lean[state] == gradio[state] == ["kept"] and lean._state_ttl.keys() == {state}
