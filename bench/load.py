@@ -38,7 +38,7 @@ from quotebot.evaluation.metrics.latency import percentile
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "statement.jsonl"
 ENDPOINT = "respond"
-SAVED_OUTPUT = 4  # box, chat, viewer, conversation state (null), saved conversation, Ask, Stop
+SAVED_OUTPUT = 4  # box, chat, viewer, conversation state (null), saved conversation
 STATEFUL = frozenset({"state"})  # inputs the browser sends as null: their values stay on the server
 REQUEST_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 180.0

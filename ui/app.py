@@ -175,8 +175,13 @@ if (!window.qbDocumentHandlers) {
   }, true);
 }
 """
-# Asking empties the question box for the next question and keeps the question to answer.
-TAKE_JS = "(question) => ['', question]"
+# Ask shown, Stop hidden, set in the browser (Gradio applies an update a script returns): an
+# LLM answer cancelled by a new question or a new conversation leaves Stop shown, and a
+# quotes-only answer need not send the buttons (two components Gradio builds for each answer).
+IDLE_JS = "[{__type__: 'update', visible: true}, {__type__: 'update', visible: false}]"
+# Asking empties the question box for the next question, keeps the question to answer, and
+# shows Ask.
+TAKE_JS = f"(question) => ['', question, ...{IDLE_JS}]"
 # After a question is taken: answer it in the LLM's queue or in the quotes-only one.
 ROUTE_JS = """(mode) => {
   document.getElementById(mode && mode !== 'none' ? 'qb-go-llm' : 'qb-go').click();
@@ -193,14 +198,15 @@ def history_of(exchanges: list[Exchange]) -> list[Turn]:
 
 
 def kept(done: list[Exchange]) -> tuple:
-    """Return (exchanges, saved conversation, Ask, Stop) as an answer's last snapshot sets them."""
-    return done, saved(done), *IDLE
+    """Return (exchanges, saved conversation) as an answer's last snapshot sets them."""
+    return done, saved(done)
 
 
 def refusal(question: str, exchanges: list[Exchange], exc: QuestionError) -> tuple:
-    """Return the outputs of a refused question: the box gets it back, the chat the reason."""
+    """Return (question box, chat, source viewer, exchanges, saved conversation) for a refused
+    question: the box gets it back, the chat the reason."""
     done = [*exchanges, Exchange.refused(question, str(exc))]
-    return question, messages(done), SKIP, done, SKIP, *IDLE
+    return question, messages(done), SKIP, done, SKIP
 
 
 class QuotebotUI:
@@ -254,8 +260,8 @@ class QuotebotUI:
     def respond(
         self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
     ) -> tuple:
-        """Return (question box, chat, source viewer, exchanges, saved conversation, Ask, Stop)
-        for the answer to `question` from the document `scope` (or ALL), quotes only: found in
+        """Return (question box, chat, source viewer, exchanges, saved conversation) for the
+        answer to `question` from the document `scope` (or ALL), quotes only: found in
         milliseconds, it is sent whole, as one event (a streamed one cost Gradio a snapshot
         more per answer). The box gets the question back when it is refused."""
         try:
@@ -287,9 +293,10 @@ class QuotebotUI:
     def respond_llm(
         self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
     ) -> Iterator[tuple]:
-        """Yield what `respond` returns as the answer grows with the local LLM's words, one
-        snapshot per event of `Bot.stream`; outputs that did not change are skipped. The last
-        snapshot gives the browser the conversation to save and the Ask button back."""
+        """Yield what `respond` returns, and (Ask, Stop), as the answer grows with the local
+        LLM's words, one snapshot per event of `Bot.stream`; outputs that did not change are
+        skipped. Ask becomes Stop with the first snapshot; the last gives the browser the
+        conversation to save and the Ask button back."""
         try:
             sources, bot = self.sources, self.bot_for(quotes, mode)
             if mode == "none":
@@ -303,12 +310,12 @@ class QuotebotUI:
                 viewer = SKIP if cited == shown else sources.html(cited)
                 shown = cited
                 if event.kind == "final":
-                    yield SKIP, messages(done), viewer, *kept(done)
+                    yield SKIP, messages(done), viewer, *kept(done), *IDLE
                     return
                 yield SKIP, messages(done), viewer, done, SKIP, *buttons
                 buttons = (SKIP, SKIP)
         except QuestionError as exc:
-            yield refusal(question, exchanges, exc)
+            yield *refusal(question, exchanges, exc), *IDLE
 
     def stopped(self) -> tuple:
         """Return (Ask, Stop) as they are when no answer streams."""
@@ -457,29 +464,23 @@ class QuotebotUI:
 
         answer = {
             "inputs": [pending, exchanges, quotes, mode, scope],
-            "outputs": [question, chatbot, viewer, exchanges, kept, ask, stop],
+            "outputs": [question, chatbot, viewer, exchanges, kept],
             "show_progress": "hidden",
+            "trigger_mode": "always_last",
         }
-        go.click(
-            self.respond_admitted,
-            api_name="respond",
-            trigger_mode="always_last",
-            queue=False,
-            **answer,
-        )
+        go.click(self.respond_admitted, api_name="respond", queue=False, **answer)
         answering = go_llm.click(  # cancelled by a new question, Stop or a new conversation
             self.respond_llm,
             concurrency_id="llm",
             concurrency_limit=LLM_CONCURRENCY,
             api_name="respond_llm",
-            trigger_mode="always_last",
-            **answer,
+            **{**answer, "outputs": [*answer["outputs"], ask, stop]},
         )
         taking = {  # in the browser, at once: a question typed next is never overwritten
             "fn": None,
             "js": TAKE_JS,
             "inputs": question,
-            "outputs": [question, pending],
+            "outputs": [question, pending, ask, stop],
             "queue": False,
             "cancels": answering,
             "api_visibility": "private",
@@ -491,8 +492,9 @@ class QuotebotUI:
         stop.click(self.stopped, None, [ask, stop], queue=False, cancels=answering)
 
         cleared = {"outputs": [question, chatbot, viewer, exchanges, kept], "queue": False}
-        new.click(self.new_conversation, None, cancels=answering, **cleared)
-        chatbot.clear(self.new_conversation, None, cancels=answering, **cleared)
+        idle = {"fn": None, "js": f"() => {IDLE_JS}", "outputs": [ask, stop], "queue": False}
+        new.click(self.new_conversation, None, cancels=answering, **cleared).then(**idle)
+        chatbot.clear(self.new_conversation, None, cancels=answering, **cleared).then(**idle)
         chatbot.select(self.show_exchange, exchanges, viewer, queue=False)
         export.click(self.export, exchanges, downloads, queue=False)
         demo.load(self.restore, kept, [chatbot, exchanges], queue=False)
