@@ -254,9 +254,9 @@ def _page_call(
 
 def test_a_full_page_refuses_with_busy_instead_of_waiting(serve, fake_bot, monkeypatch):
     """One answer at a time and 45 waiting, more than Gradio's 40 worker threads: the next
-    question is refused at once with "busy" (its question back in the box); once the answers
-    are done, the page answers again. A quotes-only answer is off Gradio's queue (one POST,
-    as the browser sends it)."""
+    question is refused at once with "busy" (its question back in the box), and so is the
+    API's (503), which shares the limit; once the answers are done, the page answers again.
+    A quotes-only answer is off Gradio's queue (one POST, as the browser sends it)."""
     from quotebot.ui import app
 
     waiting = 45
@@ -293,6 +293,8 @@ def test_a_full_page_refuses_with_busy_instead_of_waiting(serve, fake_bot, monke
         run(-1)
         box, chat = replies[-1]["data"][:2]
         assert box == QUESTION and "busy answering other questions" in json.dumps(chat)
+        api = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=30)  # shares it
+        assert api.status_code == 503 and "busy answering" in api.json()["error"]
     finally:
         release.set()
         for thread in admitted:

@@ -1,7 +1,8 @@
 """The HTTP API beside the page: `POST /api/ask` answers one question (with the conversation
 so far, optionally about one document) in the `ask --json` contract, `POST /api/eval` scores a
-small question set. It shares the page's Bot, answer modes and limits; quotes-only answers and
-LLM answers have separate concurrency limits, so the former never wait behind the latter.
+small question set. It shares the page's Bot, answer modes and limits: quotes-only answers
+share the page's (two at a time; with 64 waiting, 503 "busy" at once), and LLM answers have
+their own, so the former never wait behind the latter.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ def error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": " ".join(message.split())}, status_code=status)
 
 
-def router(ui: QuotebotUI, chat_concurrency: int, llm_concurrency: int) -> APIRouter:
-    """Return the API's routes over the page `ui`."""
+def router(ui: QuotebotUI, llm_concurrency: int) -> APIRouter:
+    """Return the API's routes over the page `ui`: quotes-only answers share the page's limit
+    (`QuotebotUI.admitted`), LLM answers have their own."""
+    from .app import BUSY
+
     api = APIRouter()
-    chat = anyio.CapacityLimiter(chat_concurrency)
     llm = anyio.CapacityLimiter(llm_concurrency)
 
     @api.post("/api/ask")
@@ -62,11 +65,14 @@ def router(ui: QuotebotUI, chat_concurrency: int, llm_concurrency: int) -> APIRo
             bot = ui.bot_for(data.get("quotes", ui.bot.settings.max_quotes), mode)
         except (BodyError, QuestionError) as exc:
             return error(str(exc), getattr(exc, "status", 400))
-        limiter = chat if mode == "none" else llm
+        work = partial(bot.answer, question, turns, doc=doc)
         try:
-            answer = await anyio.to_thread.run_sync(
-                partial(bot.answer, question, turns, doc=doc), limiter=limiter
-            )
+            if mode == "none":
+                answer = await ui.admitted(work, lambda: None)
+                if answer is None:
+                    return error(BUSY, 503)
+            else:
+                answer = await anyio.to_thread.run_sync(work, limiter=llm)
         except QuestionError as exc:
             return error(str(exc))
         return JSONResponse(answer_json(answer))

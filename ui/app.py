@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 try:
     import gradio as gr
@@ -69,6 +69,7 @@ CHAT_CONCURRENCY = 2
 LLM_CONCURRENCY = 1
 QUEUE_MAX_SIZE = 64
 BUSY = "the server is busy answering other questions; ask again in a moment"
+T = TypeVar("T")
 # Sessions kept in memory (Gradio's default is 10,000), and how long an idle conversation and
 # the page's temporary files (uploads, downloads) are kept; the browser keeps the conversation.
 SESSION_CAPACITY = 5_000
@@ -277,16 +278,22 @@ class QuotebotUI:
     async def respond_admitted(
         self, question: str, exchanges: list[Exchange], quotes: int, mode: str, scope: str = ALL
     ) -> tuple:
-        """The page's quotes-only handler: `respond` on a worker thread, CHAT_CONCURRENCY at
-        a time. When QUEUE_MAX_SIZE more are waiting, the question is refused at once (BUSY),
-        before it takes a thread. It runs on the server's event loop, where the count needs
-        no lock."""
+        """The page's quotes-only handler: `respond`, admitted (`admitted`), or refused at
+        once as BUSY."""
+        answer = partial(self.respond, question, exchanges, quotes, mode, scope)
+        busy = partial(refusal, question, exchanges, QuestionError(BUSY))
+        return await self.admitted(answer, busy)
+
+    async def admitted(self, work: Callable[[], T], busy: Callable[[], T]) -> T:
+        """Return `work()`, run on a worker thread, CHAT_CONCURRENCY at a time: the page's
+        quotes-only answers and the API's share the limit. When QUEUE_MAX_SIZE more are
+        waiting, return `busy()` at once, before it takes a thread. Called on the server's
+        event loop, where the count needs no lock."""
         if self._admitted >= CHAT_CONCURRENCY + QUEUE_MAX_SIZE:
-            return refusal(question, exchanges, QuestionError(BUSY))
+            return busy()
         self._admitted += 1
         try:
-            answer = partial(self.respond, question, exchanges, quotes, mode, scope)
-            return await anyio.to_thread.run_sync(answer, limiter=self._answering)
+            return await anyio.to_thread.run_sync(work, limiter=self._answering)
         finally:
             self._admitted -= 1
 

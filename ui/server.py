@@ -151,7 +151,7 @@ def make_app(ui: QuotebotUI, auth: tuple[str, str] | None, guard: LoginGuard) ->
     demo = ui.build()
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(router(ui, CHAT_CONCURRENCY, LLM_CONCURRENCY))
+    app.include_router(router(ui, LLM_CONCURRENCY))
     app = gr.mount_gradio_app(
         app,
         demo,
