@@ -37,7 +37,7 @@ from quotebot.evaluation.metrics.latency import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "statement.jsonl"
-ENDPOINT = "respond"
+ENDPOINT = "respond"  # the page's quotes-only answer
 SAVED_OUTPUT = 4  # box, chat, viewer, conversation state (null), saved conversation
 STATEFUL = frozenset({"state"})  # inputs the browser sends as null: their values stay on the server
 REQUEST_TIMEOUT_S = 60.0
@@ -129,7 +129,7 @@ def ask(
     Raises RuntimeError when the server refuses or fails the request.
     """
     data = [question, quotes, "none", "All documents"]  # the document selector: every one
-    return reply_text(call(client, url, events, session, "respond", data, sent))
+    return reply_text(call(client, url, events, session, ENDPOINT, data, sent))
 
 
 def new_conversation(client, url: str, events: dict[str, Event], session: str) -> None:
