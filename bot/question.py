@@ -67,6 +67,18 @@ _SMALL_TALK = re.compile(
 
 
 _QUOTED = re.compile(r"“([^“”]+)”")  # a quote in an answer's text
+# "What did Kirby say about <his mistake over notifying Iraq>?": the frame asks for someone's
+# words, the topic is what they are about. Embedded whole, the frame matches the sentences that
+# talk about talking ("I'm sure many of you saw the statement that I issued") over the ones that
+# say something about the topic. Verbs of saying only: "How did they respond to X?" asks for a
+# reaction, which the words "respond to" help find.
+_SAYING_FRAME = re.compile(
+    r"^\s*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|is|was)\s+.{1,60}?\s+"
+    r"(?:say|said|tell|think|feel|mention|explain|add|note|argue|claim|suggest|describe)"
+    r"(?:\s+(?:us|reporters|the \w+))?\s+(?:about|on|regarding|concerning|of|to)\s+"
+    r"(?P<topic>.+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,12 @@ class Query:
     def text(self) -> str:
         """Return everything searched: the question and, for a follow-up, the earlier turn."""
         return f"{self.search} {self.previous}".strip()
+
+    @property
+    def embedded(self) -> str:
+        """Return what the embedders read for the question: `search`, or only its topic when it
+        asks what someone said about it (`topic`); BM25 and the features read all of it."""
+        return topic(self.search)
 
     @property
     def is_follow_up(self) -> bool:
@@ -175,6 +193,16 @@ def unknown_names(query: Query, lexicon: Lexicon) -> tuple[str, ...]:
             ):
                 names.append(word.strip("?!.,;:\"'()"))
     return tuple(names)
+
+
+def topic(question: str) -> str:
+    """Return what `question` is about when it asks what someone said, thought or explained
+    about it (at least two content words: "the drivers" alone embeds as little), else the
+    question itself."""
+    match = _SAYING_FRAME.match(question)
+    if match is None or len(content_tokens(match.group("topic"))) < 2:
+        return question
+    return match.group("topic")
 
 
 def is_follow_up(text: str) -> bool:

@@ -173,8 +173,10 @@ class Retriever:
         """Return the question's vector: the spelling-corrected question's (a misspelt word
         embeds as noise: "How lnog did the meetng last?" averaged with its correction lowered
         the answer's confidence from 0.45 to 0.23; the words as asked still count in BM25), and
-        for a follow-up the earlier turn's, at `follow_up_weight`."""
-        texts = [query.search]
+        for a follow-up the earlier turn's, at `follow_up_weight`. A question asking what
+        someone said about a topic is embedded as its topic (`Query.embedded`): dev citation
+        recall 0.632 -> 0.643, test unchanged (0.624)."""
+        texts = [query.embedded]
         if query.previous:
             texts.append(query.previous)
         vectors = self.embedders[name].embed_queries(texts)

@@ -147,3 +147,34 @@ def test_prepare_corrects_then_looks_for_unknown_names_in_the_corrected_text(lex
     query = prepare("What did Witkof tell Zelensky?", [], 2000, lexicon)
     assert query.search == "What did Witkoff tell Zelensky?"
     assert query.unknown_names == ("Zelensky",)
+
+
+@pytest.mark.parametrize(
+    ("question", "embedded"),
+    [
+        (
+            "What did Kirby say about his mistake over notifying Iraq?",
+            "his mistake over notifying Iraq",
+        ),
+        ("What does the Kremlin think about the talks with Witkoff?", "the talks with Witkoff"),
+        (
+            "How did Ushakov describe the atmosphere of the talks?",
+            "How did Ushakov describe the atmosphere of the talks?",
+        ),
+        ("What did Rob Pike tell reporters about the Go release plans?", "the Go release plans"),
+        # a reaction is asked for, and "respond to" helps find it
+        (
+            "How did press groups respond to the Babchenko stunt?",
+            "How did press groups respond to the Babchenko stunt?",
+        ),
+        # one content word embeds as little
+        ("What did Trump say about the drivers?", "What did Trump say about the drivers?"),
+        ("How long did the meeting last?", "How long did the meeting last?"),
+    ],
+)
+def test_a_question_asking_what_someone_said_about_a_topic_is_embedded_as_its_topic(
+    question, embedded
+):
+    query = parse(question, [], 2000)
+    assert query.embedded == embedded
+    assert query.search == question, "BM25 and the features read the whole question"

@@ -94,3 +94,16 @@ def test_a_question_about_one_document_retrieves_only_its_passages(tmp_path, fak
         assert all(c.doc == doc for c in scoped.citations)
     with pytest.raises(QuestionError, match="no document named 'nope'"):
         bot.answer("How long?", doc="nope")
+
+
+def test_the_embedder_reads_the_topic_of_a_question_about_what_someone_said(ranker):
+    seen = []
+    embedder = ranker.embedders["fake"]
+    original = embedder.embed_queries
+    embedder.embed_queries = lambda texts: seen.extend(texts) or original(texts)
+    query = prepare(
+        "What did Ushakov say about the territorial issue?", [], 2000, ranker.index.lexicon
+    )
+    ranker.evidence(query)
+    assert seen == ["the territorial issue"]
+    assert "territorial" in token_weights(query, 0.5) and "ushakov" not in seen[0].casefold()
