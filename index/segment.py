@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 19  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 20  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -64,7 +64,8 @@ SEGMENTATION_VERSION = 19  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # "The Chairman." (named by the roster) and "Mr. Moore of Kansas.", its contents' "Prepared
 # Statements:" no label, a witness named by "Massie, Mr. Steve", the chair never answers; a
 # Pacific Hansard's "HON. M. S. N. KAMIKAMICA.-" labels, also where they run inside a paragraph;
-# 19: an "Audience member:" asks as an audience member, not a journalist
+# 19: an "Audience member:" asks as an audience member, not a journalist; 20: beside question
+# labels, a named speaker who asks asks too (a town hall's or a panel's host)
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -1193,11 +1194,17 @@ def _questioners(
     a quarter of the time and twice as often as those of the speaker with the most words, who
     is then the witness. Another speaker answers too when they speak at least a fifth as many
     words as the witness and ask no more often (a podcast's second guest, the other witnesses of
-    a panel; not a chairman who asks, nor a chair's few words)."""
+    a panel; not a chairman who asks, nor a chair's few words). Where labels mark questions
+    ("Q:", "AUDIENCE MEMBER:"), a named speaker who asks by the same measure asks too (a town
+    hall's host: "MR. COOPER:" had been taken to answer the audience's questions), and there is
+    no witness."""
     labels = [u.label for u in units if u.label]
     members = {speakers[lb.text] for lb in labels if lb.member and lb.text in speakers}
-    if members or any(lb.kind == "question" for lb in labels):
+    if members:
         return members, None, set()
+    # with question labels ("Q:", "AUDIENCE MEMBER:") those ask; a named speaker who asks too
+    # is found as below (a town hall's host), and nobody else is taken for a witness
+    labelled = any(lb.kind == "question" for lb in labels)
     turns: Counter = Counter()
     asking: Counter = Counter()
     words: Counter = Counter()
@@ -1242,8 +1249,8 @@ def _questioners(
         and asking[s] >= max(1, turns[s] / 4)
         and asking[s] / turns[s] >= 2 * rate
     }
-    if not askers:
-        return set(), None, set()
+    if labelled or not askers:
+        return askers, None, set()
     answerers = {
         s
         for s in turns

@@ -227,18 +227,12 @@ EXPECTED = {
         ("Mr. Thornberg", "answer"),
     },
     "21_jsparty-82-node-panel-nodeconf-colombia-2019.md": {
-        # a panel: the moderator (**Kevin Ball:**) and the panelists each open the talk and
-        # answer the audience; his own questions to the panel read as statements
-        *(
-            (name, role)
-            for name in ("Kevin Ball", "Kat Marchán", "Anna Henningsen")
-            for role in ("answer", "statement")
-        ),
-        *(
-            (name, role)
-            for name in ("Ruben Bridgewater", "James Snell")
-            for role in ("answer", "statement")
-        ),
+        # a panel: the moderator (**Kevin Ball:**) asks, beside the audience's labelled
+        # questions, and the panelists answer (before segmentation 20 his questions to the panel
+        # read as statements, and the panelists' replies too)
+        ("Kevin Ball", "question"),
+        *((name, "answer") for name in ("Kat Marchán", "Anna Henningsen")),
+        *((name, "answer") for name in ("Ruben Bridgewater", "James Snell")),
         ("Audience member", "question"),  # **Audience member:**, not a journalist
     },
     "22_wh-biden-roundtable-essential-workers-2021-02-23.md": {

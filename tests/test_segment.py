@@ -417,6 +417,27 @@ def test_a_web_pages_see_also_links_and_a_rosters_capital_names_are_not_speech()
     assert "Joe Barton" in {s for _, s, _ in roles_and_speakers(roster)}
 
 
+def test_a_town_halls_host_asks_beside_the_audiences_labelled_questions():
+    # CNN's town hall: the audience's questions are labelled, the host's are not; before
+    # segmentation 20 the host's words after an audience question were the President's answers
+    town_hall = (
+        "MR. COOPER: Mr. President, thank you for being here. What is your plan for schools?\n\n"
+        "THE PRESIDENT: We will open most schools within the first hundred days. We have the "
+        "money in the plan for ventilation, for testing and for more teachers.\n\n"
+        "MR. COOPER: Just to be clear, is that five days a week?\n\n"
+        "THE PRESIDENT: Not necessarily. It depends on the district.\n\n"
+        "AUDIENCE MEMBER: Thank you. When will teachers get vaccinated?\n\n"
+        "THE PRESIDENT: Teachers should be near the front of the line.\n\n"
+        "MR. COOPER: The CDC says they are not essential. Do you disagree?\n\n"
+        "THE PRESIDENT: I think they should be vaccinated. They are in the classroom every day "
+        "with children, and they deserve the same protection as anyone else who works.\n"
+    )
+    got = [(r, s) for r, s, _ in roles_and_speakers(town_hall)]
+    assert {r for r, s in got if s == "Mr. Cooper"} == {"question"}
+    assert {r for r, s in got if s == "the President"} == {"answer"}
+    assert ("question", "Audience member") in got
+
+
 def test_television_and_radio_labels_name_then_title_and_the_host_asks():
     # CNN's and NPR's "NAME, TITLE:", later the surname alone; a label may stand on its line
     cnn = (
