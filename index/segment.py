@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 20  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 21  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -65,7 +65,8 @@ SEGMENTATION_VERSION = 20  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # Statements:" no label, a witness named by "Massie, Mr. Steve", the chair never answers; a
 # Pacific Hansard's "HON. M. S. N. KAMIKAMICA.-" labels, also where they run inside a paragraph;
 # 19: an "Audience member:" asks as an audience member, not a journalist; 20: beside question
-# labels, a named speaker who asks asks too (a town hall's or a panel's host)
+# labels, a named speaker who asks asks too (a town hall's or a panel's host); 21: "MR. KOO" is
+# "Mr. Koo", "McCARTHY" "McCarthy"
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -1081,17 +1082,29 @@ def _chunks(
 def _display(text: str) -> str:
     """Return `text` with words in capitals in title case: "MS. JEAN-PIERRE" -> "Ms. Jean-Pierre".
 
-    Short capital words that are no honorific stay as they are ("CC", "UKN")."""
+    Short capital words stay as they are ("CC", "UKN"), unless an honorific comes before them
+    ("MR. KOO" -> "Mr. Koo"); a capital surname keeps its "Mc" or "Mac" ("McCARTHY" ->
+    "McCarthy")."""
     words = []
+    after_honorific = False
     for word in text.split():
         bare = word.casefold().rstrip(".")
-        if word.isupper() and (len(word) >= 4 or bare in _HONORIFICS | _CONNECTORS):
+        prefix = _MC.match(word)
+        if prefix:
+            word = prefix.group(1) + prefix.group(2).capitalize() + prefix.group(3)
+        elif word.isupper() and (
+            len(word) >= 4 or after_honorific or bare in _HONORIFICS | _CONNECTORS
+        ):
             if bare in _CONNECTORS:
                 word = word.casefold()
             else:
                 word = re.sub(r"[^\W\d_]+", lambda m: m.group().capitalize(), word)
+        after_honorific = bare in _HONORIFICS
         words.append(word)
     return " ".join(words)
+
+
+_MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
 
 
 def _full_name(surname: str, known: list[str], context: str) -> str | None:

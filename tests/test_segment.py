@@ -417,6 +417,22 @@ def test_a_web_pages_see_also_links_and_a_rosters_capital_names_are_not_speech()
     assert "Joe Barton" in {s for _, s, _ in roles_and_speakers(roster)}
 
 
+def test_a_short_surname_after_an_honorific_and_a_mc_surname_are_shown_in_title_case():
+    hearing = (
+        "MRS. McCARTHY: Thank you, Mr. Chairman. What is the outlook for jobs?\n\n"
+        "MR. KOO: The outlook is weak, and it will stay weak for a while, I am afraid.\n\n"
+        "MRS. McCARTHY: Why?\n\n"
+        "MR. KOO: Because households are paying down debt instead of spending.\n"
+    )
+    assert [s for _, s, _ in roles_and_speakers(hearing)] == ["Mrs. McCarthy", "Mr. Koo"] * 2
+    # a short capital word with no honorific before it is left alone
+    unknown = (
+        "MR. LEE: Hello there. How are you?\n\n"
+        "UKN: Hi. I am fine, thank you very much for asking.\n\nMR. LEE: Good.\n"
+    )
+    assert [s for _, s, _ in roles_and_speakers(unknown)] == ["Mr. Lee", "UKN", "Mr. Lee"]
+
+
 def test_a_town_halls_host_asks_beside_the_audiences_labelled_questions():
     # CNN's town hall: the audience's questions are labelled, the host's are not; before
     # segmentation 20 the host's words after an audience question were the President's answers
