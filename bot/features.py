@@ -131,13 +131,13 @@ _ASKS_DATE = re.compile(
 # (what the question asks for, what a sentence holding that answer contains)
 ANSWER_TYPES = (
     (
-        re.compile(r"^\s*how long\b|сколько (длил|продолжал)|combien de temps|wie lange", re.I),
+        re.compile(r"\bhow long\b|сколько (длил|продолжал)|combien de temps|wie lange", re.I),
         _DURATION,
     ),
     (re.compile(r"\bhow old\b|сколько лет|quel âge|wie alt", re.I), _AGE),
     (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько|à quelle heure", re.I), _CLOCK),
     (_ASKS_DATE, _DATE),
-    (re.compile(r"^\s*how (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
+    (re.compile(r"\bhow (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
 )
 # The question is about what a journalist asked (or who asked, or who said something a
 # journalist may have said): only then may a journalist's question be quoted. "What did Modi

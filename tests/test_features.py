@@ -107,6 +107,10 @@ def test_answer_types_and_date_questions():
     assert not answer_type("How many points?")("We discussed these documents.")
     assert answer_type("How long did it last?")("It lasted five hours.")
     assert answer_type("Combien de temps a duré la rencontre ?")("It lasted five hours.")
+    # the kind asked for, wherever the question asks it
+    assert answer_type("Roughly how many designations has the US made?")("in the seven hundreds")
+    assert not answer_type("Roughly how many designations has the US made?")("We designated HTS.")
+    assert answer_type("For how long has that been a principle?")("for, what, 15 months")
     assert answer_type("What did they discuss?") is None
     who = answer_type("Who met Putin?")
     assert who("Putin met Steve Witkoff.") and not who("Putin met them.")
