@@ -137,7 +137,15 @@ ANSWER_TYPES = (
     (re.compile(r"\bhow old\b|сколько лет|quel âge|wie alt", re.I), _AGE),
     (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько|à quelle heure", re.I), _CLOCK),
     (_ASKS_DATE, _DATE),
-    (re.compile(r"\bhow (many|much)\b|сколько|combien|wie viele?", re.I), _NUMBER),
+    (
+        re.compile(
+            r"\bhow (many|much)\b|\bwhat (fraction|share|percentage|proportion|portion|amount|sum)"
+            r"\b|\bhow (big|large|fast|far|high|strong|often|tall|heavy|deep|wide)\b"
+            r"|сколько|combien|wie viele?",
+            re.I,
+        ),
+        _NUMBER,
+    ),
 )
 # The question is about what a journalist asked (or who asked, or who said something a
 # journalist may have said): only then may a journalist's question be quoted. "What did Modi

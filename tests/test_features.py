@@ -111,6 +111,9 @@ def test_answer_types_and_date_questions():
     assert answer_type("Roughly how many designations has the US made?")("in the seven hundreds")
     assert not answer_type("Roughly how many designations has the US made?")("We designated HTS.")
     assert answer_type("For how long has that been a principle?")("for, what, 15 months")
+    assert answer_type("How strong was the storm?")("winds of up to 120 miles an hour")
+    assert answer_type("What share of them will get it back?")("7 to 20 cents on the dollar")
+    assert answer_type("How was the storm?") is None
     assert answer_type("What did they discuss?") is None
     who = answer_type("Who met Putin?")
     assert who("Putin met Steve Witkoff.") and not who("Putin met them.")
