@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 from quotebot.index.segment import UNNAMED_ASKERS
-from quotebot.index.text import STOPWORDS, content_tokens, normalise
+from quotebot.index.text import STOPWORDS, content_tokens, normalise, stem, tokens
 
 # The names of the columns `sentence_features` returns, in order. A model file records the
 # names it was trained on; `Scorer` refuses a file whose names differ.
@@ -183,6 +183,40 @@ _SETTLES = re.compile(  # a sentence that opens by answering yes or no
     r"correct|indeed|none|nothing|neither)\b",
     re.IGNORECASE,
 )
+
+
+# "How many <people> got money back?": what is counted, up to the verb
+_HOW_MANY = re.compile(
+    r"\bhow many\s+(?:more\s+|other\s+|of\s+(?:the|their|its|his|her|our|these|those)\s+)?"
+    r"(?P<counted>(?:(?!(?:did|do|does|is|are|was|were|has|have|had|will|would|can|could|should"
+    r"|in|at|on|for|from|by|with|to|of)\b)[\w'’-]+\s*){1,3})",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(
+    r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|hundreds?|thousands?|millions?|billions?|several|dozens?|few|couple|handful)$"
+)
+
+
+def counted(question: str) -> frozenset[str]:
+    """Return the stems of what a "how many" question counts ("How many Navy SEALs took part?"
+    -> navy, seal, took), or nothing when it asks no "how many"."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return frozenset()
+    return frozenset(content_tokens(match.group("counted")))
+
+
+def counts(text: str, things: frozenset[str], reach: int = 4) -> bool:
+    """Return whether `text` gives a number of `things`: a number at most `reach` words before
+    one of them, or right after it ("nine mobile units", "nominees: three")."""
+    words = tokens(text)
+    for i, word in enumerate(words):
+        if stem(word) in things:
+            near = words[max(0, i - reach) : i] + words[i + 1 : i + 3]
+            if any(_COUNT.match(w) for w in near):
+                return True
+    return False
 
 
 @dataclass(frozen=True)

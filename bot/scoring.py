@@ -56,7 +56,9 @@ class ScoringConfig:
     asked_confidence: float
     # the confidence of saying the document does not say when the question asks for a kind of
     # answer (a number, duration, date, time or name) that none of the quotes holds: on dev, 7
-    # of the 11 such questions are unanswerable (Laplace: 8/13), 3 more were answered wrong
+    # of the 11 such questions are unanswerable (Laplace: 8/13), 3 more were answered wrong.
+    # Also when it asks how many of something and no quote gives a number of it (`counts`): on
+    # dev that abstains on 18 more questions, 12 of them unanswerable (Laplace: 13/20 = 0.65)
     mistyped_confidence: float
     # a yes/no answer is led by "Yes." or "No." (its first quote's own first word) only at this
     # confidence or more: when it is more likely right than not (bot/composer.py)

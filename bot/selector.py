@@ -18,7 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 from quotebot.index.store import CorpusIndex
 
-from .features import SENTENCE_FEATURES, Candidates, candidates, with_second_view
+from .features import (
+    SENTENCE_FEATURES,
+    Candidates,
+    candidates,
+    counted,
+    counts,
+    with_second_view,
+)
 from .question import Query
 from .retriever import Evidence
 from .scorer import Scorer, answer_features
@@ -110,10 +117,22 @@ def select(
         # asked how many, how long, when or who, and no quote holds a number, a duration, a
         # date or a name: none can answer
         return Selection([], scoring.mistyped_confidence, ranking)
+    things = counted(query.search)
+    if things and not any(counts(_text(cands.refs[i], index), things) for i in kept[:max_quotes]):
+        # asked how many of something, and no quote counts it ("How many Navy SEALs took part in
+        # the raid?" and a quote on the raid with no number of SEALs)
+        return Selection([], scoring.mistyped_confidence, ranking)
     keep = [(*cands.refs[i], float(probs[i])) for i in kept]
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
     return Selection(quotes, p, ranking)
+
+
+def _text(ref: tuple[int, int], index: CorpusIndex) -> str:
+    """Return the text of sentence `ref` (passage row, sentence index) of `index`."""
+    passage = index.passages[ref[0]]
+    start, end = passage.sentences[ref[1]]
+    return index.source(passage.doc)[start:end]
 
 
 def _setting(

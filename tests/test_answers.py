@@ -97,6 +97,14 @@ def test_off_topic_and_injected_questions_abstain(real_bot, question):
     assert answer.text.startswith("The statement does not say")
 
 
+def test_a_count_the_statement_never_gives_is_not_answered_with_another_number(real_bot):
+    # the statement gives the document's 27 points, not the delegation's size
+    answer = real_bot.answer("How many people were in the Russian delegation?")
+    assert answer.abstained and answer.text.startswith("The statement does not say")
+    answer = real_bot.answer("How many points did the first document have?")
+    assert not answer.abstained and "27 points" in answer.citations[0].quote
+
+
 def test_a_follow_up_resolves_it(real_bot):
     first = real_bot.answer("Was the territorial issue discussed?")
     follow = real_bot.answer("Was a compromise reached on it?", [Turn.of(first)])

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from quotebot.bot.features import SENTENCE_FEATURES, answer_type, asks_for_date, candidates
+from quotebot.bot.features import (
+    SENTENCE_FEATURES,
+    answer_type,
+    asks_for_date,
+    candidates,
+    counted,
+    counts,
+)
 from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
 from quotebot.bot.scoring import load_scoring
@@ -100,6 +107,17 @@ def test_novelty_is_the_share_of_the_sentence_the_question_does_not_hold(cands, 
             break
     else:
         pytest.fail("the sentence is not among the candidates")
+
+
+def test_what_a_how_many_question_counts_and_a_sentence_that_counts_it():
+    navy = counted("Roughly how many Navy SEALs took part in the raid?")
+    assert navy == {"navy", "seal", "took"}
+    assert counted("How many of the opposition's nominees were blocked?") == {"opposit", "nomine"}
+    assert counted("How long did it last?") == frozenset() == counted("How many did they get?")
+    assert counts("Two dozen Navy SEALs flew in.", navy)
+    assert counts("The SEALs numbered 24.", navy)
+    assert not counts("The raid killed 5 people, and afterwards the SEALs left.", navy)
+    assert not counts("The SEALs came by helicopter.", navy)
 
 
 def test_answer_types_and_date_questions():

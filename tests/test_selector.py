@@ -253,7 +253,7 @@ def test_the_named_askers_question_is_quoted_even_when_its_cosines_say_nothing(
 def test_no_quote_holding_the_kind_of_answer_asked_means_the_document_does_not_say(ask, fake_index):
     answer_all = replace(threshold(0.0), mistyped_confidence=0.61)
     # "How many ..." and every quote a number-free sentence: nothing answers
-    query, evidence = ask("How many envoys arrived by train?")
+    query, evidence = ask("How many points did the document have?")
     only_words = one_feature("type_miss", weight=10.0)  # the number-free sentences first
     chosen = select(
         query,
@@ -273,6 +273,17 @@ def test_no_quote_holding_the_kind_of_answer_asked_means_the_document_does_not_s
         3,
     )
     assert chosen.quotes and chosen.confidence != 0.61
+    # ... unless the number is not one of the things counted ("How many envoys ...?" and a
+    # quote counting points)
+    query, evidence = ask("How many envoys arrived by train?")
+    chosen = select(
+        query,
+        evidence,
+        fake_index,
+        replace(answer_all, model=replace(answer_all.model, sentence=numbers)),
+        3,
+    )
+    assert chosen.quotes == [] and chosen.confidence == 0.61
 
 
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):
