@@ -92,6 +92,16 @@ _DATE = re.compile(
     r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(1[89]|20)\d{2}\b",
     re.IGNORECASE,
 )
+_RATES = (  # rates given in percent
+    r"(interest|unemployment|jobless|tariff|tax|inflation|growth|mortgage|vacancy|poverty"
+    r"|default|savings|discount|funds|lending|borrowing|participation|approval|vaccination)"
+)
+_MONEY = re.compile(
+    r"[$€£¥₽]|\b(dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|cents?|bucks)\b"
+    r"|\b\d[\d,.]*\s*(million|billion|trillion|thousand|[mbk]n?)\b",
+    re.IGNORECASE,
+)
+_RATE = re.compile(r"\d\s*(%|percent|per cent|basis points?)|\bpercent\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label
@@ -137,6 +147,16 @@ ANSWER_TYPES = (
     (re.compile(r"\bhow old\b|сколько лет|quel âge|wie alt", re.I), _AGE),
     (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько|à quelle heure", re.I), _CLOCK),
     (_ASKS_DATE, _DATE),
+    (
+        re.compile(
+            r"\bhow much (money|funding|cash)\b"
+            r"|\bhow much did\b.{0,60}\b(pay|cost|lose|raise|spend|earn|make|charge|sell|buy|get)\b"
+            r"|\bwhat (is|was|will be) the (total )?(price|cost|bill)\b",
+            re.I,
+        ),
+        _MONEY,
+    ),
+    (re.compile(rf"\bwhat\b.{{0,25}}\b{_RATES}\s+rates?\b", re.I), _RATE),
     (
         re.compile(
             r"\bhow (many|much)\b|\bwhat (fraction|share|percentage|proportion|portion|amount|sum)"

@@ -132,6 +132,13 @@ def test_answer_types_and_date_questions():
     assert answer_type("How strong was the storm?")("winds of up to 120 miles an hour")
     assert answer_type("What share of them will get it back?")("7 to 20 cents on the dollar")
     assert answer_type("How was the storm?") is None
+    # an amount of money, a rate in percent
+    money = answer_type("How much money has the foundation raised from donors?")
+    assert money("We raised $30 million last year.") and not money("We raised it in 2019.")
+    assert answer_type("How much did they pay for the rights?")("a deal worth 3 billion yen")
+    rate = answer_type("What unemployment rate do they project for 2009?")
+    assert rate("between 8.5 and 9 percent") and not rate("They project a rise in 2009.")
+    assert answer_type("What was the rate of descent?") is None  # feet a second, not percent
     assert answer_type("What did they discuss?") is None
     who = answer_type("Who met Putin?")
     assert who("Putin met Steve Witkoff.") and not who("Putin met them.")
