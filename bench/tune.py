@@ -13,7 +13,8 @@ one that maximises dev accuracy of the answer-or-abstain decision. Test document
 scored. The extra-quote ratio (also quote sentences nearly as likely as the best) is lowered
 from one quote while each further sentence quoted adds enough dev coverage, out of fold
 (`choose_ratio`), and the answerability model learns whether a quote shown, with those extras,
-is right. `--write`
+is right (`--ratio R` fixes it instead: a refit's choice can flip between 0.8 and 0.9 and
+move every answer with it). `--write`
 stores the models in the shipped configuration (`bot/scoring.v3.json`); `--out FILE` writes a
 copy elsewhere (point QUOTEBOT_SCORING at it).
 """
@@ -455,6 +456,11 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"write the shipped bot/{SHIPPED}")
     parser.add_argument("--out", type=Path, help="write the configuration to this file")
     parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength")
+    parser.add_argument(
+        "--ratio",
+        type=float,
+        help="quote further sentences from this share of the best's probability (default: chosen)",
+    )
     args = parser.parse_args()
     if args.samples and args.samples.exists():
         samples = load_samples(args.samples)
@@ -465,7 +471,7 @@ def main() -> None:
             save_samples(samples, args.samples)
     dev = [s for s in samples if s.split == "dev"]
     test = [s for s in samples if s.split != "dev"]
-    both = fit(dev, args.c, BOTH_FEATURES)
+    both = fit(dev, args.c, BOTH_FEATURES, ratio=args.ratio)
     fitted = fit(dev, args.c, ratio=both.ratio)
     # the first file is the question set; the others (synthetic, near-miss questions) are
     # fitted on, not reported
