@@ -118,7 +118,9 @@ def select(
         # date or a name: none can answer
         return Selection([], scoring.mistyped_confidence, ranking)
     things = counted(query.search)
-    if things and not any(counts(_text(cands.refs[i], index), things) for i in kept[:max_quotes]):
+    if things and not any(
+        counts(index.sentence_text(*cands.refs[i]), things) for i in kept[:max_quotes]
+    ):
         # asked how many of something, and no quote counts it ("How many Navy SEALs took part in
         # the raid?" and a quote on the raid with no number of SEALs)
         return Selection([], scoring.mistyped_confidence, ranking)
@@ -126,13 +128,6 @@ def select(
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
     return Selection(quotes, p, ranking)
-
-
-def _text(ref: tuple[int, int], index: CorpusIndex) -> str:
-    """Return the text of sentence `ref` (passage row, sentence index) of `index`."""
-    passage = index.passages[ref[0]]
-    start, end = passage.sentences[ref[1]]
-    return index.source(passage.doc)[start:end]
 
 
 def _setting(

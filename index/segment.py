@@ -1079,6 +1079,9 @@ def _chunks(
     return out
 
 
+_MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
+
+
 def _display(text: str) -> str:
     """Return `text` with words in capitals in title case: "MS. JEAN-PIERRE" -> "Ms. Jean-Pierre".
 
@@ -1102,9 +1105,6 @@ def _display(text: str) -> str:
         after_honorific = bare in _HONORIFICS
         words.append(word)
     return " ".join(words)
-
-
-_MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
 
 
 def _full_name(surname: str, known: list[str], context: str) -> str | None:

@@ -184,6 +184,12 @@ class CorpusIndex:
         """Return the original text of document `doc`."""
         return self.documents[doc].text
 
+    def sentence_text(self, row: int, j: int) -> str:
+        """Return the original text of sentence `j` of the passage at `row`."""
+        passage = self.passages[row]
+        start, end = passage.sentences[j]
+        return self.documents[passage.doc].text[start:end]
+
 
 def corpus_hash(documents: Sequence[Document], settings: Settings) -> str:
     """Return a hash of the documents and of every setting that changes the passages."""
