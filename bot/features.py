@@ -141,7 +141,11 @@ _ASKS_DATE = re.compile(
 # (what the question asks for, what a sentence holding that answer contains)
 ANSWER_TYPES = (
     (
-        re.compile(r"\bhow long\b|сколько (длил|продолжал)|combien de temps|wie lange", re.I),
+        re.compile(
+            r"\bhow long\b|сколько (длил|продолжал)|длительност|продолжительност|combien de temps"
+            r"|\bla durée\b|wie lange|\bdauer|cuánto (tiempo )?dur|\bla duración\b",
+            re.I,
+        ),
         _DURATION,
     ),
     (re.compile(r"\bhow old\b|сколько лет|quel âge|wie alt", re.I), _AGE),

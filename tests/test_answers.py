@@ -137,6 +137,12 @@ def test_russian_questions_find_the_english_quote(real_bot, question, passage_id
     assert "сказал" in answer.text  # the lead-in is in the question's language
 
 
+def test_a_french_question_for_a_duration_quotes_the_duration_first(real_bot):
+    # "la durée" asks how long, as "combien de temps" does: the five hours, not the four documents
+    answer = real_bot.answer("Quelle a été la durée de la réunion ?")
+    assert answer.language == "fr" and "five hours" in answer.citations[0].quote
+
+
 def test_a_question_without_content_words_can_still_be_answered_by_the_heading(real_bot):
     # nothing it asks about is missing from the dateline: its word overlap is full, not none
     answer = real_bot.answer("When was this?")

@@ -125,6 +125,8 @@ def test_answer_types_and_date_questions():
     assert not answer_type("How many points?")("We discussed these documents.")
     assert answer_type("How long did it last?")("It lasted five hours.")
     assert answer_type("Combien de temps a duré la rencontre ?")("It lasted five hours.")
+    assert answer_type("Quelle a été la durée de la réunion ?")("It lasted five hours.")
+    assert not answer_type("Wie war die Dauer des Treffens?")("We received four documents.")
     # the kind asked for, wherever the question asks it
     assert answer_type("Roughly how many designations has the US made?")("in the seven hundreds")
     assert not answer_type("Roughly how many designations has the US made?")("We designated HTS.")
