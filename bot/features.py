@@ -43,7 +43,8 @@ SENTENCE_FEATURES = (
     "role_moderator",
     "asks_what_was_asked",  # the question is about what a journalist asked
     "asks_date_or_title",  # the question asks for the date or the title (the heading answers)
-    "question_x_asks",  # a question, when the user asks what was asked (of its asker, if named)
+    "question_x_asks",  # a question, when the user asks what was asked (of its asker, if named;
+    # or the named asker is the subject: "What did Stephen Twigg call for?")
     "other_speaker",  # the user asks what a named speaker said (or asked), and another says it
     "first_in_passage",
     "position",  # sentence index / sentences in passage
@@ -526,7 +527,14 @@ def sentence_features(
                     float(role == "moderator"),
                     float(asks_asked),
                     float(asks_heading),
-                    float(role == "question" and (asker in named if named else asks_asked)),
+                    float(
+                        role == "question"
+                        and (
+                            asker in named and (asks_asked or asker in subjects)
+                            if named
+                            else asks_asked
+                        )
+                    ),
                     float(other),
                     float(j == 0),
                     j / max(1, n - 1),

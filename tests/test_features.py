@@ -224,6 +224,11 @@ def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_pa
     assert any(
         allowed for _, allowed in rows("How did the Foreign Secretary answer Twigg?", "answer")
     )
+    # ... and naming a member who is no subject opens no question: "Did Bernanke agree with
+    # Menendez ...?" had quoted Menendez's questions, not Bernanke's words
+    assert not any(
+        allowed for _, allowed in rows("Did the Foreign Secretary agree with Twigg on Sudan?")
+    )
 
 
 def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
