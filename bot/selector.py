@@ -43,6 +43,19 @@ SUMMARY = re.compile(
     re.IGNORECASE,
 )
 
+# "What are the next steps?", "What happens next?": answered, like a summary, with what the
+# document says is to come, from across it
+NEXT_STEPS = re.compile(
+    r"\bnext steps?\b|\bwhat (happens|comes|is|will happen|would happen)( \w+)? next\b"
+    r"|\bwhat(['’]s| is) next\b|\bgoing forward\b|\bwhat(['’]s| is) the plan\b",
+    re.IGNORECASE,
+)
+_AHEAD = re.compile(  # a sentence about what is to come
+    r"\b(will|won['’]t|shall|going to|plans?|planned|intends?|expects? to|next|continue|further"
+    r"|upcoming|later|soon|tomorrow|agreed to|hope to)\b",
+    re.IGNORECASE,
+)
+
 # the question asks for several things: a plural noun after "what" or "which" and its verb ("What
 # defence steps did the two leaders announce?", "Which parachute and landing events did Grissom
 # call out?"), not "What did the Americans do?"
@@ -103,6 +116,10 @@ def select(
         return Selection([], 1.0, ranking)
     if SUMMARY.search(query.question):
         return Selection(summary(cands, probs, index, evidence, scoring), p, ranking)
+    if NEXT_STEPS.search(query.question):
+        ahead = next_steps(cands, probs, allowed, index, max_quotes)
+        if ahead:
+            return Selection(ahead, p, ranking)
     setting = _setting(query, index, ranking, scoring)
     if setting is not None:
         return setting
@@ -205,6 +222,22 @@ def rank_passages(cands: Candidates, probs: np.ndarray) -> list[tuple[int, float
     for (row, _), p in zip(cands.refs, probs, strict=True):
         best[row] = max(best.get(row, 0.0), float(p))
     return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def next_steps(
+    cands: Candidates, probs: np.ndarray, allowed: np.ndarray, index: CorpusIndex, most: int
+) -> list[Quote]:
+    """Return what the document says is to come, for "What are the next steps?": the likeliest
+    candidate sentences that speak of the future (`_AHEAD`), one per passage, up to `most`,
+    best first; none when no candidate does."""
+    chosen: dict[int, Quote] = {}
+    for i in np.argsort(-probs, kind="stable"):
+        row, j = cands.refs[i]
+        if allowed[i] and row not in chosen and _AHEAD.search(index.sentence_text(row, j)):
+            chosen[row] = Quote(row, j, j, float(probs[i]))
+            if len(chosen) == most:
+                break
+    return list(chosen.values())
 
 
 def summary(

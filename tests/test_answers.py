@@ -137,6 +137,12 @@ def test_russian_questions_find_the_english_quote(real_bot, question, passage_id
     assert "сказал" in answer.text  # the lead-in is in the question's language
 
 
+def test_next_steps_quote_what_is_to_come(real_bot):
+    answer = real_bot.answer("What are the next steps?")
+    assert not answer.abstained and len(answer.citations) >= 2
+    assert any("will return home" in c.quote or "continue" in c.quote for c in answer.citations)
+
+
 def test_a_french_question_for_a_duration_quotes_the_duration_first(real_bot):
     # "la durée" asks how long, as "combien de temps" does: the five hours, not the four documents
     answer = real_bot.answer("Quelle a été la durée de la réunion ?")

@@ -16,6 +16,7 @@ from quotebot.bot.scoring import load_scoring
 from quotebot.bot.selector import (
     ASKS_LIST,
     ASKS_WHO,
+    NEXT_STEPS,
     SUMMARY,
     _merge,
     quotable_rows,
@@ -223,6 +224,24 @@ def test_a_question_asking_for_several_things_quotes_more_of_the_likely_sentence
     )
     assert len(one.quotes) < len(many.quotes) == 3
     assert one.confidence == many.confidence  # the answerability model reads the usual quotes
+
+
+def test_next_steps_are_what_the_document_says_is_to_come_from_across_it(ask, fake_index):
+    for question in ("What are the next steps?", "What happens next?", "What's the plan?"):
+        assert NEXT_STEPS.search(question), question
+    assert not NEXT_STEPS.search("Who sat next to Putin?")
+    query, evidence = ask("What are the next steps?")
+    never = threshold(1.01)  # the answerability model alone would abstain
+    chosen = select(query, evidence, fake_index, never, 3)
+    texts = [fake_index.sentence_text(q.row, q.first) for q in chosen.quotes]
+    assert 0 < len(texts) <= 3 and all(
+        any(w in t for w in ("will", "continue", "agreed to", "next")) for t in texts
+    ), texts
+    assert len({q.row for q in chosen.quotes}) == len(texts), "one sentence a passage"
+    assert (
+        chosen.confidence < 1.01
+        and chosen.confidence == select(query, evidence, fake_index, threshold(0.0), 3).confidence
+    ), "the confidence is the answerability model's, as for a summary"
 
 
 def test_the_named_askers_question_is_quoted_even_when_its_cosines_say_nothing(
