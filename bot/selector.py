@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from quotebot.index.store import CorpusIndex
+from quotebot.index.text import content_tokens
 
 from .features import (
     SENTENCE_FEATURES,
@@ -49,6 +50,11 @@ NEXT_STEPS = re.compile(
     r"\bnext steps?\b|\bwhat (happens|comes|is|will happen|would happen)( \w+)? next\b"
     r"|\bwhat(['’]s| is) next\b|\bgoing forward\b|\bwhat(['’]s| is) the plan\b",
     re.IGNORECASE,
+)
+# what a question may name beside "next" and still ask about the event as a whole
+_EVENT = frozenset(
+    "meet talk briefing conference call hearing interview visit summit session discussion "
+    "happen come plan step after today now".split()
 )
 _AHEAD = re.compile(  # a sentence about what is to come
     r"\b(will|won['’]t|shall|going to|plans?|planned|intends?|expects? to|next|continue|further"
@@ -116,7 +122,7 @@ def select(
         return Selection([], 1.0, ranking)
     if SUMMARY.search(query.question):
         return Selection(summary(cands, probs, index, evidence, scoring), p, ranking)
-    if NEXT_STEPS.search(query.question):
+    if asks_next_steps(query.question):
         ahead = next_steps(cands, probs, allowed, index, max_quotes)
         if ahead:
             return Selection(ahead, p, ranking)
@@ -222,6 +228,17 @@ def rank_passages(cands: Candidates, probs: np.ndarray) -> list[tuple[int, float
     for (row, _), p in zip(cands.refs, probs, strict=True):
         best[row] = max(best.get(row, 0.0), float(p))
     return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def asks_next_steps(question: str) -> bool:
+    """Return whether `question` asks what comes next, of the event itself ("What are the next
+    steps?", "What happens next after the meeting?"), not of a topic ("What are the next steps
+    on testing?" is answered as any question is)."""
+    match = NEXT_STEPS.search(question)
+    if match is None:
+        return False
+    rest = question[: match.start()] + " " + question[match.end() :]
+    return not set(content_tokens(rest)) - _EVENT
 
 
 def next_steps(

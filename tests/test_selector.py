@@ -19,6 +19,7 @@ from quotebot.bot.selector import (
     NEXT_STEPS,
     SUMMARY,
     _merge,
+    asks_next_steps,
     quotable_rows,
     select,
     sentence_probabilities,
@@ -230,6 +231,9 @@ def test_next_steps_are_what_the_document_says_is_to_come_from_across_it(ask, fa
     for question in ("What are the next steps?", "What happens next?", "What's the plan?"):
         assert NEXT_STEPS.search(question), question
     assert not NEXT_STEPS.search("Who sat next to Putin?")
+    # of a topic, it is answered as any question is
+    assert asks_next_steps("What happens next after the meeting?")
+    assert not asks_next_steps("What are the next steps on testing?")
     query, evidence = ask("What are the next steps?")
     never = threshold(1.01)  # the answerability model alone would abstain
     chosen = select(query, evidence, fake_index, never, 3)
