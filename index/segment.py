@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 21  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 22  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -66,7 +66,8 @@ SEGMENTATION_VERSION = 21  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # Pacific Hansard's "HON. M. S. N. KAMIKAMICA.-" labels, also where they run inside a paragraph;
 # 19: an "Audience member:" asks as an audience member, not a journalist; 20: beside question
 # labels, a named speaker who asks asks too (a town hall's or a panel's host); 21: "MR. KOO" is
-# "Mr. Koo", "McCARTHY" "McCarthy"
+# "Mr. Koo", "McCARTHY" "McCarthy"; 22: ... only when a named speaker answers them (a prime
+# minister calling on reporters at a joint press conference had become an asker)
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -1221,10 +1222,12 @@ def _questioners(
     turns: Counter = Counter()
     asking: Counter = Counter()
     words: Counter = Counter()
+    sequence: list[list] = []  # [speaker, whether the turn asks], turn by turn
     current, last = None, None
     for unit in units:
         if unit.label is not None:
             current = speakers.get(unit.label.text) if unit.label.kind == "person" else None
+            sequence.append([current, False])
             if current:
                 turns[current] += 1
         if current and unit.start < unit.end:
@@ -1236,6 +1239,7 @@ def _questioners(
             if ends and last != (current, turns[current]):
                 asking[current] += 1
                 last = (current, turns[current])
+                sequence[-1][1] = True
     if len(turns) < 2:
         return set(), None, set()
     hosts = {  # "STEVE INSKEEP, HOST:": a host asks
@@ -1253,6 +1257,13 @@ def _questioners(
     main = max((s for s in words if s not in hosts | chairs), key=words.__getitem__, default=None)
     if main is None:
         return set(), None, set()
+    if labelled:
+        # beside question labels, only questions another named speaker answers count: a prime
+        # minister who calls on reporters ("Sam?") asks nobody a question
+        pairs = zip(sequence, sequence[1:], strict=False)
+        asking = Counter(
+            who for (who, asks), (after, _) in pairs if asks and after not in (None, who)
+        )
     rate = asking[main] / turns[main]
     askers = hosts | {
         s

@@ -452,6 +452,28 @@ def test_a_town_halls_host_asks_beside_the_audiences_labelled_questions():
     assert {r for r, s in got if s == "Mr. Cooper"} == {"question"}
     assert {r for r, s in got if s == "the President"} == {"answer"}
     assert ("question", "Audience member") in got
+    # ... but a leader who calls on reporters ("Sam?") at a joint press conference asks nobody:
+    # segmentation 20 had made the Prime Minister an asker, his words unquotable
+    presser = (
+        "PRESIDENT BIDEN: Good afternoon. The Prime Minister and I agreed on a new plan today, "
+        "and we will work on it together in the coming months.\n\n"
+        "PRIME MINISTER SUNAK: Thank you, Mr. President. Our partnership is stronger than ever, "
+        "and this week alone we secured new investment for both our countries. Sam?\n\n"
+        "Q Thank you. Mr. Prime Minister, what about trade?\n\n"
+        "PRIME MINISTER SUNAK: We are working on it, step by step, sector by sector, as we "
+        "always have. Beth?\n\n"
+        "Q Mr. President, will you visit London?\n\n"
+        "PRESIDENT BIDEN: Yes, I will, and I look forward to it very much. London is a great "
+        "city, and the British people have been our friends and allies for generations, in war "
+        "and in peace, and they will be for generations to come. I have been there many times, "
+        "and every time I leave I want to go back.\n\n"
+        "PRIME MINISTER SUNAK: And the next question? Go ahead.\n\n"
+        "Q On defence spending, will Britain spend more?\n\n"
+        "PRIME MINISTER SUNAK: We already spend more than two percent, and we will keep doing so "
+        "for as long as it takes.\n"
+    )
+    got = [(r, s) for r, s, _ in roles_and_speakers(presser)]
+    assert "question" not in {r for r, s in got if s == "Prime Minister Sunak"}, got
 
 
 def test_television_and_radio_labels_name_then_title_and_the_host_asks():
