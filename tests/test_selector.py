@@ -275,37 +275,21 @@ def test_the_named_askers_question_is_quoted_even_when_its_cosines_say_nothing(
 
 def test_no_quote_holding_the_kind_of_answer_asked_means_the_document_does_not_say(ask, fake_index):
     answer_all = replace(threshold(0.0), mistyped_confidence=0.61)
+
+    def answer(question: str, feature: str):
+        """`question` answered with the sentences that have `feature` ranked first."""
+        ranked = replace(answer_all.model, sentence=one_feature(feature, weight=10.0))
+        return select(*ask(question), fake_index, replace(answer_all, model=ranked), 3)
+
     # "How many ..." and every quote a number-free sentence: nothing answers
-    query, evidence = ask("How many points did the document have?")
-    only_words = one_feature("type_miss", weight=10.0)  # the number-free sentences first
-    chosen = select(
-        query,
-        evidence,
-        fake_index,
-        replace(answer_all, model=replace(answer_all.model, sentence=only_words)),
-        3,
-    )
+    chosen = answer("How many points did the document have?", "type_miss")
     assert chosen.quotes == [] and chosen.confidence == 0.61
     # a quote holding a number answers as the model says
-    numbers = one_feature("type_match", weight=10.0)
-    chosen = select(
-        query,
-        evidence,
-        fake_index,
-        replace(answer_all, model=replace(answer_all.model, sentence=numbers)),
-        3,
-    )
+    chosen = answer("How many points did the document have?", "type_match")
     assert chosen.quotes and chosen.confidence != 0.61
     # ... unless the number is not one of the things counted ("How many envoys ...?" and a
     # quote counting points)
-    query, evidence = ask("How many envoys arrived by train?")
-    chosen = select(
-        query,
-        evidence,
-        fake_index,
-        replace(answer_all, model=replace(answer_all.model, sentence=numbers)),
-        3,
-    )
+    chosen = answer("How many envoys arrived by train?", "type_match")
     assert chosen.quotes == [] and chosen.confidence == 0.61
 
 
