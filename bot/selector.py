@@ -283,10 +283,9 @@ def summary(
         and index.passages[row].role in ("answer", "statement")
         and (index.passages[row].speaker or not named)
     ]
-    source = index.source(doc) if doc is not None else ""
 
     def says(row: int, j: int) -> bool:
-        text = source[slice(*index.passages[row].sentences[j])].strip()
+        text = index.sentence_text(row, j).strip()
         return len(text.split()) >= scoring.summary_min_words and not text.endswith("?")
 
     refs = [ref for ref in spoken if says(ref[1], ref[2])] or spoken
@@ -369,11 +368,9 @@ def _through_the_question(
     are you?"); when the question is in a later passage (a reporter's "Laura Barrón-López with
     the PBS NewsHour." opens a long one), that passage is quoted too, through the question."""
     passage = index.passages[row]
-    source = index.source(passage.doc)
 
     def asks(p: int, j: int) -> bool:
-        s, e = index.passages[p].sentences[j]
-        return source[s:e].rstrip().endswith("?")
+        return index.sentence_text(p, j).rstrip().endswith("?")
 
     if any(asks(row, j) for j in range(first, last + 1)):
         return last, None

@@ -155,8 +155,7 @@ def metadata_date(
     date = index.documents[doc].date
     if date is None or not kinds & {WHEN, DATE}:
         return None
-    source = index.source(doc)
     for row, j in lines:
-        if _holds(DATE, source[slice(*index.passages[row].sentences[j])]):
+        if _holds(DATE, index.sentence_text(row, j)):
             return None
     return date
