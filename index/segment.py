@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 22  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 23  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -67,7 +67,9 @@ SEGMENTATION_VERSION = 22  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # 19: an "Audience member:" asks as an audience member, not a journalist; 20: beside question
 # labels, a named speaker who asks asks too (a town hall's or a panel's host); 21: "MR. KOO" is
 # "Mr. Koo", "McCARTHY" "McCarthy"; 22: ... only when a named speaker answers them (a prime
-# minister calling on reporters at a joint press conference had become an asker)
+# minister calling on reporters at a joint press conference had become an asker); 23: a
+# heading in capitals of any length ("STATEMENT OF RICHARD C. KOO, CHIEF ECONOMIST, ...") and a
+# contents list's lines ("Koo, Richard C., ... Tokyo..........   1") are headings, not words
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -366,6 +368,7 @@ _SKIP_LINE = re.compile(
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 # a court record's examining lawyer, on a line of its own: "BY MR. STEINGLASS:", "CROSS-
 # EXAMINATION BY MS. NECHELES:"; the bare "Q"s after it are that lawyer's
+_CONTENTS_LINE = re.compile(r"\.{5,}[^\S\n]*\d+[^\S\n]*$", re.M)
 _EXAMINER = re.compile(
     r"(?:[A-Z][A-Z-]*(?:[^\S\n]+[A-Z][A-Z-]*)*[^\S\n]+)?BY[^\S\n]+"
     r"((?:MR|MS|MRS|MISS|DR)\.?[^\S\n]+[A-Z][A-Z'’-]+(?:[^\S\n]+[A-Z][A-Z'’-]+)?)[^\S\n]*:"
@@ -900,6 +903,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             unit.heading = (
                 unit.heading
                 or is_dateline(body)
+                or _is_contents(text[unit.start : unit.end])
                 or (
                     (i == 0 or (labelled and i < first_label) or _is_heading(body))
                     and _looks_like_title(body)
@@ -1044,8 +1048,19 @@ def _turns(
 
 
 def _is_heading(body: str) -> bool:
+    """Return whether `body` reads as a heading: up to ten capitalised words, or words in
+    capitals only (a hearing record's "STATEMENT OF ALLAN H. MELTZER, THE ALLAN H. MELTZER
+    UNIVERSITY PROFESSOR OF POLITICAL ECONOMY, ...")."""
     words = body.split()
-    return len(words) <= 10 and all(w[0].isupper() or w in _CONNECTORS for w in words)
+    if len(words) <= 10 and all(w[0].isupper() or w in _CONNECTORS for w in words):
+        return True
+    return len(words) >= 3 and body.isupper()
+
+
+def _is_contents(unit: str) -> bool:
+    """Return whether a unit's text is part of a contents list: a line of it ends in a dot
+    leader and a page number ("Koo, Richard C., Chief Economist, ...........     1")."""
+    return _CONTENTS_LINE.search(unit) is not None
 
 
 def _looks_like_title(body: str) -> bool:

@@ -790,6 +790,35 @@ def test_a_house_hearing_record_names_its_chair_members_and_witnesses():
     assert not any(text.startswith("Mr. Moore of Kansas") for _, text in said)
 
 
+def test_a_hearing_records_contents_and_statement_headings_are_headings_not_words():
+    text = (
+        "THE EFFECTS OF THE ECONOMIC CRISIS ON COMMUNITY BANKS\n\n"
+        "                            WITNESSES\n\n"
+        "Koo, Richard C., Chief Economist, the Nomura Research Institute, \n"
+        "  Tokyo..........................................................     1\n"
+        "Meltzer, Allan H., Professor of Political Economy, Carnegie Mellon \n"
+        "  University.....................................................     3\n\n"
+        "    Chairman Frank. The hearing will come to order. We begin with Mr. Koo.\n\n"
+        "STATEMENT OF RICHARD C. KOO, CHIEF ECONOMIST, THE NOMURA \n"
+        "                   RESEARCH INSTITUTE, TOKYO\n\n"
+        "    Mr. Koo. Thank you. We do not suffer from deflation.\n\n"
+        "    Chairman Frank. Thank you. Mr. Meltzer?\n"
+    )
+    passages = segment(doc(text))
+    said = [(p.speaker, p.text) for p in passages if p.role != "title"]
+    assert said == [
+        ("Chairman Frank", "The hearing will come to order. We begin with Mr. Koo."),
+        ("Mr. Koo", "Thank you. We do not suffer from deflation."),  # not the chairman's words
+        ("Chairman Frank", "Thank you. Mr. Meltzer?"),
+    ]
+    headings = [p.text for p in passages if p.role == "title"]
+    assert headings[-1].startswith("STATEMENT OF RICHARD C. KOO")  # 12 words, all in capitals
+    assert any(h.startswith("Koo, Richard C., Chief Economist") for h in headings)  # contents
+    # a sentence in capitals inside a turn is still words ("WE WILL NOT WAIT."): it ends like one
+    shout = segment(doc("Mr. Koo. Thank you.\n\nWE WILL NOT WAIT FOR THEM.\n\nMr. Frank. Yes.\n"))
+    assert all(p.role != "title" for p in shout)
+
+
 def test_a_pacific_hansards_dash_labels_open_turns_inside_a_paragraph():
     # the record, converted from PDF, runs the turns together in one paragraph
     text = (
