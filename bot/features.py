@@ -567,6 +567,7 @@ def named_speaker(question: str, index, rows: list[int]) -> str | None:
     if not words:
         return None
     by_surname: dict[str, str] = {}
+    given: dict[str, set[str]] = {}
     for row in rows:
         passage = index.passages[row]
         if passage.role not in ("answer", "statement") or passage.speaker in (
@@ -577,14 +578,23 @@ def named_speaker(question: str, index, rows: list[int]) -> str | None:
         surname = _surname(passage.speaker)
         if surname is not None:
             by_surname.setdefault(surname, passage.speaker)
+        first = _given_name(passage.speaker)
+        if first is not None:
+            given.setdefault(first, set()).add(passage.speaker)
+    # a podcast's or a panel's speakers go by their given names ("How much does Evan's Patreon
+    # bring in?"): a given name one speaker has, and no speaker's surname
+    for first, speakers in given.items():
+        if len(speakers) == 1 and first not in by_surname:
+            by_surname[first] = next(iter(speakers))
     named = [
         w for w in dict.fromkeys(words) if w in by_surname and _names(question, w, by_surname[w])
     ]
-    if len(named) > 1:
+    if len({by_surname[w] for w in named}) > 1:
         named = [
             w for w in named if re.search(rf"\b{_SUBJECT_OF}\s+(\w+\s+){{0,1}}{w}\b", question)
         ]
-    return by_surname[named[0]] if len(named) == 1 else None
+    speakers = {by_surname[w] for w in named}  # "Rob Pike" names one speaker twice
+    return speakers.pop() if len(speakers) == 1 else None
 
 
 def _names(question: str, surname: str, speaker: str) -> bool:
@@ -689,6 +699,13 @@ def _surname(speaker: str) -> str | None:
     letters or more of the name, unless it is a title or an office ("Counsel Inquiry")."""
     names = [w for w in _NAME.findall(speaker) if len(w) >= 3]
     return names[-1] if names and names[-1] not in _NOT_NAMES else None
+
+
+def _given_name(speaker: str) -> str | None:
+    """Return the given name of `speaker`: the first of two or more capitalised words of three
+    letters or more, after any title ("Evan You" -> "Evan"; "Mr. Meltzer" has none)."""
+    names = [w for w in _NAME.findall(speaker) if len(w) >= 3 and w not in _NOT_NAMES]
+    return names[0] if len(names) >= 2 else None
 
 
 @lru_cache(maxsize=1 << 13)

@@ -264,6 +264,10 @@ def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
         "William Hague",
     }
     assert allowed_speakers("What did Mr Burt say about Iran?") == {"Alistair Burt"}
+    # a podcast's or a panel's speakers go by their given names: "William" is William Hague
+    assert allowed_speakers("What did William say about Syria?") == {"William Hague"}
+    assert allowed_speakers("What were Alistair's worries about Iran?") == {"Alistair Burt"}
+    assert allowed_speakers("What did William Hague say to Alistair?") == {"William Hague"}
 
 
 def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_answers(
