@@ -179,7 +179,7 @@ ANSWER_TYPES = (
 _ABOUT_ASKING = re.compile(
     r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question"
     r"|said|says|remarked|joked|quipped)\b"
-    r"|\bwhat\b.*\b(was|were)\s+(\w+\s+){0,2}asked\b(?!\s+to\b)"
+    r"|\bwhat\b.*\b(was|were)\s+([\w.’'-]+\s+){0,3}asked\b(?!\s+to\b)"  # "Jean-Pierre", "Mr. Koo"
     r"|\bwhat did\b.*\b(ask|want to know)\b(?!\s+for\b)(?!\s+(\w+\s+){0,3}to\s)"
     r"|\bwhat did the (media|press)\b(?!\s+(secretary|office|officer|aide|spokes))"
     r"|\b(asking|questioners?|question was|first question|question about|'s question)\b"

@@ -167,6 +167,8 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "Who asked about the Europeans' plan?",
         "What did Witkoff want to know about the 28 points?",
         "What was Ushakov asked about Kushner?",
+        "What was Jean-Pierre asked about Juul?",  # a hyphenated name
+        "What was Mr. Koo asked about Japan?",
         "Who said that Putin does not sleep but works?",  # a journalist may have said it
     ):
         assert asks.search(about_asking), about_asking
@@ -177,6 +179,7 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What did Putin ask the envoys to pass on to Trump?",  # a request, not a question
         "What did Kyiv ask for?",
         "What were the envoys asked to convey?",
+        "What was the reason Jean-Pierre was asked to leave?",
         "Who answered the question about solar tax credits?",  # the answer's speaker
     ):
         assert not asks.search(about_the_official), about_the_official
