@@ -60,6 +60,13 @@ class ScoringConfig:
     # Also when it asks how many of something and no quote gives a number of it (`counts`): on
     # dev that abstains on 18 more questions, 12 of them unanswerable (Laplace: 13/20 = 0.65)
     mistyped_confidence: float
+    # the confidence of quoting the sentences that say, verbatim, a phrase the question puts in
+    # quotes ("Who said “She knows how to find me”?"): on dev, 8 of 8 such answers are right
+    # (Laplace: 9/10) ...
+    phrase_confidence: float
+    # ... and of saying "does not say" when asked who said a phrase of three words or more that
+    # no sentence says: on dev, 4 of 4 are unanswerable (Laplace: 5/6)
+    misquoted_confidence: float
     # a yes/no answer is led by "Yes." or "No." (its first quote's own first word) only at this
     # confidence or more: when it is more likely right than not (bot/composer.py)
     verdict_confidence: float

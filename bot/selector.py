@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from quotebot.index.store import CorpusIndex
-from quotebot.index.text import content_tokens
+from quotebot.index.text import content_tokens, fold
 
 from .features import (
     SENTENCE_FEATURES,
@@ -81,6 +81,11 @@ ASKS_WHO = re.compile(
 )
 
 
+# a phrase the question puts in double quotes ("Who dismissed the allegations as “a bunch of
+# malarkey”?"): the sentence that says it, verbatim, answers
+_QUOTED = re.compile(r'["“”„«]([^"“”„«»\n]{3,300}?)["“”»]')
+
+
 @dataclass(frozen=True)
 class Quote:
     """A run of sentences `first..last` (inclusive) of one passage, with its probability."""
@@ -120,6 +125,9 @@ def select(
     p = float(model.answerable.probability(row[None, :])[0])
     if query.is_request or query.small_talk:
         return Selection([], 1.0, ranking)
+    quoted = _quoted(query, index, scoring, ranking, max_quotes)
+    if quoted is not None:
+        return quoted
     if SUMMARY.search(query.question):
         return Selection(summary(cands, probs, index, evidence, scoring), p, ranking)
     if asks_next_steps(query.question):
@@ -151,6 +159,56 @@ def select(
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
     return Selection(quotes, p, ranking)
+
+
+def quoted_phrases(question: str) -> tuple[str, ...]:
+    """Return the phrases of two words or more that `question` puts in double quotes, folded
+    (`index.text.fold`) and without the end punctuation a question puts inside them."""
+    folded = (fold(m).strip(" .,;:!?…") for m in _QUOTED.findall(question))
+    return tuple(dict.fromkeys(f for f in folded if len(f.split()) >= 2))
+
+
+def saying(index: CorpusIndex, phrases: tuple[str, ...], doc: str | None) -> list[tuple[int, int]]:
+    """Return `(passage row, sentence)` of the sentences that say one of `phrases` verbatim
+    (folded), in document order, within document `doc` (None: every document). A phrase
+    that runs over two sentences gives the first of them."""
+    found = []
+    for row, passage in enumerate(index.passages):
+        if doc is not None and passage.doc != doc:
+            continue
+        text = fold(passage.text)
+        hits = [p for p in phrases if p in text]
+        if not hits:
+            continue
+        said = [fold(index.sentence_text(row, j)) for j in range(len(passage.sentences))]
+        for j in range(len(said)):
+            pair = said[j] + " " + said[j + 1] if j + 1 < len(said) else said[j]
+            if any(p in said[j] or (p in pair and p not in said[j + 1]) for p in hits):
+                found.append((row, j))
+    return found
+
+
+def _quoted(
+    query: Query,
+    index: CorpusIndex,
+    scoring: ScoringConfig,
+    ranking: list[tuple[int, float]],
+    max_quotes: int,
+) -> Selection | None:
+    """Return the answer to a question that quotes a phrase: the sentences that say it, at
+    `phrase_confidence`; asked who said a phrase of three words or more that no sentence says,
+    "does not say" at `misquoted_confidence`; None when the question quotes nothing (or only
+    a missing phrase, and does not ask who)."""
+    phrases = quoted_phrases(query.question)
+    if not phrases:
+        return None
+    found = saying(index, phrases, query.doc)
+    if found:
+        quotes = [Quote(row, j, j, 1.0) for row, j in found[:max_quotes]]
+        return Selection(quotes, scoring.phrase_confidence, ranking)
+    if ASKS_WHO.match(query.question) and any(len(p.split()) >= 3 for p in phrases):
+        return Selection([], scoring.misquoted_confidence, ranking)
+    return None
 
 
 def _setting(
