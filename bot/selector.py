@@ -81,6 +81,18 @@ ASKS_WHO = re.compile(
 )
 
 
+# a sentence that is an item of a spoken list ("First, we're investing ...", "Secondly, ...",
+# "One is the problem that ...", "And finally, ...")
+_ITEM = re.compile(
+    r"^\W*(?:(?:and|but|so|now)\s+)?(?:(?:first|second|third|fourth|fifth)(?:ly)?\b|finally\b"
+    r"|lastly\b|additionally\b|number (?:one|two|three|four|five)\b"
+    r"|(?:one|two|three|four)(?=,|\s+(?:is|was|are)\b))",
+    re.IGNORECASE,
+)
+# items of one list are at most this many sentences apart
+_ITEM_GAP = 5
+
+
 # a phrase the question puts in double quotes ("Who dismissed the allegations as “a bunch of
 # malarkey”?"): the sentence that says it, verbatim, answers
 _QUOTED = re.compile(r'["“”„«]([^"“”„«»\n]{3,300}?)["“”»]')
@@ -142,7 +154,8 @@ def select(
             return Selection([], 1.0 - p, ranking)
         p = scoring.asked_confidence  # what a named reporter asked, found by name, not by topic
     best = float(probs.max())
-    ratio = scoring.list_quote_ratio if ASKS_LIST.search(query.question) else ratio
+    asks_list = bool(ASKS_LIST.search(query.question))
+    ratio = scoring.list_quote_ratio if asks_list else ratio
     kept = [i for i in np.argsort(-probs, kind="stable") if allowed[i] and probs[i] >= ratio * best]
     if cands.matrix[kept[:max_quotes], _COLUMN["type_miss"]].all():
         # asked how many, how long, when or who, and no quote holds a number, a duration, a
@@ -156,9 +169,53 @@ def select(
         # the raid?" and a quote on the raid with no number of SEALs)
         return Selection([], scoring.mistyped_confidence, ranking)
     keep = [(*cands.refs[i], float(probs[i])) for i in kept]
+    if asks_list:
+        # the items of a spoken list that one of the best sentences opens or belongs to
+        # ("First, ...", "Secondly, ...") come first
+        lists = (enumeration(index, row, j) for row, j, _ in keep[:max_quotes])
+        items = [(row, j, keep[0][2]) for row, j in next((e for e in lists if e), [])]
+        keep = items + [k for k in keep if k[:2] not in {i[:2] for i in items}]
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
     return Selection(quotes, p, ranking)
+
+
+def enumeration(index: CorpusIndex, row: int, j: int) -> list[tuple[int, int]]:
+    """Return the items of the spoken list that sentence `j` of passage `row` belongs to, or
+    opens (the items start within `_ITEM_GAP` sentences after it), in order, within its
+    speaker's turn: each a sentence opening with "First", "Secondly", "One is" ... and at most
+    `_ITEM_GAP` sentences after the one before; none when there are fewer than two."""
+    passage = index.passages[row]
+    lo = hi = row
+    while lo > 0 and _same_turn(index.passages[lo - 1], passage):
+        lo -= 1
+    while hi + 1 < len(index.passages) and _same_turn(index.passages[hi + 1], passage):
+        hi += 1
+    turn = [(r, k) for r in range(lo, hi + 1) for k in range(len(index.passages[r].sentences))]
+    at = turn.index((row, j))
+    item = [bool(_ITEM.match(index.sentence_text(r, k))) for r, k in turn]
+    if not item[at]:
+        later = [k for k in range(at + 1, min(at + 1 + _ITEM_GAP, len(turn))) if item[k]]
+        if not later:
+            return []
+        at = later[0]
+    start = end = at
+    while True:
+        before = [k for k in range(max(0, start - _ITEM_GAP), start) if item[k]]
+        if not before:
+            break
+        start = before[-1]
+    while True:
+        after = [k for k in range(end + 1, min(end + 1 + _ITEM_GAP, len(turn))) if item[k]]
+        if not after:
+            break
+        end = after[0]
+    items = [turn[k] for k in range(start, end + 1) if item[k]]
+    return items if len(items) >= 2 else []
+
+
+def _same_turn(a, b) -> bool:
+    return a.doc == b.doc and a.turn == b.turn and a.speaker == b.speaker
 
 
 def quoted_phrases(question: str) -> tuple[str, ...]:

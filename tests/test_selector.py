@@ -20,6 +20,7 @@ from quotebot.bot.selector import (
     SUMMARY,
     _merge,
     asks_next_steps,
+    enumeration,
     quotable_rows,
     quoted_phrases,
     saying,
@@ -328,6 +329,39 @@ def test_a_phrase_the_question_quotes_is_answered_by_the_sentence_that_says_it(a
     # a phrase that runs over two sentences gives the first
     both = saying(fake_index, ("but five hours. in other words",), "statement")
     assert [fake_index.sentence_text(*ref)[-11:] for ref in both] == ["five hours."]
+
+
+def test_a_spoken_lists_items_are_found_from_the_sentence_that_opens_it(tmp_path, fake_embedder):
+    from quotebot.index.corpus import load_corpus
+    from quotebot.index.store import build
+
+    from quotebot.settings import Settings
+
+    text = (
+        "DR. SHAH: Our strategy now is clear. First, we are investing in command centres. "
+        "They trace contacts.\n\n"
+        "Second, we are building treatment units. We have 2,800 beds planned. They open soon.\n\n"
+        "And third, we are engaging communities. That is the plan. Thank you.\n\n"
+        "Q: One more question: how many beds are open?\n\n"
+        "DR. SHAH: One is open. None in Guinea.\n"
+    )
+    path = tmp_path / "briefing.txt"
+    path.write_text(text, encoding="utf-8")
+    index = build(
+        load_corpus([path]), [fake_embedder], Settings.load(environ={}, cache_dir=tmp_path)
+    )
+    refs = [(r, j) for r, p in enumerate(index.passages) for j in range(len(p.sentences))]
+    at = {index.sentence_text(r, j).split(",")[0].split(" ")[0]: (r, j) for r, j in refs}
+
+    def items(word: str) -> list[str]:
+        return [index.sentence_text(*ref).split(",")[0] for ref in enumeration(index, *at[word])]
+
+    the_list = ["First", "Second", "And third"]
+    assert items("Our") == the_list  # the sentence announcing it
+    assert items("Second") == the_list  # an item: the list it belongs to, from its first item
+    assert items("They") == the_list
+    assert items("That") == []  # after the list
+    assert items("One") == []  # another turn: not this list's items; one item is no list
 
 
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):
