@@ -105,9 +105,13 @@ _MONEY = re.compile(
 _RATE = re.compile(r"\d\s*(%|percent|per cent|basis points?)|\bpercent\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
-_NOT_NAMES = frozenset(  # titles and offices that end a speaker's label
+_NOT_NAMES = frozenset(  # titles and offices that end a speaker's label, or come before a name
     "Mr Mrs Ms Miss Dr Sir Dame Lord Lady Hon Rt Professor President Minister Secretary "
-    "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House".split()
+    "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House "
+    # "General Verrilli" (the Solicitor General), "Justice Ginsburg", "Ambassador Tefft"
+    "General Gen Admiral Colonel Captain Commander Lieutenant Sergeant Governor Senator "
+    "Representative Congressman Congresswoman Ambassador Justice Judge Mayor Director "
+    "Administrator Commissioner Premier Reverend Father Rabbi Sheikh Solicitor Attorney".split()
 )
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
 # "Who called the talks strictly confidential?" is answered by who speaks, not by a name

@@ -267,6 +267,9 @@ def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
         "William Hague",
     }
     assert allowed_speakers("What did Mr Burt say about Iran?") == {"Alistair Burt"}
+    # a title or rank is no other first name: "General Verrilli" is the Solicitor General
+    assert allowed_speakers("What did Ambassador Burt say about Iran?") == {"Alistair Burt"}
+    assert allowed_speakers("What did General Hague say about Syria?") == {"William Hague"}
     # a podcast's or a panel's speakers go by their given names: "William" is William Hague
     assert allowed_speakers("What did William say about Syria?") == {"William Hague"}
     assert allowed_speakers("What were Alistair's worries about Iran?") == {"Alistair Burt"}
