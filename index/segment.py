@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 23  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 24  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -69,7 +69,8 @@ SEGMENTATION_VERSION = 23  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # "Mr. Koo", "McCARTHY" "McCarthy"; 22: ... only when a named speaker answers them (a prime
 # minister calling on reporters at a joint press conference had become an asker); 23: a
 # heading in capitals of any length ("STATEMENT OF RICHARD C. KOO, CHIEF ECONOMIST, ...") and a
-# contents list's lines ("Koo, Richard C., ... Tokyo..........   1") are headings, not words
+# contents list's lines ("Koo, Richard C., ... Tokyo..........   1") are headings, not words;
+# 24: "Mr. Carmichael." is Jeffrey Carmichael when the text introduces "Dr. Jeffrey Carmichael"
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -914,7 +915,9 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         "\n".join(" ".join(line.split()) for line in text[u.start : u.end].splitlines())
         for u in units[:first_label]
     )
-    speakers = _speakers([u.label for u in units if u.label], f"{document.title or ''}\n{header}")
+    speakers = _speakers(
+        [u.label for u in units if u.label], f"{document.title or ''}\n{header}", text
+    )
     questioners, witness, answerers = _questioners(text, units, speakers)
     if witness is not None:
         for lb in (u.label for u in units if u.label):
@@ -1123,8 +1126,10 @@ def _display(text: str) -> str:
     return " ".join(words)
 
 
-def _full_name(surname: str, known: list[str], context: str) -> str | None:
-    """Return a full name ending with `surname`, from other labels or the document's header."""
+def _full_name(surname: str, known: list[str], context: str, body: str = "") -> str | None:
+    """Return a full name ending with `surname`, from other labels, the document's header, or
+    an introduction in its `body` ("Second we have Dr. Jeffrey Carmichael, the inaugural
+    chairman ...": one first name after a title, the only one the body gives the surname)."""
     fold = surname.casefold()
     for name in known:
         if name.casefold().endswith(" " + fold):
@@ -1150,11 +1155,23 @@ def _full_name(surname: str, known: list[str], context: str) -> str | None:
                 if found.isupper()
                 else (_display(found))
             )
+    introduced = {
+        (m.group(1), m.group(2) or "")
+        for m in re.finditer(
+            rf"\b(?:Mr|Mrs|Ms|Dr|Professor|Prof)\.?[^\S\n]+([A-Z][a-z’'-]+)[^\S\n]+([A-Z]\.[^\S\n]+)?"
+            rf"{re.escape(surname)}\b",
+            body,
+        )
+    }
+    if len({first for first, _ in introduced}) == 1:
+        first, middle = max(introduced)
+        return _display(f"{first} {middle}{surname}")
     return None
 
 
-def _speakers(labels: list[Label], context: str) -> dict[str, str]:
-    """Return the canonical speaker of each person or moderator label text in a document."""
+def _speakers(labels: list[Label], context: str, body: str = "") -> dict[str, str]:
+    """Return the canonical speaker of each person or moderator label text in a document
+    (`context`: its title and header; `body`: its whole text)."""
     persons = [lb for lb in labels if lb.kind in ("person", "moderator", "interpreter")]
     full = sorted({_display(lb.name) for lb in persons if len(lb.name.split()) >= 2}, key=len)
     out: dict[str, str] = {}
@@ -1170,7 +1187,9 @@ def _speakers(labels: list[Label], context: str) -> dict[str, str]:
             shorter = [f for f in full if f != name and name.endswith(" " + f)]
             out[lb.text] = shorter[0] if shorter else name
         else:
-            out[lb.text] = _full_name(name, full, context) or _display(f"{lb.title} {lb.name}")
+            out[lb.text] = _full_name(name, full, context, body) or _display(
+                f"{lb.title} {lb.name}"
+            )
         if lb.title:
             titled.setdefault(_role_title(lb.title), out[lb.text])
     for lb in persons:

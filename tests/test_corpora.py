@@ -221,7 +221,7 @@ EXPECTED = {
         ("Jackie Speier", "statement"),
         ("Anna G. Eshoo", "answer"),
         ("Karen E. Rushing", "answer"),  # the county officials
-        ("Mr. Galatolo", "answer"),
+        ("Ron Galatolo", "answer"),
         ("Richard S. Gordon", "answer"),
         ("Robert Hullinghorst", "answer"),
         ("Mr. Thornberg", "answer"),

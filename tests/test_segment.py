@@ -819,6 +819,21 @@ def test_a_hearing_records_contents_and_statement_headings_are_headings_not_word
     assert all(p.role != "title" for p in shout)
 
 
+def test_a_witness_labelled_by_surname_takes_the_first_name_the_text_introduces():
+    text = (
+        "HEARING ON FINANCIAL REGULATION\n\n"
+        "    Chairman Lieberman. Second we have Dr. Jeffrey Carmichael, the inaugural chairman "
+        "of the Australian regulator. Then Mr. Nason, and George W. Bush's adviser.\n\n"
+        "    Mr. Carmichael. Thank you, Chairman.\n\n"
+        "    Mr. Nason. Thank you for having me.\n\n"
+        "    Mr. Bush. I yield back.\n"
+    )
+    said = {p.speaker for p in segment(doc(text)) if p.speaker}
+    assert "Jeffrey Carmichael" in said  # "Dr. Jeffrey Carmichael" introduces him
+    assert "Mr. Nason" in said  # no first name given: the label's
+    assert "Mr. Bush" in said  # "George W. Bush" has no title before it: someone else
+
+
 def test_a_pacific_hansards_dash_labels_open_turns_inside_a_paragraph():
     # the record, converted from PDF, runs the turns together in one paragraph
     text = (
