@@ -70,7 +70,8 @@ SEGMENTATION_VERSION = 24  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # minister calling on reporters at a joint press conference had become an asker); 23: a
 # heading in capitals of any length ("STATEMENT OF RICHARD C. KOO, CHIEF ECONOMIST, ...") and a
 # contents list's lines ("Koo, Richard C., ... Tokyo..........   1") are headings, not words;
-# 24: "Mr. Carmichael." is Jeffrey Carmichael when the text introduces "Dr. Jeffrey Carmichael"
+# 24: "Mr. Carmichael." is Jeffrey Carmichael when the text introduces "Dr. Jeffrey Carmichael";
+# a plural title is no first name ("Present: Senators Lieberman, ...")
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -1148,7 +1149,11 @@ def _full_name(surname: str, known: list[str], context: str, body: str = "") -> 
     )
     for match in re.finditer(pattern, context):
         first = match.group(1).split()[0]
-        if first[0].isupper() and first.casefold() not in _HONORIFICS | _CONNECTORS:
+        word = first.casefold()
+        # not a plural title: "Present: Senators Lieberman, McCaskill, and Collins."
+        if first[0].isupper() and {word, word.removesuffix("s")}.isdisjoint(
+            _HONORIFICS | _CONNECTORS
+        ):
             found = match.group(0)  # "JOE BARTON, Texas" in a roster: "Joe Barton"
             return (
                 " ".join(w.capitalize() for w in found.split())

@@ -822,6 +822,7 @@ def test_a_hearing_records_contents_and_statement_headings_are_headings_not_word
 def test_a_witness_labelled_by_surname_takes_the_first_name_the_text_introduces():
     text = (
         "HEARING ON FINANCIAL REGULATION\n\n"
+        "    Present: Senators Lieberman, McCaskill, and Collins.\n\n"
         "    Chairman Lieberman. Second we have Dr. Jeffrey Carmichael, the inaugural chairman "
         "of the Australian regulator. Then Mr. Nason, and George W. Bush's adviser.\n\n"
         "    Mr. Carmichael. Thank you, Chairman.\n\n"
@@ -832,6 +833,7 @@ def test_a_witness_labelled_by_surname_takes_the_first_name_the_text_introduces(
     assert "Jeffrey Carmichael" in said  # "Dr. Jeffrey Carmichael" introduces him
     assert "Mr. Nason" in said  # no first name given: the label's
     assert "Mr. Bush" in said  # "George W. Bush" has no title before it: someone else
+    assert "Chairman Lieberman" in said  # not "Senators Lieberman", a plural title
 
 
 def test_a_pacific_hansards_dash_labels_open_turns_inside_a_paragraph():
