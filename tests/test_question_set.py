@@ -181,3 +181,16 @@ def test_the_question_set_checker_passes_on_the_shipped_sets_with_quotebots_depe
     out = subprocess.run([sys.executable, str(checker)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert re.search(r"^test: \d+ questions", out.stdout, re.MULTILINE)
+
+
+def test_the_questions_by_other_hands_quote_their_transcripts_verbatim():
+    """`evals/others.jsonl`: 16 questions on each of the 14 transcripts of `evals/others/corpus`
+    (12 answerable, 4 near misses), all held out from tuning (split test)."""
+    root = SHIPPED.parent
+    documents = load_corpus([root / "others" / "corpus"])
+    questions = load_questions(root / "others.jsonl", {d.doc: d.text for d in documents})
+    assert len(documents) == 14
+    assert {q.split for q in questions} == {"test"}
+    per_doc = Counter((q.doc, q.answerable) for q in questions)
+    assert all(per_doc[(d.doc, True)] == 12 and per_doc[(d.doc, False)] == 4 for d in documents)
+
