@@ -169,6 +169,7 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What was Ushakov asked about Kushner?",
         "What was Jean-Pierre asked about Juul?",  # a hyphenated name
         "What was Mr. Koo asked about Japan?",
+        "What exactly did Senator McCaskill ask Nason about BlackRock?",
         "Who said that Putin does not sleep but works?",  # a journalist may have said it
     ):
         assert asks.search(about_asking), about_asking
