@@ -193,4 +193,3 @@ def test_the_questions_by_other_hands_quote_their_transcripts_verbatim():
     assert {q.split for q in questions} == {"test"}
     per_doc = Counter((q.doc, q.answerable) for q in questions)
     assert all(per_doc[(d.doc, True)] == 12 and per_doc[(d.doc, False)] == 4 for d in documents)
-
