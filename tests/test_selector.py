@@ -354,7 +354,7 @@ def test_a_spoken_lists_items_are_found_from_the_sentence_that_opens_it(tmp_path
     at = {index.sentence_text(r, j).split(",")[0].split(" ")[0]: (r, j) for r, j in refs}
 
     def items(word: str) -> list[str]:
-        return [index.sentence_text(*ref).split(",")[0] for ref in enumeration(index, *at[word])]
+        return [index.sentence_text(*ref).split(",")[0] for ref in enumeration(index, *at[word], 3)]
 
     the_list = ["First", "Second", "And third"]
     assert items("Our") == the_list  # the sentence announcing it
