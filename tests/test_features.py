@@ -278,7 +278,7 @@ def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
 
 
 def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_answers(
-    tmp_path, fake_embedder
+    indexed, fake_embedder
 ):
     """A White House reporter is a bare "Q": "What did Colleen Long ask about?" is answered by
     the question turn after "I'd like to call on ... Colleen Long", which retrieval does not
@@ -294,11 +294,7 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
         "Q    Will tariffs rise next year?\n\n"
         "THE PRESIDENT:  No, they will not.\n"
     )
-    path = tmp_path / "presser.txt"
-    path.write_text(text, encoding="utf-8")
-    index = build(
-        load_corpus([path]), [fake_embedder], Settings.load(environ={}, cache_dir=tmp_path)
-    )
+    index, _ = indexed("presser.txt", text)
     ranker = Retriever(index, {"fake": fake_embedder}, load_scoring(), primary="fake")
     query = prepare("What did Colleen Long ask about?", [], 2000, index.lexicon)
     c = candidates(query, ranker.evidence(query), index)

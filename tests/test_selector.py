@@ -331,12 +331,7 @@ def test_a_phrase_the_question_quotes_is_answered_by_the_sentence_that_says_it(a
     assert [fake_index.sentence_text(*ref)[-11:] for ref in both] == ["five hours."]
 
 
-def test_a_spoken_lists_items_are_found_from_the_sentence_that_opens_it(tmp_path, fake_embedder):
-    from quotebot.index.corpus import load_corpus
-    from quotebot.index.store import build
-
-    from quotebot.settings import Settings
-
+def test_a_spoken_lists_items_are_found_from_the_sentence_that_opens_it(indexed):
     text = (
         "DR. SHAH: Our strategy now is clear. First, we are investing in command centres. "
         "They trace contacts.\n\n"
@@ -345,11 +340,7 @@ def test_a_spoken_lists_items_are_found_from_the_sentence_that_opens_it(tmp_path
         "Q: One more question: how many beds are open?\n\n"
         "DR. SHAH: One is open. None in Guinea.\n"
     )
-    path = tmp_path / "briefing.txt"
-    path.write_text(text, encoding="utf-8")
-    index = build(
-        load_corpus([path]), [fake_embedder], Settings.load(environ={}, cache_dir=tmp_path)
-    )
+    index, _ = indexed("briefing.txt", text)
     refs = [(r, j) for r, p in enumerate(index.passages) for j in range(len(p.sentences))]
     at = {index.sentence_text(r, j).split(",")[0].split(" ")[0]: (r, j) for r, j in refs}
 
