@@ -260,7 +260,9 @@ def _quoted(
         return None
     found = saying(index, phrases, query.doc)
     if found:
-        quotes = [Quote(row, j, j, 1.0) for row, j in found[:max_quotes]]
+        keep = [(row, j, 1.0) for row, j in found]
+        who = bool(ASKS_WHO.match(query.question))
+        quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
         return Selection(quotes, scoring.phrase_confidence, ranking)
     if ASKS_WHO.match(query.question) and any(len(p.split()) >= 3 for p in phrases):
         return Selection([], scoring.misquoted_confidence, ranking)
