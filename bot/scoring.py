@@ -38,7 +38,7 @@ class ScoringConfig:
     sentence_search_factor: int  # sentences searched per passage searched
     # selection (bot/features.py, bot/selector.py)
     cosine_range: dict[str, tuple[float, float]]  # embedder -> cosines mapped to 0 and 1
-    short_sentence_words: int  # a shorter sentence is quoted with the one before it
+    short_sentence_words: int  # a shorter sentence is quoted with the one before (or after) it
     extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
     # ... when the question asks for several things (selector.ASKS_LIST): on the 12 such dev
     # questions of evals/transcripts.jsonl, 0.5 quotes 0.305 of the gold against 0.208 at 0.9

@@ -439,7 +439,8 @@ def _merge(
 ) -> list[Quote]:
     """Return quotes from the best `max_quotes` kept sentences (as `bench.tune` measures them):
     adjacent sentences of one passage form one run, and a sentence of fewer than `short_words`
-    words takes the one before it along. A journalist's preamble is quoted through the question
+    words takes the one before it along (the one after it, when it opens its passage: a turn's
+    "Never." and its reason). A journalist's preamble is quoted through the question
     it leads to (see `_through_the_question`), in a later passage too unless the user asks `who`
     asked."""
     chosen: dict[int, set[int]] = {}
@@ -459,8 +460,11 @@ def _merge(
         seen.update((row, k) for k in range(first, last + 1))
         passage = index.passages[row]
         s, e = passage.sentences[first]
-        if first > 0 and len(index.source(passage.doc)[s:e].split()) < short_words:
-            first -= 1
+        if len(index.source(passage.doc)[s:e].split()) < short_words:
+            if first > 0:
+                first -= 1
+            elif last + 1 < len(passage.sentences):  # a turn's "Never.": the sentence after it
+                last += 1
         question = None
         if passage.role == "question":
             last, question = _through_the_question(index, row, first, last)

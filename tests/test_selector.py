@@ -355,7 +355,7 @@ def test_a_spoken_lists_items_are_found_from_the_sentence_that_opens_it(indexed)
     assert items("One") == []  # another turn: not this list's items; one item is no list
 
 
-def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor(fake_index):
+def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_neighbour(fake_index):
     p05 = fake_index.by_id["statement#p05"]  # sentence 1: "We discussed these documents."
     text = normalise(fake_index.source("statement")[slice(*fake_index.passages[p05].sentences[1])])
     assert text == "We discussed these documents."
@@ -366,6 +366,9 @@ def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_predecessor
     ]
     run = _merge([(p05, 2, 0.9), (p05, 3, 0.8), (p05, 0, 0.7)], fake_index, 3, short_words=5)
     assert ids(fake_index, run) == [("statement#p05", 2, 3), ("statement#p05", 0, 0)]
+    # a short sentence that opens its passage takes the one after it (a turn's "Never.")
+    opening = _merge([(p05, 0, 0.9)], fake_index, 3, short_words=30)
+    assert ids(fake_index, opening) == [("statement#p05", 0, 1)]
 
 
 def test_quotes_come_from_at_most_max_quotes_passages(fake_index):
