@@ -172,8 +172,9 @@ def select(
         lists = (
             enumeration(index, row, j, scoring.list_item_gap) for row, j, _ in keep[:max_quotes]
         )
-        items = [(row, j, keep[0][2]) for row, j in next((e for e in lists if e), [])]
-        keep = items + [k for k in keep if k[:2] not in {i[:2] for i in items}]
+        items = next((e for e in lists if e), [])
+        listed = set(items)
+        keep = [(row, j, keep[0][2]) for row, j in items] + [k for k in keep if k[:2] not in listed]
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
     return Selection(quotes, p, ranking)

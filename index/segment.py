@@ -370,7 +370,6 @@ _SKIP_LINE = re.compile(
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 # a court record's examining lawyer, on a line of its own: "BY MR. STEINGLASS:", "CROSS-
 # EXAMINATION BY MS. NECHELES:"; the bare "Q"s after it are that lawyer's
-_CONTENTS_LINE = re.compile(r"\.{5,}[^\S\n]*\d+[^\S\n]*$", re.M)
 _EXAMINER = re.compile(
     r"(?:[A-Z][A-Z-]*(?:[^\S\n]+[A-Z][A-Z-]*)*[^\S\n]+)?BY[^\S\n]+"
     r"((?:MR|MS|MRS|MISS|DR)\.?[^\S\n]+[A-Z][A-Z'’-]+(?:[^\S\n]+[A-Z][A-Z'’-]+)?)[^\S\n]*:"
@@ -1059,6 +1058,10 @@ def _is_heading(body: str) -> bool:
     if len(words) <= 10 and all(w[0].isupper() or w in _CONNECTORS for w in words):
         return True
     return len(words) >= 3 and body.isupper()
+
+
+# a contents list's line: a dot leader and a page number ("Koo, Richard C., ...........     1")
+_CONTENTS_LINE = re.compile(r"\.{5,}[^\S\n]*\d+[^\S\n]*$", re.M)
 
 
 def _is_contents(unit: str) -> bool:
