@@ -15,7 +15,7 @@ from one quote while each further sentence quoted adds enough dev coverage, out 
 (`choose_ratio`), and the answerability model learns whether a quote shown, with those extras,
 is right (`--ratio R` fixes it instead: a refit's choice can flip between 0.8 and 0.9 and
 move every answer with it). `--write`
-stores the models in the shipped configuration (`bot/scoring.v3.json`); `--out FILE` writes a
+stores the models in the shipped configuration (`bot/scoring.v4.json`); `--out FILE` writes a
 copy elsewhere (point QUOTEBOT_SCORING at it).
 """
 

@@ -81,6 +81,7 @@ class Bot:
                 max_quotes=self.settings.max_quotes,
                 top_k=self.settings.top_k,
                 rewrite=self._condense,
+                read=self.reader,
             )
         return self
 
@@ -177,6 +178,15 @@ class Bot:
         from .llm import make_llm
 
         return make_llm(self.settings)
+
+    @cached_property
+    def reader(self):
+        """Return the LLM that reads the best sentences (`settings.reader`), or None."""
+        if self.settings.reader == "none":
+            return None  # without importing bot.llm
+        from .reader import make_reader
+
+        return make_reader(self.settings)
 
     def _condense(self, question: str, history: Sequence[Turn]) -> str | None:
         """Return `question` as the LLM rewrote it to stand alone, or None without an LLM."""

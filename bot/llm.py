@@ -150,8 +150,16 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        chunks = list(self._stream(messages, stop, run_manager, **kwargs))
+        text = "".join(c.text for c in chunks)
+        tokens = [
+            token
+            for c in chunks
+            for token in c.message.response_metadata.get("logprobs", {}).get("content", ())
+        ]
+        metadata = {"logprobs": {"content": tokens}} if tokens else {}
+        message = AIMessage(content=text, response_metadata=metadata)
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
         self,
@@ -174,8 +182,13 @@ class LocalChatModel(BaseChatModel):
         }
         if stop:
             request["stop"] = stop
-        for delta in _server_stream(server, request, deadline, self.timeout_s):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+        if kwargs.get("logprobs"):  # as OpenAI's API: each token's `top_logprobs` alternatives
+            request["logprobs"] = True
+            request["top_logprobs"] = kwargs.get("top_logprobs", 0)
+        for delta, logprobs in _server_stream(server, request, deadline, self.timeout_s):
+            metadata = {"logprobs": {"content": logprobs}} if logprobs else {}
+            message = AIMessageChunk(content=delta, response_metadata=metadata)
+            chunk = ChatGenerationChunk(message=message)
             if run_manager:
                 run_manager.on_llm_new_token(delta, chunk=chunk)
             yield chunk
@@ -246,8 +259,11 @@ _REQUESTS = _Requests()
 atexit.register(_REQUESTS.stop_all)
 
 
-def _server_stream(server, request: dict, deadline: float, limit_s: float) -> Iterator[str]:
-    """Yield the text deltas of a streamed chat completion.
+def _server_stream(
+    server, request: dict, deadline: float, limit_s: float
+) -> Iterator[tuple[str, list]]:
+    """Yield the text deltas of a streamed chat completion, each with its tokens' log
+    probabilities (empty unless the request asks for them).
 
     Raise LLMError on an error reply, GenerationTimeout when `deadline` (time.monotonic)
     passes. Stopping early (closing this generator) or the deadline cancels the request in
@@ -295,7 +311,7 @@ def _server_stream(server, request: dict, deadline: float, limit_s: float) -> It
             for choice in item.get("choices", ()):
                 delta = (choice.get("delta") or {}).get("content")
                 if delta:
-                    yield delta
+                    yield delta, (choice.get("logprobs") or {}).get("content") or []
     finally:
         cancel.set()
 

@@ -16,6 +16,7 @@ from quotebot.index.store import CorpusIndex
 from .composer import lead_in
 from .conversation import Turn
 from .question import Query, prepare
+from .reader import Read
 from .records import Citation, ExtractedAnswer
 from .retriever import Evidence, Retriever
 from .scoring import ScoringConfig
@@ -122,11 +123,15 @@ def retrieve(prepared: Prepared, retriever: Retriever) -> Retrieved:
 
 
 def choose(
-    retrieved: Retrieved, index: CorpusIndex, scoring: ScoringConfig, max_quotes: int
+    retrieved: Retrieved,
+    index: CorpusIndex,
+    scoring: ScoringConfig,
+    max_quotes: int,
+    read: Read | None = None,
 ) -> Selected:
-    """Select the quotes that answer, or none."""
+    """Select the quotes that answer, or none (with `read`, an LLM reader has its say)."""
     t = time.perf_counter()
-    selection = select(retrieved.query, retrieved.evidence, index, scoring, max_quotes)
+    selection = select(retrieved.query, retrieved.evidence, index, scoring, max_quotes, read)
     return Selected(retrieved.query, selection, retrieved.laps.lap("select", t))
 
 
@@ -260,13 +265,17 @@ def answering_chain(
     max_quotes: int,
     top_k: int,
     rewrite: Condense | None = None,
+    read: Read | None = None,
 ) -> AnsweringChain:
     """Return the chain Asked -> ExtractedAnswer over `index`."""
     return AnsweringChain(
         (
             ("condense", partial(condense, index=index, max_chars=max_chars, rewrite=rewrite)),
             ("retrieve", partial(retrieve, retriever=retriever)),
-            ("select", partial(choose, index=index, scoring=scoring, max_quotes=max_quotes)),
+            (
+                "select",
+                partial(choose, index=index, scoring=scoring, max_quotes=max_quotes, read=read),
+            ),
             ("verify", partial(check, index=index, originals=Originals(index.documents))),
             ("compose", partial(compose, index=index, scoring=scoring, top_k=top_k)),
         )

@@ -1,6 +1,6 @@
 """The scoring configuration: every tuned number of answering, and the learned models.
 
-One frozen record, read from a versioned JSON file (the shipped `scoring.v3.json`, or the file
+One frozen record, read from a versioned JSON file (the shipped `scoring.v4.json`, or the file
 `settings.scoring_file` names) and passed to the stages that use it; `python -m bench.tune`
 fits the models on the dev documents of evals/transcripts.jsonl and writes such a file. No
 stage keeps a tuned number of its own.
@@ -14,10 +14,11 @@ from importlib.resources import files
 from pathlib import Path
 
 from .features import BOTH_FEATURES
+from .reader import ReaderModel
 from .scorer import Scorer
 
-SCORING_VERSION = 3  # 3: model_both
-SHIPPED = "scoring.v3.json"
+SCORING_VERSION = 4  # 3: model_both; 4: reader
+SHIPPED = "scoring.v4.json"
 
 
 class ScoringError(ValueError):
@@ -27,7 +28,7 @@ class ScoringError(ValueError):
 @dataclass(frozen=True)
 class ScoringConfig:
     """The tuned numbers of retrieval and selection, and the learned models (see the
-    shipped scoring.v3.json, written by `python -m bench.tune`)."""
+    shipped scoring.v4.json, written by `python -m bench.tune`)."""
 
     # retrieval (bot/retriever.py)
     rrf_k: int  # reciprocal rank fusion: 1 / (rrf_k + rank)
@@ -80,6 +81,9 @@ class ScoringConfig:
     # index has the multilingual vectors too: features.SECOND_FEATURES appended)
     model: Scorer
     model_both: Scorer
+    # with an LLM reader (Settings.reader, bot/reader.py): its weight in the ranking, the
+    # calibrator of the confidence and the answer threshold (`python -m bench.reader`)
+    reader: ReaderModel
 
     def cosines(self, embedder: str) -> tuple[float, float]:
         """Return the cosines of `embedder` that mean unrelated and strongly related."""
@@ -90,6 +94,7 @@ class ScoringConfig:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["model"] = self.model.to_json()
         data["model_both"] = self.model_both.to_json()
+        data["reader"] = self.reader.to_json()
         data["cosine_range"] = {k: list(v) for k, v in self.cosine_range.items()}
         return {"version": SCORING_VERSION, **data}
 
@@ -108,6 +113,7 @@ class ScoringConfig:
             values = {k: v for k, v in data.items() if k != "version"}
             values["model"] = Scorer.from_json(data["model"])
             values["model_both"] = Scorer.from_json(data["model_both"], BOTH_FEATURES)
+            values["reader"] = ReaderModel.from_json(data["reader"])
             values["cosine_range"] = {
                 name: (float(lo), float(hi)) for name, (lo, hi) in data["cosine_range"].items()
             }

@@ -28,6 +28,7 @@ from .features import (
     with_second_view,
 )
 from .question import Query
+from .reader import Read, ReaderModel, read_logit, reread
 from .retriever import Evidence
 from .scorer import Scorer, answer_features
 from .scoring import ScoringConfig
@@ -118,11 +119,18 @@ class Selection:
 
 
 def select(
-    query: Query, evidence: Evidence, index: CorpusIndex, scoring: ScoringConfig, max_quotes: int
+    query: Query,
+    evidence: Evidence,
+    index: CorpusIndex,
+    scoring: ScoringConfig,
+    max_quotes: int,
+    read: Read | None = None,
 ) -> Selection:
     """Return up to `max_quotes` quotes when the answerability model is at least the answer
     threshold sure the best one answers; none otherwise, or when the question is a request.
-    With a second embedder's view in `evidence`, the models over both embedders decide."""
+    With a second embedder's view in `evidence`, the models over both embedders decide. With
+    `read` (an LLM reader, bot/reader.py), the reader re-ranks the best sentences and its
+    calibrated confidence decides."""
     cands, model = scored_candidates(query, evidence, index, scoring)
     probs, logits = sentence_probabilities(cands, model)
     ranking = rank_passages(cands, probs)
@@ -146,7 +154,14 @@ def select(
     setting = _setting(query, index, ranking, scoring)
     if setting is not None:
         return setting
-    if p < model.threshold:
+    threshold = model.threshold
+    reading = _read(query, cands, logits, index, read, scoring.reader, p) if read else None
+    if reading is not None:
+        logits, p = reading
+        with np.errstate(over="ignore"):
+            probs = 1.0 / (1.0 + np.exp(-logits))
+        threshold = scoring.reader.threshold
+    if p < threshold:
         if not _names_its_asker(cands.matrix, probs, allowed):
             return Selection([], 1.0 - p, ranking)
         p = scoring.asked_confidence  # what a named reporter asked, found by name, not by topic
@@ -286,6 +301,31 @@ def _setting(
     quotes = [Quote(row, j, j, 1.0) for row, j in lines]
     dated = metadata_date(index, doc, kinds, lines)
     return Selection(quotes, scoring.setting_confidence, ranking, dated)
+
+
+def _read(
+    query: Query,
+    cands: Candidates,
+    logits: np.ndarray,
+    index: CorpusIndex,
+    read: Read,
+    model: ReaderModel,
+    confidence: float,
+) -> tuple[np.ndarray, float] | None:
+    """Return the candidates' log-odds re-ranked by the reader, and the calibrated confidence
+    that the best answers; None when the reader gives no reading."""
+    allowed = np.flatnonzero(np.isfinite(logits))
+    order = allowed[np.argsort(-logits[allowed], kind="stable")][: model.candidates]
+    sentences = [
+        (index.passages[cands.refs[i][0]].speaker, index.sentence_text(*cands.refs[i]))
+        for i in order
+    ]
+    reading = read(query.question, sentences)
+    if reading is None:
+        return None
+    c = min(max(confidence, 1e-6), 1 - 1e-6)
+    row = np.asarray([[np.log(c / (1 - c)), read_logit(reading)]])
+    return reread(logits, order, reading, model.weight), float(model.calibrator.probability(row)[0])
 
 
 def _names_its_asker(matrix: np.ndarray, probs: np.ndarray, allowed: np.ndarray) -> bool:

@@ -241,6 +241,15 @@ def answer_options(f):
                 help="answer mode (default none: quotes only)",
             ),
             click.option(
+                "--reader",
+                type=click.Choice(LLM_MODES),
+                envvar=env_var("reader"),
+                show_envvar=True,
+                cls=SettingOption,
+                help="an LLM reads the best sentences and chooses the quote or none (default "
+                "none; local: about 4 s more per answer on 2 cores)",
+            ),
+            click.option(
                 "--base-url",
                 envvar=env_var("llm_base_url"),
                 show_envvar=True,
@@ -279,6 +288,7 @@ OPTION_OF = {
     "top_k": "top_k",
     "threads": "threads",
     "llm": "llm",
+    "reader": "reader",
     "llm_base_url": "base_url",
     "llm_model": "model",
     "llm_timeout_s": "llm_timeout",

@@ -135,7 +135,7 @@ class Settings:
     max_quotes: _int("max_quotes") = 3
     max_question_chars: _int("max_question_chars") = 2000
     # the tuned numbers and learned models of answering (bot/scoring.py); None: the shipped
-    # bot/scoring.v3.json
+    # bot/scoring.v4.json
     scoring_file: ExistingFile | None = None
     # where the vectors are searched: "faiss" (files in the index directory) or "qdrant"
     # (index/qdrant_store.py): a server or cluster at qdrant_url, or in-process when None
@@ -146,6 +146,9 @@ class Settings:
     llm_model: Text = None
     llm_api_key: Text = None  # for a server that wants one (QUOTEBOT_LLM_API_KEY)
     llm_timeout_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 60.0
+    # an LLM that reads the best sentences and chooses the answer or none (bot/reader.py):
+    # the backends of `llm`, with its base URL, model and time limit
+    reader: LlmMode = "none"
 
     @classmethod
     def load(
