@@ -4,14 +4,12 @@
     python -m bench.reader fit readings.jsonl [--write]
 
 `collect` answers each question against its own document, as `bench.tune` does, with the local
-LLM reading (slow: about 4 s a question on 2 cores): for every question that reaches the
-reader, it records the answerability model's confidence, the log-odds and labels of the
-quotable candidates (1 where a sentence overlaps a gold quote), the sentences shown and the
-reader's probabilities. `fit` chooses, on the dev rows only: the reader's weight in the ranking
-(the most right best sentences), the calibrator of the confidence (a logistic regression over
-the confidence's and the reader's log-odds, whose output is the probability that the answer
-shown is right) and the answer threshold (`tune.best_threshold`); then prints dev and test.
-`--write` stores them in the shipped scoring configuration.
+LLM reading (slow: 5-10 s a question on 2 cores): for every question that reaches the reader,
+it records the log-odds and labels of the quotable candidates (1 where a sentence overlaps a
+gold quote), the sentences shown and the reader's probabilities. `fit` chooses, on the dev
+rows only, the reader's weight in the ranking: the one whose answers quote a right sentence
+for the most answerable questions; then prints dev and test. `--write` stores it in the
+shipped scoring configuration.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from quotebot.bot.reader import READER_FEATURES, ReaderModel, read_logit, reread
+from quotebot.bot.reader import ReaderModel, reread
 from quotebot.bot.scoring import SHIPPED, load_scoring, save_scoring
 
 from bench import tune
@@ -67,7 +65,6 @@ def collect(path: Path, corpora: Path, out: Path, every: int, cache: Path) -> No
                     return seen["reading"]
 
                 evidence = bot.ranker.evidence(query)
-                confidence = _confidence(query, evidence, bot)
                 select(query, evidence, index, bot.scoring, settings.max_quotes, read)
                 if seen.get("reading") is None:
                     continue
@@ -81,7 +78,6 @@ def collect(path: Path, corpora: Path, out: Path, every: int, cache: Path) -> No
                     "qid": q["id"],
                     "split": q.get("split", "test"),
                     "answerable": bool(q["answerable"]) and not query.is_request,
-                    "confidence": confidence,
                     "logits": [x if math.isfinite(x) else None for x in logits.tolist()],
                     "labels": labels,
                     "sentences": seen["sentences"],
@@ -106,26 +102,6 @@ def _logits(query, evidence, bot):
     return cands, sentence_probabilities(cands, model)[1]
 
 
-def _confidence(query, evidence, bot) -> float:
-    """Return the answerability model's confidence, as `selector.select` computes it."""
-    from quotebot.bot.scorer import answer_features
-    from quotebot.bot.selector import scored_candidates, sentence_probabilities
-
-    cands, model = scored_candidates(query, evidence, bot.index, bot.scoring)
-    probs, logits = sentence_probabilities(cands, model)
-    allowed = np.isfinite(logits)
-    if not allowed.any():
-        return 0.0
-    row = answer_features(
-        cands.matrix[allowed],
-        probs[allowed],
-        logits[allowed],
-        bot.scoring.extra_quote_ratio,
-        bot.settings.max_quotes,
-    )
-    return float(model.answerable.probability(row[None, :])[0])
-
-
 def load(path: Path) -> list[dict]:
     """Return the records `collect` wrote."""
     out = []
@@ -137,60 +113,45 @@ def load(path: Path) -> list[dict]:
     return out
 
 
-def best_right(r: dict, weight: float, candidates: int) -> bool:
-    """Return whether the best sentence after the reader's re-ranking at `weight` is right."""
+def shown_right(r: dict, weight: float, candidates: int, ratio: float, most: int) -> bool:
+    """Return whether the answer to record `r` quotes a right sentence when the reader's
+    reading at `weight` chooses the first quote, as `selector.select` does: its choice, then
+    the sentences at least `ratio` of its probability, `most` in all."""
     logits = r["logits"]
     allowed = np.flatnonzero(np.isfinite(logits))
-    order = allowed[np.argsort(-logits[allowed], kind="stable")][:candidates]
-    moved = reread(logits, order, tuple(r["reading"]), weight)
-    return bool(r["answerable"] and r["labels"][int(np.argmax(moved))])
+    order = allowed[np.argsort(-logits[allowed], kind="stable")]
+    first = int(np.argmax(reread(logits, order[:candidates], tuple(r["reading"]), weight)))
+    probs = 1.0 / (1.0 + np.exp(-logits[order]))
+    best = 1.0 / (1.0 + math.exp(-logits[first]))
+    kept = [first] + [
+        i for i, p in zip(order, probs, strict=True) if i != first and p >= ratio * best
+    ]
+    return bool(r["answerable"] and r["labels"][kept[:most]].any())
 
 
-def rows(records: list[dict]) -> np.ndarray:
-    """Return the calibrator's rows (READER_FEATURES) of `records`."""
-    out = []
-    for r in records:
-        c = min(max(r["confidence"], 1e-6), 1 - 1e-6)
-        out.append([math.log(c / (1 - c)), read_logit(tuple(r["reading"]))])
-    return np.asarray(out)
-
-
-def fit(records: list[dict], candidates: int) -> ReaderModel:
-    """Return the reader's numbers fitted on `records` (the dev split)."""
-    answerable = [r for r in records if r["answerable"] and r["labels"].any()]
-    weight = max(WEIGHTS, key=lambda w: sum(best_right(r, w, candidates) for r in answerable))
-    right = np.asarray([best_right(r, weight, candidates) for r in records], dtype=int)
-    calibrator = tune.fit_linear(rows(records), right, READER_FEATURES, 1.0, balanced=False)
-    p = calibrator.probability(rows(records))
-    is_answerable = np.asarray([r["answerable"] for r in records])
-    threshold = tune.best_threshold(p, right, is_answerable)
-    return ReaderModel(candidates, weight, calibrator, threshold)
-
-
-def report(records: list[dict], model: ReaderModel, name: str) -> None:
-    """Print the best sentence's rate of right, with and without the reader, the AUROC of the
-    confidences, and the answer-or-abstain figures at the threshold."""
-    from sklearn.metrics import roc_auc_score
-
-    if not records:
-        return
+def fit(records: list[dict], candidates: int, ratio: float, most: int) -> ReaderModel:
+    """Return the reader's weight that quotes the most right answers in `records` (dev)."""
     answerable = [r for r in records if r["answerable"]]
-    before = np.mean([best_right(r, 0.0, model.candidates) for r in answerable])
-    after = np.mean([best_right(r, model.weight, model.candidates) for r in answerable])
-    right = np.asarray([best_right(r, model.weight, model.candidates) for r in records])
-    p = model.calibrator.probability(rows(records))
-    shipped = np.asarray([r["confidence"] for r in records])
-    base = np.asarray([best_right(r, 0.0, model.candidates) for r in records])
-    auroc = roc_auc_score(right, p) if 0 < right.sum() < len(right) else float("nan")
-    auroc0 = roc_auc_score(base, shipped) if 0 < base.sum() < len(base) else float("nan")
-    answered = p >= model.threshold
-    unanswerable = ~np.asarray([r["answerable"] for r in records])
-    hits = (~answered & unanswerable).sum()
+    weight = max(
+        WEIGHTS,
+        key=lambda w: sum(shown_right(r, w, candidates, ratio, most) for r in answerable),
+    )
+    return ReaderModel(candidates, weight)
+
+
+def report(records: list[dict], model: ReaderModel, ratio: float, most: int, name: str) -> None:
+    """Print how many answerable questions are answered with a right quote, with and
+    without the reader."""
+    answerable = [r for r in records if r["answerable"]]
+    if not answerable:
+        return
+    before, after = (
+        sum(shown_right(r, w, model.candidates, ratio, most) for r in answerable)
+        for w in (0.0, model.weight)
+    )
     print(
-        f"{name}: {len(records)} questions ({len(answerable)} answerable); best sentence right "
-        f"{before:.3f} -> {after:.3f}; AUROC {auroc0:.3f} -> {auroc:.3f}; "
-        f"right quotes {(answered & right).sum() / max(1, len(answerable)):.3f}; abstention "
-        f"P {hits / max(1, (~answered).sum()):.3f} R {hits / max(1, unanswerable.sum()):.3f}"
+        f"{name}: {len(answerable)} answerable questions read; a right quote in "
+        f"{before} -> {after} ({before / len(answerable):.3f} -> {after / len(answerable):.3f})"
     )
 
 
@@ -212,11 +173,12 @@ def main() -> None:
         return
     records = [r for path in args.readings for r in load(path)]
     shipped = load_scoring()
+    ratio, most = shipped.extra_quote_ratio, tune.MAX_QUOTES
     dev = [r for r in records if r["split"] == "dev"]
-    model = fit(dev, shipped.reader.candidates)
+    model = fit(dev, shipped.reader.candidates, ratio, most)
     print(json.dumps(model.to_json()))
-    report(dev, model, "dev")
-    report([r for r in records if r["split"] != "dev"], model, "test")
+    report(dev, model, ratio, most, "dev")
+    report([r for r in records if r["split"] != "dev"], model, ratio, most, "test")
     if args.write:
         save_scoring(replace(shipped, reader=model), ROOT / "bot" / SHIPPED)
 

@@ -7,10 +7,11 @@ cannot read whether a sentence answers. With a reader, the selector shows the LL
 none of these" (prompts/read.v1.txt); the probability of each number as the reply's first
 token comes from the model's log probabilities. The sentences are then re-ranked by their
 log-odds plus `weight` times the log of the reader's probability (relative to an even choice),
-and the answer's confidence is the `calibrator`'s probability over the answerability model's
-log-odds and the reader's log-odds that one of them answers: the bot answers when it is at
-least `threshold`. `python -m bench.reader` fits the three on the dev documents
-(docs/llm.md). A reader that fails or times out leaves the answer as the models made it.
+and the answer quotes the first of them first, then those the models found nearly as likely
+as it. The reader reads only when the answerability model answers, and changes neither that
+decision nor the confidence: calibrated with the reader, they abstained on more answerable
+questions than they saved (docs/llm.md). `python -m bench.reader` chooses the weight on the
+dev documents. A reader that fails or times out leaves the answer as the models made it.
 
 Backends are those of the generated answers (bot/llm.py): the local Qwen2.5-Coder-1.5B, or an
 OpenAI-compatible server that returns log probabilities. Reading takes one prompt of about 300
@@ -25,34 +26,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scorer import LinearModel, ModelFileError
+from .scorer import ModelFileError
 
-# the calibrator's columns: the answerability model's log-odds that the best sentence answers,
-# and the reader's log-odds that one of the sentences shown answers (1 - P("0"))
-READER_FEATURES = ("confidence_logit", "read_logit")
 # alternatives asked for the first token: enough to hold every number shown
 TOP_LOGPROBS = 20
 
 
 @dataclass(frozen=True)
 class ReaderModel:
-    """How the reader's probabilities change the answer: the sentences shown, the weight of
-    the reader's log-probability in their ranking, the calibrator of the confidence, and the
-    answer threshold."""
+    """How the reader's probabilities change the answer: the sentences shown, and the weight
+    of the reader's log-probability in their ranking."""
 
     candidates: int
     weight: float
-    calibrator: LinearModel
-    threshold: float
 
     def to_json(self) -> dict:
         """Return the JSON form that `from_json` reads."""
-        return {
-            "candidates": self.candidates,
-            "weight": self.weight,
-            "calibrator": self.calibrator.to_json(),
-            "threshold": self.threshold,
-        }
+        return {"candidates": self.candidates, "weight": self.weight}
 
     @classmethod
     def from_json(cls, data: dict) -> ReaderModel:
@@ -61,12 +51,7 @@ class ReaderModel:
             candidates = int(data["candidates"])
             if not 1 <= candidates <= 9:  # a one-digit number each
                 raise ValueError(f"{candidates} candidates, not 1 to 9")
-            return cls(
-                candidates,
-                float(data["weight"]),
-                LinearModel.from_json(data["calibrator"], READER_FEATURES),
-                float(data["threshold"]),
-            )
+            return cls(candidates, float(data["weight"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"malformed reader model: {exc}") from exc
 
@@ -149,8 +134,3 @@ def reread(
     out[list(order)] += weight * np.log(np.maximum(share * len(order), 1e-6))
     return out
 
-
-def read_logit(read: tuple[float, ...]) -> float:
-    """Return the reader's log-odds that one of the sentences shown answers."""
-    none = min(max(read[0], 1e-4), 1 - 1e-4)
-    return math.log((1 - none) / none)

@@ -81,8 +81,8 @@ class ScoringConfig:
     # index has the multilingual vectors too: features.SECOND_FEATURES appended)
     model: Scorer
     model_both: Scorer
-    # with an LLM reader (Settings.reader, bot/reader.py): its weight in the ranking, the
-    # calibrator of the confidence and the answer threshold (`python -m bench.reader`)
+    # with an LLM reader (Settings.reader, bot/reader.py): the sentences it reads and its
+    # weight in their ranking (`python -m bench.reader`)
     reader: ReaderModel
 
     def cosines(self, embedder: str) -> tuple[float, float]:

@@ -28,7 +28,7 @@ from .features import (
     with_second_view,
 )
 from .question import Query
-from .reader import Read, ReaderModel, read_logit, reread
+from .reader import Read, ReaderModel, reread
 from .retriever import Evidence
 from .scorer import Scorer, answer_features
 from .scoring import ScoringConfig
@@ -129,8 +129,8 @@ def select(
     """Return up to `max_quotes` quotes when the answerability model is at least the answer
     threshold sure the best one answers; none otherwise, or when the question is a request.
     With a second embedder's view in `evidence`, the models over both embedders decide. With
-    `read` (an LLM reader, bot/reader.py), the reader re-ranks the best sentences and its
-    calibrated confidence decides."""
+    `read` (an LLM reader, bot/reader.py), an answer quotes first the sentence the reader's
+    reading puts first."""
     cands, model = scored_candidates(query, evidence, index, scoring)
     probs, logits = sentence_probabilities(cands, model)
     ranking = rank_passages(cands, probs)
@@ -154,21 +154,18 @@ def select(
     setting = _setting(query, index, ranking, scoring)
     if setting is not None:
         return setting
-    threshold = model.threshold
-    reading = _read(query, cands, logits, index, read, scoring.reader, p) if read else None
-    if reading is not None:
-        logits, p = reading
-        with np.errstate(over="ignore"):
-            probs = 1.0 / (1.0 + np.exp(-logits))
-        threshold = scoring.reader.threshold
-    if p < threshold:
+    if p < model.threshold:
         if not _names_its_asker(cands.matrix, probs, allowed):
             return Selection([], 1.0 - p, ranking)
         p = scoring.asked_confidence  # what a named reporter asked, found by name, not by topic
-    best = float(probs.max())
+    order = list(np.argsort(-probs, kind="stable"))
+    first = _read(query, cands, logits, index, read, scoring.reader) if read else None
+    if first is not None:  # the reader's choice first, then the sentences nearly as likely
+        order = [first, *(i for i in order if i != first)]
+    best = float(probs[order[0]])
     asks_list = bool(ASKS_LIST.search(query.question))
     ratio = scoring.list_quote_ratio if asks_list else ratio
-    kept = [i for i in np.argsort(-probs, kind="stable") if allowed[i] and probs[i] >= ratio * best]
+    kept = [i for i in order if allowed[i] and probs[i] >= ratio * best]
     if cands.matrix[kept[:max_quotes], _COLUMN["type_miss"]].all():
         # asked how many, how long, when or who, and no quote holds a number, a duration, a
         # date or a name: none can answer
@@ -310,10 +307,8 @@ def _read(
     index: CorpusIndex,
     read: Read,
     model: ReaderModel,
-    confidence: float,
-) -> tuple[np.ndarray, float] | None:
-    """Return the candidates' log-odds re-ranked by the reader, and the calibrated confidence
-    that the best answers; None when the reader gives no reading."""
+) -> int | None:
+    """Return the candidate the reader's reading puts first, or None without a reading."""
     allowed = np.flatnonzero(np.isfinite(logits))
     order = allowed[np.argsort(-logits[allowed], kind="stable")][: model.candidates]
     sentences = [
@@ -323,9 +318,7 @@ def _read(
     reading = read(query.question, sentences)
     if reading is None:
         return None
-    c = min(max(confidence, 1e-6), 1 - 1e-6)
-    row = np.asarray([[np.log(c / (1 - c)), read_logit(reading)]])
-    return reread(logits, order, reading, model.weight), float(model.calibrator.probability(row)[0])
+    return int(np.argmax(reread(logits, order, reading, model.weight)))
 
 
 def _names_its_asker(matrix: np.ndarray, probs: np.ndarray, allowed: np.ndarray) -> bool:

@@ -15,17 +15,15 @@ from quotebot.bot import llm, model_file
 from quotebot.bot.llm import LocalChatModel
 from quotebot.bot.question import prepare
 from quotebot.bot.reader import (
-    READER_FEATURES,
     Reader,
     ReaderModel,
     choice_probabilities,
     make_reader,
     numbered,
-    read_logit,
     reread,
 )
 from quotebot.bot.retriever import Retriever
-from quotebot.bot.scorer import LinearModel, ModelFileError
+from quotebot.bot.scorer import ModelFileError
 from quotebot.bot.scoring import load_scoring
 from quotebot.bot.selector import select
 
@@ -64,7 +62,6 @@ def test_reread_moves_the_shown_sentences_by_the_reader_s_log_probability():
     assert np.array_equal(reread(logits, [0, 1, 2], (0.1, 0.3, 0.3, 0.3), 0.0), logits)
     moved = reread(logits, [0, 1], (0.1, 0.1, 0.8), 1.0)
     assert moved[1] > moved[0] and moved[2] == 0.0 and moved[3] == -np.inf
-    assert read_logit((0.5, 0.5)) == 0.0 and read_logit((0.9, 0.1)) < 0 < read_logit((0.1, 0.9))
 
 
 def test_the_reader_model_round_trips_and_refuses_what_it_cannot_show():
@@ -73,16 +70,19 @@ def test_the_reader_model_round_trips_and_refuses_what_it_cannot_show():
     with pytest.raises(ModelFileError, match="not 1 to 9"):
         ReaderModel.from_json({**model.to_json(), "candidates": 12})
     with pytest.raises(ModelFileError):
-        ReaderModel.from_json({**model.to_json(), "calibrator": {"features": ["x"]}})
+        ReaderModel.from_json({"candidates": 8})
 
 
-def reader_scoring(weight: float, read_coef: float = 0.0, threshold: float = 0.5):
-    """The shipped configuration with a reader of `weight` whose confidence is the models' own
-    plus `read_coef` times the reader's log-odds."""
-    calibrator = LinearModel(
-        READER_FEATURES, np.zeros(2), np.ones(2), np.array([1.0, read_coef]), 0.0
+def reader_scoring(weight: float, threshold: float | None = None):
+    """The shipped configuration with a reader of `weight` (and answer `threshold`)."""
+    scoring = replace(SCORING, reader=ReaderModel(8, weight))
+    if threshold is None:
+        return scoring
+    return replace(
+        scoring,
+        model=replace(SCORING.model, threshold=threshold),
+        model_both=replace(SCORING.model_both, threshold=threshold),
     )
-    return replace(SCORING, reader=ReaderModel(8, weight, calibrator, threshold))
 
 
 @pytest.fixture
@@ -119,14 +119,18 @@ def test_the_reader_sees_the_best_sentences_and_its_choice_is_quoted(ask, fake_i
     assert plain.quotes[0] != first
 
 
-def test_a_reader_that_says_none_answers_makes_the_bot_abstain(ask):
+def test_the_reader_reads_only_answers_and_changes_neither_the_decision_nor_confidence(ask):
+    calls = []
+
     def none(question, sentences):
+        calls.append(question)
         return (0.98,) + (0.02 / len(sentences),) * len(sentences)
 
-    scoring = reader_scoring(1.0, read_coef=1.0, threshold=0.5)
-    assert ask(QUESTION, scoring).quotes  # the models alone answer
-    answer = ask(QUESTION, scoring, none)
-    assert answer.quotes == [] and answer.confidence > 0.5  # confident it does not say
+    answered, read = ask(QUESTION, SCORING), ask(QUESTION, SCORING, none)
+    assert read.quotes and read.confidence == answered.confidence and calls
+    calls.clear()
+    abstained = ask(QUESTION, reader_scoring(3.0, threshold=1.01), none)
+    assert abstained.quotes == [] and calls == []  # no answer, no reading
 
 
 def test_a_reader_with_no_reading_leaves_the_answer_to_the_models(ask):
