@@ -133,4 +133,3 @@ def reread(
     share = share / max(share.sum(), 1e-12)
     out[list(order)] += weight * np.log(np.maximum(share * len(order), 1e-6))
     return out
-
