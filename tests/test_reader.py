@@ -189,6 +189,13 @@ def test_the_local_reader_keeps_the_seed_s_answer_about_the_meeting(real_bot):
         models.symlink_to(user_models, target_is_directory=True)
     settings = replace(real_bot.settings, reader="local", llm_timeout_s=600)
     bot = Bot(settings, index=real_bot.index)
+    sentences = [
+        ("Yury Ushakov", "We discussed the prospects of a peaceful settlement."),
+        ("Yury Ushakov", "The conversation did not last five minutes but five hours."),
+    ]
+    reading = bot.reader("How long did the meeting last?", sentences)
+    assert reading is not None and sum(reading) == pytest.approx(1.0)
+    assert reading[2] == max(reading)  # the sentence that answers
     answer = bot.answer("How long did the meeting last?")
     assert not answer.abstained
-    assert "five hours" in answer.citations[0].text
+    assert "five hours" in answer.citations[0].quote
