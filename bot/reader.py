@@ -14,8 +14,8 @@ questions than they saved (docs/llm.md). `python -m bench.reader` chooses the we
 dev documents. A reader that fails or times out leaves the answer as the models made it.
 
 Backends are those of the generated answers (bot/llm.py): the local Qwen2.5-Coder-1.5B, or an
-OpenAI-compatible server that returns log probabilities. Reading takes one prompt of about 300
-tokens and one generated token: about 4 s on 2 cores with the local model.
+OpenAI-compatible server that returns log probabilities. Reading takes one prompt of 300-900
+tokens and one generated token: a median of 5-6 s an answer on 2 cores with the local model.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from quotebot import prompts
 
 from .scorer import ModelFileError
 
@@ -90,8 +92,6 @@ class Reader:
     `make_chat` builds the model on first use; any failure reads as None."""
 
     def __init__(self, make_chat: Callable) -> None:
-        from quotebot import prompts
-
         self.prompt = prompts.load("read")
         self._make_chat = make_chat
         self._chat = None
