@@ -50,7 +50,7 @@ def collect(path: Path, corpora: Path, out: Path, every: int, cache: Path) -> No
         by_doc.setdefault(q.get("doc", "statement"), []).append(q)
     with out.open("w", encoding="utf-8") as f:
         for doc, questions in by_doc.items():
-            file = tune.DEFAULT_CORPUS if doc == "statement" else _file(corpora, doc)
+            file = tune.doc_path(doc, corpora)
             settings = Settings.load(environ={}, corpus=(file,), cache_dir=cache)
             bot = Bot(settings, index=ensure_index(settings, complete=True)).warm_up()
             index = bot.index
@@ -86,13 +86,6 @@ def collect(path: Path, corpora: Path, out: Path, every: int, cache: Path) -> No
                 f.write(json.dumps(record) + "\n")
                 f.flush()
             print(f"{doc}: {len(questions)} questions", flush=True)
-
-
-def _file(corpora: Path, doc: str) -> Path:
-    matches = sorted(p for p in corpora.glob(f"{doc}.*") if p.suffix != ".json")
-    if not matches:
-        raise SystemExit(f"no file for document {doc!r} in {corpora}")
-    return matches[0]
 
 
 def _logits(query, evidence, bot):

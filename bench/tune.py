@@ -55,13 +55,13 @@ class Sample:
     both: bool = False  # the answer reads both embedders' features (an English question)
 
 
-def doc_path(doc: str) -> Path:
-    """Return the file of document `doc`."""
+def doc_path(doc: str, corpora: Path = CORPORA) -> Path:
+    """Return the file of document `doc` ("statement": the seed) in the folder `corpora`."""
     if doc == "statement":
         return DEFAULT_CORPUS
-    matches = sorted(p for p in CORPORA.glob(f"{doc}.*") if p.suffix != ".json")
+    matches = sorted(p for p in corpora.glob(f"{doc}.*") if p.suffix != ".json")
     if not matches:
-        raise SystemExit(f"no file for document {doc!r} in {CORPORA}")
+        raise SystemExit(f"no file for document {doc!r} in {corpora}")
     return matches[0]
 
 

@@ -199,3 +199,26 @@ def test_the_local_reader_keeps_the_seed_s_answer_about_the_meeting(real_bot):
     answer = bot.answer("How long did the meeting last?")
     assert not answer.abstained
     assert "five hours" in answer.citations[0].quote
+
+
+def test_the_weight_fitted_is_the_one_that_quotes_the_most_right_answers(capsys):
+    from bench.reader import fit, report, shown_right
+
+    # the models rank a wrong sentence first; the reader puts the right one (the third) first
+    right_third = {
+        "split": "dev",
+        "answerable": True,
+        "logits": np.array([2.0, 1.0, 0.5, -np.inf]),
+        "labels": np.array([0, 0, 1, 0]),
+        "reading": [0.05, 0.05, 0.05, 0.85],
+    }
+    # a reader that is wrong where the models were right: a heavy weight loses this one
+    wrong = {**right_third, "labels": np.array([1, 0, 0, 0]), "reading": [0.1, 0.3, 0.6, 0.0]}
+    records = [right_third, right_third, wrong]
+    assert not shown_right(right_third, 0.0, 8, 0.99, 1)
+    assert shown_right(right_third, 3.0, 8, 0.99, 1) and not shown_right(wrong, 3.0, 8, 0.99, 1)
+    model = fit(records, 8, 0.99, 1)
+    assert model.candidates == 8 and 0 < model.weight < 3.0
+    assert all(shown_right(r, model.weight, 8, 0.99, 1) for r in records)
+    report(records, model, 0.99, 1, "dev")
+    assert "a right quote in 1 -> 3" in capsys.readouterr().out
