@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from quotebot.bot.reader import ReaderModel, reread
+from quotebot.bot.reader import ReaderModel, first_choice, shown
 from quotebot.bot.scoring import SHIPPED, load_scoring, save_scoring
 
 from bench import tune
@@ -111,9 +111,8 @@ def shown_right(r: dict, weight: float, candidates: int, ratio: float, most: int
     reading at `weight` chooses the first quote, as `selector.select` does: its choice, then
     the sentences at least `ratio` of its probability, `most` in all."""
     logits = r["logits"]
-    allowed = np.flatnonzero(np.isfinite(logits))
-    order = allowed[np.argsort(-logits[allowed], kind="stable")]
-    first = int(np.argmax(reread(logits, order[:candidates], tuple(r["reading"]), weight)))
+    order = shown(logits, len(logits))  # every quotable candidate, best first
+    first = first_choice(logits, order[:candidates], tuple(r["reading"]), weight)
     probs = 1.0 / (1.0 + np.exp(-logits[order]))
     best = 1.0 / (1.0 + math.exp(-logits[first]))
     kept = [first] + [

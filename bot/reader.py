@@ -122,6 +122,21 @@ def make_reader(settings) -> Reader | None:
     return Reader(lambda: factory(settings, max_tokens=1))
 
 
+def shown(logits: np.ndarray, candidates: int) -> np.ndarray:
+    """Return the candidates the reader is shown: the `candidates` best that may be quoted
+    (finite log-odds), best first."""
+    allowed = np.flatnonzero(np.isfinite(logits))
+    return allowed[np.argsort(-logits[allowed], kind="stable")][:candidates]
+
+
+def first_choice(
+    logits: np.ndarray, order: Sequence[int], read: tuple[float, ...], weight: float
+) -> int:
+    """Return the candidate first once the reading `read` of those at `order` has moved them
+    (`reread`)."""
+    return int(np.argmax(reread(logits, order, read, weight)))
+
+
 def reread(
     logits: np.ndarray, order: Sequence[int], read: tuple[float, ...], weight: float
 ) -> np.ndarray:

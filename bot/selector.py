@@ -28,7 +28,7 @@ from .features import (
     with_second_view,
 )
 from .question import Query
-from .reader import Read, ReaderModel, reread
+from .reader import Read, ReaderModel, first_choice, shown
 from .retriever import Evidence
 from .scorer import Scorer, answer_features
 from .scoring import ScoringConfig
@@ -309,8 +309,7 @@ def _read(
     model: ReaderModel,
 ) -> int | None:
     """Return the candidate the reader's reading puts first, or None without a reading."""
-    allowed = np.flatnonzero(np.isfinite(logits))
-    order = allowed[np.argsort(-logits[allowed], kind="stable")][: model.candidates]
+    order = shown(logits, model.candidates)
     sentences = [
         (index.passages[cands.refs[i][0]].speaker, index.sentence_text(*cands.refs[i]))
         for i in order
@@ -318,7 +317,7 @@ def _read(
     reading = read(query.question, sentences)
     if reading is None:
         return None
-    return int(np.argmax(reread(logits, order, reading, model.weight)))
+    return first_choice(logits, order, reading, model.weight)
 
 
 def _names_its_asker(matrix: np.ndarray, probs: np.ndarray, allowed: np.ndarray) -> bool:
