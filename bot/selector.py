@@ -63,15 +63,22 @@ _AHEAD = re.compile(  # a sentence about what is to come
     re.IGNORECASE,
 )
 
-# the question asks for several things: a plural noun after "what" or "which" and its verb ("What
-# defence steps did the two leaders announce?", "Which parachute and landing events did Grissom
-# call out?"), not "What did the Americans do?"
+# the question asks for several things: a plural noun after "what" or "which", its complement,
+# and its verb ("What defence steps did the two leaders announce?", "Which parachute and landing
+# events did Grissom call out?", "Which points of friction with China did Sullivan raise?"), or
+# what the plural things are ("What are the parts of the strategy?"); not "What did the
+# Americans do?"
 _NOT_MODIFIER = r"(?!(?:did|do|does|is|was|are|were|has|have|had|will|would|can|could|the|a|an)\b)"
-ASKS_LIST = re.compile(
-    rf"\b(what|which)\s+(?:{_NOT_MODIFIER}[\w'’-]+\s+){{0,3}}?"
+_PLURAL = (
     r"(?!(?:is|was|has|does|this|its|his|us|thus|plus|across|unless|less|yes|news)\b)"
-    r"([a-z]+[^s\W]s|people|children)\s+(and\s+[a-z]+s\s+)?"
-    r"(did|do|does|were|are|was|is|has|have|had|will|would|could|can|should|might|may)\b",
+    r"(?:[a-z]+[^s\W]s|people|children)"
+)
+ASKS_LIST = re.compile(
+    rf"\b(?:what|which)\s+(?:{_NOT_MODIFIER}[\w'’-]+\s+){{0,3}}?{_PLURAL}\s+"
+    r"(?:(?:and|or|of|for|to|in|on|with|about|from)\s+(?:[\w'’-]+\s+){0,5}?)?"
+    r"(?:did|do|does|were|are|was|is|has|have|had|will|would|could|can|should|might|may)\b"
+    rf"|\bwhat\s+(?:are|were)\s+(?:the|his|her|their|its|[\w-]+['’]s?)\s+(?:[\w'’-]+\s+){{0,2}}?"
+    rf"{_PLURAL}\b",
     re.IGNORECASE,
 )
 # the question asks who (or which one), not what: a journalist's preamble that names them is
@@ -85,7 +92,7 @@ ASKS_WHO = re.compile(
 # a sentence that is an item of a spoken list ("First, we're investing ...", "Secondly, ...",
 # "One is the problem that ...", "And finally, ...")
 _ITEM = re.compile(
-    r"^\W*(?:(?:and|but|so|now)\s+)?(?:(?:first|second|third|fourth|fifth)(?:ly)?\b|finally\b"
+    r"^\W*(?:(?:and|but|so|now)[,\s]+)?(?:(?:first|second|third|fourth|fifth)(?:ly)?\b|finally\b"
     r"|lastly\b|additionally\b|number (?:one|two|three|four|five)\b"
     r"|(?:one|two|three|four)(?=,|\s+(?:is|was|are)\b))",
     re.IGNORECASE,
@@ -179,17 +186,23 @@ def select(
         return Selection([], scoring.mistyped_confidence, ranking)
     keep = [(*cands.refs[i], float(probs[i])) for i in kept]
     if asks_list:
-        # the items of a spoken list that one of the best sentences opens or belongs to
-        # ("First, ...", "Secondly, ...") come first
-        lists = (
-            enumeration(index, row, j, scoring.list_item_gap) for row, j, _ in keep[:max_quotes]
-        )
-        items = next((e for e in lists if e), [])
-        listed = set(items)
-        keep = [(row, j, keep[0][2]) for row, j in items] + [k for k in keep if k[:2] not in listed]
+        keep = listed(keep, index, scoring.list_item_gap)
     who = bool(ASKS_WHO.match(query.question))
     quotes = _merge(keep, index, max_quotes, scoring.short_sentence_words, who)
     return Selection(quotes, p, ranking)
+
+
+def listed(
+    keep: list[tuple[int, int, float]], index: CorpusIndex, gap: int
+) -> list[tuple[int, int, float]]:
+    """Return `keep` (sentences `(row, j, probability)`, best first) with the items of the
+    spoken list ("First, ...", "Secondly, ...") that the likeliest sentence opening or belonging
+    to one has, first, at the best probability: any of the kept sentences, not only those
+    that would be quoted (a list's items are often less like the question than its opener)."""
+    lists = (enumeration(index, row, j, gap) for row, j, _ in keep)
+    items = next((e for e in lists if e), [])
+    chosen = set(items)
+    return [(row, j, keep[0][2]) for row, j in items] + [k for k in keep if k[:2] not in chosen]
 
 
 def enumeration(index: CorpusIndex, row: int, j: int, gap: int) -> list[tuple[int, int]]:

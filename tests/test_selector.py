@@ -21,6 +21,7 @@ from quotebot.bot.selector import (
     _merge,
     asks_next_steps,
     enumeration,
+    listed,
     quotable_rows,
     quoted_phrases,
     saying,
@@ -209,12 +210,20 @@ def test_a_question_asking_for_several_things_quotes_more_of_the_likely_sentence
         "What defence steps did the two leaders announce?",
         "Which parachute and landing events did Grissom call out?",
         "In which US cities is India opening new consulates?",
+        "Which points of friction with China did Sullivan say he raised?",  # a complement
+        "Which data sets or study cohorts did Walensky walk through?",
+        "What steps to protect LGBTQ Americans did Biden announce?",
+        "What are the parts of the strategy in West Africa?",  # what the things are
+        "What are Rogers's four missions in life?",
     ):
         assert ASKS_LIST.search(question), question
     for question in (
         "What did the Americans do?",
         "What is this about?",
         "What news does he bring?",
+        "What is the status of the talks?",
+        "What are Biden and Scholz expected to talk about?",
+        "What was agreed on energy?",
     ):
         assert not ASKS_LIST.search(question), question
     query, evidence = ask("What documents did the Americans send?")
@@ -353,6 +362,24 @@ def test_a_spoken_lists_items_are_found_from_the_sentence_that_opens_it(indexed)
     assert items("They") == the_list
     assert items("That") == []  # after the list
     assert items("One") == []  # another turn: not this list's items; one item is no list
+    # the list of the likeliest kept sentence that has one comes first, wherever it ranks
+    keep = [(*at[w], p) for w, p in (("That", 0.9), ("One", 0.8), ("None", 0.7), ("They", 0.6))]
+    order = [index.sentence_text(r, j).split(",")[0] for r, j, _ in listed(keep, index, 3)]
+    assert order == [
+        *the_list,
+        "That is the plan.",
+        "One is open.",
+        "None in Guinea.",
+        "They open soon.",
+    ]
+
+
+def test_a_list_item_may_open_with_a_conjunction_and_a_comma(indexed):
+    text = "DR. SHAH: There are two problems. One is the cost. And, second, the time it takes.\n"
+    index, _ = indexed("briefing.txt", text)
+    items = [index.sentence_text(0, j) for j, _ in enumerate(index.passages[0].sentences)]
+    found = [index.sentence_text(*ref) for ref in enumeration(index, 0, 0, 3)]
+    assert found == items[1:] == ["One is the cost.", "And, second, the time it takes."]
 
 
 def test_adjacent_sentences_form_one_quote_and_a_short_one_takes_its_neighbour(fake_index):
