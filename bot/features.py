@@ -139,8 +139,10 @@ _ASKS_TITLE = re.compile(  # the heading names the document, and who gave it
     re.IGNORECASE,
 )
 _ASKS_DATE = re.compile(
-    r"\b(what|which) (date|day|year|month)\b|^\s*when\b|какого числа|какая дата|когда"
-    r"|\bquand\b|\bwann\b",
+    r"\b(what|which) (date|day|year|month)\b|какого числа|какая дата|когда|\bquand\b|\bwann\b"
+    # not a clause before the question ("When crude gets cheaper by $10, how much should ...?")
+    r"|^\s*when\b(?![^?]*?,\s*(how|what|which|who|whom|why|where|does|did|do|is|are|was|were"
+    r"|should|would|will|can|could)\b)",
     re.I,
 )
 # (what the question asks for, what a sentence holding that answer contains)

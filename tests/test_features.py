@@ -156,6 +156,11 @@ def test_answer_types_and_date_questions():
     assert not asks_for_date("How long was it?")
     assert asks_for_date("Wann war das Treffen?") and asks_for_date("Quand a-t-il parlé ?")
     assert not asks_for_date("Do you wanna know what he said?")  # the letters alone: not German
+    # a "when" clause before the question asks for no date; the question after it asks
+    conditional = "When crude gets cheaper by ten bucks a barrel, how much should prices fall?"
+    assert not asks_for_date(conditional)
+    assert answer_type(conditional)("you see a 25-cent drop at the pump")
+    assert asks_for_date("When was the first execution ordered, according to the Minister?")
 
 
 def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_words():
