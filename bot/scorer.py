@@ -1,11 +1,15 @@
 """The learned scorer: logistic models over feature rows, stored as JSON (never pickle).
 
-Two models, both fitted by `python -m bench.tune` on the dev documents only, and stored in
+Three models, all fitted by `python -m bench.tune` on the dev documents only, and stored in
 the scoring configuration (`bot/scoring.py`):
 - the sentence model: P(this sentence is (part of) a right answer | its features);
 - the answerability model: P(the best sentence is a right answer | the best candidates'
-  features). Its output is the answer's `confidence`, a calibrated probability; the bot answers
-  when it is at least the model's `threshold`, and says "the statement does not say" otherwise.
+  features). Its output is an answer's `confidence`, a calibrated probability; the bot answers
+  when it is at least the model's `threshold`, and says "the statement does not say" otherwise;
+- the abstention model: P(the document does not answer | the same features), the confidence
+  of "the statement does not say". It is not one minus the answerability model's output: that
+  is the chance that the best sentence is wrong, and a question whose answer the sentences rank
+  low is answerable all the same.
 """
 
 from __future__ import annotations
@@ -90,10 +94,12 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class Scorer:
-    """The sentence model, the answerability model and the answer threshold."""
+    """The sentence model, the answerability model, the answer threshold, and the abstention
+    model."""
 
     sentence: LinearModel
     answerable: LinearModel
+    unanswerable: LinearModel
     threshold: float
     version: str
 
@@ -104,6 +110,7 @@ class Scorer:
             "threshold": self.threshold,
             "sentence": self.sentence.to_json(),
             "answerable": self.answerable.to_json(),
+            "unanswerable": self.unanswerable.to_json(),
         }
 
     @classmethod
@@ -114,6 +121,7 @@ class Scorer:
             return cls(
                 LinearModel.from_json(data["sentence"], features),
                 LinearModel.from_json(data["answerable"], ANSWER_FEATURES),
+                LinearModel.from_json(data["unanswerable"], ANSWER_FEATURES),
                 float(data["threshold"]),
                 str(data["version"]),
             )

@@ -1,6 +1,6 @@
 """The scoring configuration: every tuned number of answering, and the learned models.
 
-One frozen record, read from a versioned JSON file (the shipped `scoring.v4.json`, or the file
+One frozen record, read from a versioned JSON file (the shipped `scoring.v5.json`, or the file
 `settings.scoring_file` names) and passed to the stages that use it; `python -m bench.tune`
 fits the models on the dev documents of evals/transcripts.jsonl and writes such a file. No
 stage keeps a tuned number of its own.
@@ -17,8 +17,8 @@ from .features import BOTH_FEATURES
 from .reader import ReaderModel
 from .scorer import Scorer
 
-SCORING_VERSION = 4  # 3: model_both; 4: reader
-SHIPPED = "scoring.v4.json"
+SCORING_VERSION = 5  # 3: model_both; 4: reader; 5: the abstention model
+SHIPPED = "scoring.v5.json"
 
 
 class ScoringError(ValueError):
@@ -28,7 +28,7 @@ class ScoringError(ValueError):
 @dataclass(frozen=True)
 class ScoringConfig:
     """The tuned numbers of retrieval and selection, and the learned models (see the
-    shipped scoring.v4.json, written by `python -m bench.tune`)."""
+    shipped scoring.v5.json, written by `python -m bench.tune`)."""
 
     # retrieval (bot/retriever.py)
     rrf_k: int  # reciprocal rank fusion: 1 / (rrf_k + rank)
@@ -76,7 +76,8 @@ class ScoringConfig:
     # a yes/no answer is led by "Yes." or "No." (its first quote's own first word) only at this
     # confidence or more: when it is more likely right than not (bot/composer.py)
     verdict_confidence: float
-    # the learned sentence and answerability models and the answer threshold (bot/scorer.py):
+    # the learned sentence, answerability and abstention models and the answer threshold
+    # (bot/scorer.py):
     # over one embedder's features, and over both embedders' (an English question when the
     # index has the multilingual vectors too: features.SECOND_FEATURES appended)
     model: Scorer

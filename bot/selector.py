@@ -163,7 +163,7 @@ def select(
         return setting
     if p < model.threshold:
         if not _names_its_asker(cands.matrix, probs, allowed):
-            return Selection([], 1.0 - p, ranking)
+            return Selection([], float(model.unanswerable.probability(row[None, :])[0]), ranking)
         p = scoring.asked_confidence  # what a named reporter asked, found by name, not by topic
     order = list(np.argsort(-probs, kind="stable"))
     first = _read(query, cands, logits, index, read, scoring.reader) if read else None

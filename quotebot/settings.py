@@ -135,7 +135,7 @@ class Settings:
     max_quotes: _int("max_quotes") = 3
     max_question_chars: _int("max_question_chars") = 2000
     # the tuned numbers and learned models of answering (bot/scoring.py); None: the shipped
-    # bot/scoring.v4.json
+    # bot/scoring.v5.json
     scoring_file: ExistingFile | None = None
     # where the vectors are searched: "faiss" (files in the index directory) or "qdrant"
     # (index/qdrant_store.py): a server or cluster at qdrant_url, or in-process when None

@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from quotebot.bot.bot import Bot
 from quotebot.bot.conversation import Turn
@@ -24,6 +25,7 @@ from quotebot.bot.pipeline import (
 )
 from quotebot.bot.question import prepare
 from quotebot.bot.records import Citation, ExtractedAnswer
+from quotebot.bot.scorer import ANSWER_FEATURES, LinearModel
 from quotebot.bot.scoring import load_scoring
 from quotebot.bot.selector import Quote, Selection
 from quotebot.bot.verify import stored_quote
@@ -140,12 +142,15 @@ def test_the_chain_as_a_langchain_runnable_answers_as_the_bot_does(bot):
 
 
 def test_the_confidence_is_the_answerability_models_probability(fake_settings, fake_index):
-    """Answering, the confidence is P(the answer is right); abstaining, P(abstaining is)."""
+    """Answering, the confidence is P(the answer is right); abstaining, P(abstaining is):
+    the abstention model's P(the document does not answer)."""
     answer = Bot(fake_settings, index=fake_index, scoring=ANSWERING).answer(QUESTION)
-    never = replace(ANSWERING, model=replace(ANSWERING.model, threshold=1.01))
+    n = len(ANSWER_FEATURES)
+    sure = LinearModel(ANSWER_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), float(np.log(9)))
+    never = replace(ANSWERING, model=replace(ANSWERING.model, threshold=1.01, unanswerable=sure))
     abstained = Bot(fake_settings, index=fake_index, scoring=never).answer(QUESTION)
-    assert answer.citations and abstained.abstained
-    assert abstained.confidence == pytest.approx(1.0 - answer.confidence)
+    assert answer.citations and 0.0 < answer.confidence < 1.0
+    assert abstained.abstained and abstained.confidence == pytest.approx(0.9)
 
 
 def test_condense_asks_the_rewriter_only_for_a_question_the_rules_leave_alone(fake_index):

@@ -35,6 +35,7 @@ def test_a_scorer_round_trips_through_json():
     s = Scorer(
         model(np.arange(N) / 10, 0.3),
         model(np.ones(len(ANSWER_FEATURES)), -1, ANSWER_FEATURES),
+        model(np.zeros(len(ANSWER_FEATURES)), 0.25, ANSWER_FEATURES),
         0.6,
         "t",
     )

@@ -87,7 +87,7 @@ def test_settings_point_the_bot_at_a_scoring_file(tmp_path, fake_settings, fake_
 
 
 def test_every_field_of_the_configuration_is_in_the_shipped_file():
-    shipped = json.loads((BOT / "scoring.v4.json").read_text())
+    shipped = json.loads((BOT / "scoring.v5.json").read_text())
     assert set(shipped) - {"version"} == {f.name for f in fields(ScoringConfig)}
 
 

@@ -11,7 +11,7 @@ import pytest
 from quotebot.bot.features import SENTENCE_FEATURES, candidates
 from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
-from quotebot.bot.scorer import LinearModel
+from quotebot.bot.scorer import ANSWER_FEATURES, LinearModel
 from quotebot.bot.scoring import load_scoring
 from quotebot.bot.selector import (
     ASKS_LIST,
@@ -67,9 +67,17 @@ def test_the_answer_threshold_decides_and_the_confidence_is_a_probability(ask, f
     chosen = select(query, evidence, fake_index, threshold(0.0), 3)
     assert chosen.quotes and 0.0 < chosen.confidence < 1.0
     abstained = select(query, evidence, fake_index, threshold(1.01), 3)
-    assert abstained.quotes == []
-    assert abstained.confidence == pytest.approx(1.0 - chosen.confidence)
+    assert abstained.quotes == [] and 0.0 < abstained.confidence < 1.0
     assert abstained.ranking == chosen.ranking, "the ranking is reported either way"
+    # "does not say" is as sure as the abstention model is that the document does not answer,
+    # not one minus the chance that the best sentence answers
+    never = threshold(1.01)
+    n = len(ANSWER_FEATURES)
+    for bias in (-1.0, 2.0):
+        flat = LinearModel(ANSWER_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), bias)
+        sure = replace(never, model=replace(never.model, unanswerable=flat))
+        said = select(query, evidence, fake_index, sure, 3).confidence
+        assert said == pytest.approx(1 / (1 + np.exp(-bias)))
 
 
 def test_the_best_quote_is_the_sentence_model_s_best(ask, fake_index):

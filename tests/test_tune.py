@@ -7,15 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from quotebot.bot.features import BOTH_FEATURES, SENTENCE_FEATURES
+from quotebot.bot.scorer import ANSWER_FEATURES
 
 from bench.tune import (
     Sample,
+    abstention,
     best_threshold,
     choose_ratio,
     ece,
     fit,
     fit_linear,
     load_samples,
+    refit_abstention,
     save_samples,
     shown,
     view,
@@ -121,3 +124,32 @@ def test_the_models_over_both_embedders_learn_from_the_samples_that_have_both():
     assert both.scorer.sentence.features == BOTH_FEATURES
     assert both.scorer.sentence.coef[second] > 0
     assert len(view(samples, BOTH_FEATURES)) == 80  # the others have no second view
+
+
+def test_the_abstention_model_is_calibrated_on_the_question_sets_own_questions():
+    rng = np.random.default_rng(0)
+    n = len(ANSWER_FEATURES)
+    ours = rng.normal(size=(400, n))  # a quarter unanswerable, as in a question set
+    unanswerable = rng.random(400) < 0.25
+    ours[unanswerable, 0] += 1.0  # a feature that leans towards the unanswerable
+    negatives = rng.normal(size=(400, n))  # a near-miss set: all unanswerable
+    ax = np.vstack([ours, negatives])
+    aa = np.concatenate([~unanswerable, np.zeros(400, dtype=bool)])
+    ids = np.asarray([f"q{i}" for i in range(400)] + [f"neg{i}" for i in range(400)])
+    mine = abstention(ax, aa, ids, 1.0, frozenset(ids[:400]))
+    assert mine.probability(ours).mean() == pytest.approx(0.25, abs=0.03)
+    assert mine.coef[0] > 0
+    every = abstention(ax, aa, ids, 1.0, None)  # the near misses would teach "mostly not"
+    assert every.probability(ours).mean() > 0.5
+    # rows of one kind only: their share, Laplace-smoothed (3 unanswerable of 3: 4/5)
+    three = abstention(negatives[:3], np.zeros(3, dtype=bool), ids[400:403], 1.0, None)
+    assert three.probability(ours).tolist() == pytest.approx([0.8] * 400)
+
+
+def test_refitting_the_abstention_model_keeps_the_others():
+    samples = [sample(i, i % 3 != 0, f"d{i % 4}") for i in range(120)]
+    scorer = fit(samples).scorer
+    again = refit_abstention(samples, scorer, 1.0, calibrate=frozenset(f"q{i}" for i in range(60)))
+    assert again.sentence is scorer.sentence and again.answerable is scorer.answerable
+    assert again.threshold == scorer.threshold
+    assert again.unanswerable.to_json() != scorer.unanswerable.to_json()  # fewer questions
