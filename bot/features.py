@@ -649,11 +649,16 @@ def _holds_name(text: str, names: frozenset[str]) -> bool:
 
 
 def _callers(question: str, index) -> frozenset[str]:
-    """Return the names and acronyms `question` gives after its first word that are no
-    speaker's ("Colleen", "Long", "Reuters", "VOA"), nor titles or offices."""
+    """Return the names and acronyms `question` gives after its first word and before it says
+    "ask" that are no speaker's ("Colleen", "Long", "Reuters", "VOA"), nor titles or offices:
+    what comes after is the topic ("What did Senator Bennet ask the panel about TARP?")."""
     own = {w for speaker in index.speakers for w in speaker.split()}
-    words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Za-z0-9]\b", question)[1:]
+    asker = _ASKING_VERB.split(question, maxsplit=1)[0]
+    words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Za-z0-9]\b", asker)[1:]
     return frozenset(w for w in words if len(w) >= 3 and w not in _NOT_NAMES and w not in own)
+
+
+_ASKING_VERB = re.compile(r"\b(?:ask|asks|asked|asking|want(?:s|ed)? to know)\b", re.IGNORECASE)
 
 
 def _called(index, row: int, names: frozenset[str]) -> bool:

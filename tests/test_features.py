@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from quotebot.bot.features import (
     SENTENCE_FEATURES,
+    _callers,
     answer_type,
     asks_for_date,
     candidates,
@@ -311,3 +312,8 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
         index.passages[r].role for i, (r, _) in enumerate(c.refs) if c.matrix[i, COL["by_named"]]
     ]
     assert marked and set(marked) == {"question"}
+    # a name or acronym after "ask" is the topic, not the asker: it closes no turn
+    query = prepare("What did a reporter ask about Reuters?", [], 2000, index.lexicon)
+    c = candidates(query, ranker.evidence(query), index)
+    assert not c.matrix[:, COL["other_speaker"]].any()
+    assert _callers("What did the VOA reporter ask about TARP?", index) == {"VOA"}
