@@ -623,7 +623,11 @@ def introduced(question: str, index, rows: list[int]) -> list[int]:
     whose turn the name opens or follows (`_called`), then the turn that follows the turn of a
     passage of `rows` naming them ("I'd like to call on Associated Press, Colleen Long"), which
     retrieval misses when the question itself does not hold the name."""
-    if not ASKS_WHAT_WAS_ASKED.search(question) or _named_askers(question, index, rows):
+    if (
+        not ASKS_WHAT_WAS_ASKED.search(question)
+        or _ASKS_WHO.search(question)  # who asked it: the names are the topic ("Navalny")
+        or _named_askers(question, index, rows)
+    ):
         return []
     callers = _callers(question, index)
     if not callers:

@@ -312,8 +312,10 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
         index.passages[r].role for i, (r, _) in enumerate(c.refs) if c.matrix[i, COL["by_named"]]
     ]
     assert marked and set(marked) == {"question"}
-    # a name or acronym after "ask" is the topic, not the asker: it closes no turn
-    query = prepare("What did a reporter ask about Reuters?", [], 2000, index.lexicon)
-    c = candidates(query, ranker.evidence(query), index)
-    assert not c.matrix[:, COL["other_speaker"]].any()
+    # a name or acronym after "ask", or in a question asking who, is the topic, not the
+    # asker: it closes no turn
+    for question in ("What did a reporter ask about Reuters?", "Who brought up Reuters?"):
+        query = prepare(question, [], 2000, index.lexicon)
+        c = candidates(query, ranker.evidence(query), index)
+        assert not c.matrix[:, COL["other_speaker"]].any(), question
     assert _callers("What did the VOA reporter ask about TARP?", index) == {"VOA"}
