@@ -118,7 +118,12 @@ _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*we
 _SAYING = re.compile(
     r"\b(said|says|called|calls|described|describes|claimed|told|argued|insisted|stated|noted"
     r"|warned|mentioned|joked|promised|suggested|added|remarked|compared|praised|critici[sz]ed"
-    r"|thanked|accused)\b",
+    r"|thanked|accused"
+    # what someone thought or held, said aloud: "Who on the panel felt that ...?"
+    r"|felt|feels|thinks|thought|believes|believed|admitted|conceded|predicted|recalled"
+    r"|explained|expressed|pointed out|complained|worried|urged|acknowledged|emphasi[sz]ed"
+    r"|stressed|proposed|recommended|disagreed|dismissed|likened|defended|rejected|wondered"
+    r"|lamented|boasted|vowed)\b",
     re.IGNORECASE,
 )
 # ... or for a name: "What is the name of the Toronto company?", "Which bank lent it?"

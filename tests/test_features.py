@@ -153,6 +153,7 @@ def test_answer_types_and_date_questions():
     assert answer_type("What did the company do?") is None
     # who spoke is the answer to "who called X Y?", not a name in the sentence
     assert answer_type("Who called the talks strictly confidential?") is None
+    assert answer_type("Who on the panel felt that the tests are too slow?") is None
     assert asks_for_date("When was it said?") and asks_for_date("On what date was it?")
     assert not asks_for_date("How long was it?")
     assert asks_for_date("Wann war das Treffen?") and asks_for_date("Quand a-t-il parlé ?")
