@@ -308,6 +308,8 @@ def candidates(
     called = introduced(query.search, index, rows)
     retrieved = set(rows)
     rows += [row for row in called if row not in retrieved]
+    retrieved = set(rows)
+    rows += [row for row in asked_by_name(query.search, index, rows) if row not in retrieved]
     vectors = index.vectors[evidence.embedder].sentences
     cosines = sentence_cosines(vectors, index, rows, evidence.query_vector, cosine_range)
     dense = {row: scale(c) for row, c in evidence.dense.items()}
@@ -653,6 +655,40 @@ def introduced(question: str, index, rows: list[int]) -> list[int]:
     return list(dict.fromkeys(extra))
 
 
+def asked_by_name(question: str, index, rows: list[int]) -> list[int]:
+    """Return the question passages of the labelled askers `question` names by surname when it
+    asks what was asked ("What did Tom Watson ask the Prime Minister?": a member's question at
+    Prime Minister's Questions), in the documents of `rows`: retrieval finds a question by its
+    topic, and this one names only who asked it."""
+    if not ASKS_WHAT_WAS_ASKED.search(question):
+        return []
+    words = set(_NAME.findall(question))
+    askers = {s for s in index.speakers if s not in UNNAMED_ASKERS and _surname(s) in words}
+    if not askers:
+        return []
+    found = []
+    for doc_rows in _document_rows(index, rows):
+        found += [r for r in doc_rows if index.passages[r].speaker in askers]
+    return [r for r in found if index.passages[r].role == "question"]
+
+
+def _document_rows(index, rows: list[int]) -> list[range]:
+    """Return the rows of each document that a passage of `rows` belongs to (a document's
+    passages are contiguous)."""
+    spans: dict[str, range] = {}
+    for row in rows:
+        doc = index.passages[row].doc
+        if doc in spans:
+            continue
+        lo = hi = row
+        while lo > 0 and index.passages[lo - 1].doc == doc:
+            lo -= 1
+        while hi + 1 < len(index.passages) and index.passages[hi + 1].doc == doc:
+            hi += 1
+        spans[doc] = range(lo, hi + 1)
+    return list(spans.values())
+
+
 def _holds_name(text: str, names: frozenset[str]) -> bool:
     return bool(names & set(re.findall(r"[\w-]+", text)))
 
@@ -715,6 +751,7 @@ def _named_askers(question: str, index, rows: list[int]) -> set[str]:
     return named
 
 
+@lru_cache(maxsize=1 << 12)
 def _surname(speaker: str) -> str | None:
     """Return the surname a question names `speaker` by: the last capitalised word of three
     letters or more of the name, unless it is a title or an office ("Counsel Inquiry")."""

@@ -12,6 +12,7 @@ from quotebot.bot.features import (
     SENTENCE_FEATURES,
     _callers,
     answer_type,
+    asked_by_name,
     asks_for_date,
     candidates,
     counted,
@@ -320,3 +321,28 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
         c = candidates(query, ranker.evidence(query), index)
         assert not c.matrix[:, COL["other_speaker"]].any(), question
     assert _callers("What did the VOA reporter ask about TARP?", index) == {"VOA"}
+
+
+def test_a_named_askers_questions_are_candidates_whatever_their_topic(indexed):
+    """Asked what a labelled asker asked, their question turns are candidates even when
+    retrieval, which looks for a topic, does not find them."""
+    text = (
+        "Chairman Dodd: The committee will come to order. We welcome the Chairman today, and we "
+        "thank him for the report he brings us, the second this year. Does he see a recession?\n\n"
+        "Ben Bernanke: Growth has been slow this year, the labour market has softened, and the "
+        "risks to growth remain to the downside, as the report sets out in some detail.\n\n"
+        "Senator Shelby: Is inflation the bigger risk now?\n\n"
+        "Ben Bernanke: Both risks matter, and we watch them closely, as we always have done; "
+        "prices of energy and food have risen sharply, and expectations must stay anchored.\n\n"
+        "Senator Shelby: What about the banks?\n\n"
+        "Ben Bernanke: The banks are raising capital, which is welcome, and they should do more; "
+        "supervisors are pressing them to, and the discount window stays open to them.\n"
+    )
+    index, _ = indexed("hearing.txt", text)
+    answers = [r for r, p in enumerate(index.passages) if p.speaker == "Ben Bernanke"]
+    asked = asked_by_name("What did Senator Shelby ask Bernanke?", index, answers[:1])
+    assert [index.passages[r].text for r in asked] == [
+        "Is inflation the bigger risk now?",
+        "What about the banks?",
+    ]
+    assert asked_by_name("What did Shelby say about the banks?", index, answers[:1]) == []
