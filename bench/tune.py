@@ -342,7 +342,7 @@ def view(samples: list[Sample], features: tuple[str, ...]) -> list[Sample]:
 
 
 RATIOS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
-MAX_QUOTES = Settings.load(environ={}).max_quotes  # as answered: up to --quotes (3) quotes
+MAX_QUOTES = Settings.load(environ={}).max_quotes  # as answered: up to --quotes (default 4) quotes
 # A lower ratio is taken while each further sentence quoted adds at least this much coverage.
 MIN_GAIN_PER_QUOTE = 0.1
 

@@ -222,7 +222,7 @@ def answer_options(f):
                 envvar=env_var("max_quotes"),
                 show_envvar=True,
                 cls=SettingOption,
-                help="at most this many quotes (default 3)",
+                help=f"at most this many quotes (default {Settings.max_quotes})",
             ),
             click.option(
                 "--top-k",

@@ -67,7 +67,7 @@ def test_every_quote_is_verbatim_at_its_offsets(real_bot, seed_text):
 def test_quotes_are_few_and_distinct(real_bot):
     for question, _, _ in ANSWERED:
         quotes = [c.quote for c in real_bot.answer(question).citations]
-        assert 1 <= len(quotes) <= 3 and len(set(quotes)) == len(quotes)
+        assert 1 <= len(quotes) <= real_bot.settings.max_quotes and len(set(quotes)) == len(quotes)
 
 
 def test_a_journalists_premise_is_labelled_as_the_journalists(real_bot):

@@ -30,6 +30,7 @@ from quotebot.ui.render import (
 from quotebot.cli import main
 from quotebot.settings import Settings
 
+QUOTES = Settings.max_quotes  # the default: the page's own Bot answers
 PAYLOADS = ('<img src=x onerror="window.pwned=1">', "<script>window.pwned=1</script>")
 HOSTILE = """Aide to the President Yury Ushakov: The talks lasted <script>window.pwned=1</script>
 five hours & more.
@@ -264,7 +265,9 @@ def _skipped(value) -> bool:
 def test_a_quotes_only_answer_is_one_snapshot_that_highlights_the_source(ui):
     # one event: the quotes are found together, in milliseconds, and sent whole
     # (Ask and Stop are not among its outputs: the browser shows Ask when it takes a question)
-    (box, chat, viewer, state, kept) = ui.respond("How long did the meeting last?", [], 3, "none")
+    (box, chat, viewer, state, kept) = ui.respond(
+        "How long did the meeting last?", [], QUOTES, "none"
+    )
     assert _skipped(box)  # a question typed meanwhile stays
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert "five hours" in chat[1]["content"] and "very useful" in chat[1]["content"]
@@ -278,7 +281,7 @@ def _with_llm(ui) -> None:
 
 def test_with_an_llm_the_quotes_come_first_and_the_viewer_is_sent_once(ui):
     _with_llm(ui)
-    steps = list(ui.respond_llm("How long did the meeting last?", [], 3, "local"))
+    steps = list(ui.respond_llm("How long did the meeting last?", [], QUOTES, "local"))
     assert len(steps) == 2  # the quotes, then the answer to keep (with the saved conversation)
     assert "five hours" in steps[0][1][1]["content"] and _skipped(steps[0][4])
     sent = [v for _, _, v, *_ in steps if not _skipped(v)]
@@ -288,7 +291,7 @@ def test_with_an_llm_the_quotes_come_first_and_the_viewer_is_sent_once(ui):
 
 def test_ask_becomes_stop_while_the_answer_streams(ui):
     _with_llm(ui)
-    steps = list(ui.respond_llm("How long did the meeting last?", [], 3, "local"))
+    steps = list(ui.respond_llm("How long did the meeting last?", [], QUOTES, "local"))
     ask, stop = steps[0][5:]
     assert ask["visible"] is False and stop["visible"] is True
     ask, stop = steps[-1][5:]
@@ -298,8 +301,10 @@ def test_ask_becomes_stop_while_the_answer_streams(ui):
 
 
 def test_follow_ups_pass_the_conversation_with_cited_passages(ui, fake_bot):
-    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
-    chat, _, state, _ = _final([ui.respond("And who took part in the meeting?", state, 3, "none")])
+    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], QUOTES, "none")])
+    chat, _, state, _ = _final(
+        [ui.respond("And who took part in the meeting?", state, QUOTES, "none")]
+    )
     question, history = fake_bot.calls[-1]
     assert history == [Turn.of(state[0].answer)]
     assert history[0].passage_ids == tuple(c.passage_id for c in state[0].answer.citations)
@@ -311,7 +316,7 @@ def test_the_quotes_setting_limits_quotes_with_a_bot_sharing_the_index(ui, fake_
     assert len(state[-1].answer.citations) == 1
     shared = ui.bot_for(1, "none")
     assert shared is not fake_bot and shared.index is fake_bot.index
-    assert ui.bot_for(1, "none") is shared and ui.bot_for(3, "none") is fake_bot
+    assert ui.bot_for(1, "none") is shared and ui.bot_for(QUOTES, "none") is fake_bot
 
 
 @pytest.mark.parametrize(
@@ -341,7 +346,7 @@ def test_an_llm_mode_is_offered_only_when_the_server_was_started_with_it(fake_se
     [("   ", "The question is empty"), ("x" * 2001, "the limit is 2,000")],
 )
 def test_bad_questions_get_a_message_and_keep_the_box(ui, question, message):
-    (box, chat, viewer, state, kept) = ui.respond(question, [], 3, "none")
+    (box, chat, viewer, state, kept) = ui.respond(question, [], QUOTES, "none")
     assert box == question
     assert message in chat[-1]["content"].replace("\\", "") and state[-1].answer is None
     assert _skipped(viewer) and _skipped(kept)
@@ -350,8 +355,10 @@ def test_bad_questions_get_a_message_and_keep_the_box(ui, question, message):
 def test_clicking_an_answer_highlights_its_citations(ui):
     import gradio as gr
 
-    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
-    _, _, state, _ = _final([ui.respond("And who took part in the meeting?", state, 3, "none")])
+    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], QUOTES, "none")])
+    _, _, state, _ = _final(
+        [ui.respond("And who took part in the meeting?", state, QUOTES, "none")]
+    )
     for message, exchange in ((1, state[0]), (2, state[1]), (3, state[1])):
         html = ui.show_exchange(state, gr.SelectData(None, {"index": message, "value": None}))
         assert _cited_ids(html) == sorted(
@@ -382,7 +389,7 @@ def test_examples_are_standalone_questions_from_the_statement(fake_bot):
 
 
 def test_a_saved_conversation_comes_back_with_its_quotes_checked_again(ui):
-    _, _, state, kept = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
+    _, _, state, kept = _final([ui.respond("How long did the meeting last?", [], QUOTES, "none")])
     chat, exchanges = ui.restore(json.loads(json.dumps(kept)))
     assert [e.answer.citations for e in exchanges] == [state[0].answer.citations]
     assert chat[1]["content"] == state[0].reply
@@ -399,8 +406,8 @@ def test_a_saved_conversation_comes_back_with_its_quotes_checked_again(ui):
 def test_the_conversation_downloads_as_markdown_and_json(ui):
     from quotebot.ui.transcript import transcript_json, transcript_markdown
 
-    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], 3, "none")])
-    _, _, state, _ = _final([ui.respond("   ", state, 3, "none")])
+    _, _, state, _ = _final([ui.respond("How long did the meeting last?", [], QUOTES, "none")])
+    _, _, state, _ = _final([ui.respond("   ", state, QUOTES, "none")])
     five = state[0].answer.citations[0]
     markdown = transcript_markdown(state)
     assert "## How long did the meeting last?" in markdown
