@@ -17,8 +17,10 @@ from test_ui_render import FACTOID, FakeBot
 from ui_process import free_port
 
 from quotebot.contract import answer_json
+from quotebot.settings import Settings
 
 AUTH = ("reader", "correct horse")
+QUOTES = Settings.max_quotes  # the default: the page's own Bot answers
 QUESTION = "How long did the meeting last?"
 ALL = "All documents"  # the page's document selector, as posted: every document
 
@@ -228,9 +230,9 @@ def test_quotes_only_answers_do_not_wait_behind_an_llm(serve, fake_settings, mon
             assert SlowLLMBot.started.wait(20)  # the LLM answer is being written
             quick = client.post(f"{url}/api/ask", json={"question": QUESTION})
             assert quick.status_code == 200 and not SlowLLMBot.release.is_set()
-            page = _page_call(client, url, "respond", [QUESTION, None, 3, "none", ALL])
+            page = _page_call(client, url, "respond", [QUESTION, None, QUOTES, "none", ALL])
             assert "five hours" in json.dumps(page) and not SlowLLMBot.release.is_set()
-            refused = _page_call(client, url, "respond", [QUESTION, None, 3, "local", ALL])
+            refused = _page_call(client, url, "respond", [QUESTION, None, QUOTES, "local", ALL])
             assert "is not answered by respond" in json.dumps(refused)
         finally:
             SlowLLMBot.release.set()
@@ -279,7 +281,7 @@ def test_a_full_page_refuses_with_busy_instead_of_waiting(serve, fake_bot, monke
     replies: dict[int, dict] = {}
 
     def run(n: int) -> None:
-        body = {"data": [QUESTION, None, 3, "none", ALL], "session_hash": f"s{n}"}
+        body = {"data": [QUESTION, None, QUOTES, "none", ALL], "session_hash": f"s{n}"}
         replies[n] = httpx.post(f"{url}/gradio_api/run/respond", json=body, timeout=90).json()
 
     admitted = [threading.Thread(target=run, args=(n,)) for n in range(1 + waiting)]
@@ -301,7 +303,7 @@ def test_a_full_page_refuses_with_busy_instead_of_waiting(serve, fake_bot, monke
             thread.join(60)
     assert sum("five hours" in json.dumps(replies.get(n)) for n in range(1 + waiting)) == 46
     with httpx.Client(timeout=30) as client:  # the flood is over: the page answers again
-        answer = _page_call(client, url, "respond", [QUESTION, 3, "none", ALL])
+        answer = _page_call(client, url, "respond", [QUESTION, QUOTES, "none", ALL])
     assert "five hours" in json.dumps(answer)
 
 
@@ -323,7 +325,7 @@ def test_the_gradio_client_example_of_the_readme_works(serve):
 
     url = serve(auth=AUTH)
     client = Client(f"{url}/", auth=AUTH, verbose=False)
-    outputs = client.predict(QUESTION, 3, "none", "All documents", api_name="/respond")
+    outputs = client.predict(QUESTION, QUOTES, "none", "All documents", api_name="/respond")
     assert "five hours" in json.dumps(outputs, ensure_ascii=False)
 
 
@@ -332,7 +334,8 @@ def test_an_answer_on_a_large_corpus_sends_less_than_100_kb(serve, large_setting
 
     url = serve(ui=QuotebotUI(FakeBot(large_settings).warm_up()))
     with httpx.Client(timeout=60) as client:
-        r = client.post(f"{url}/gradio_api/call/respond", json={"data": [QUESTION, 3, "none", ALL]})
+        data = [QUESTION, QUOTES, "none", ALL]
+        r = client.post(f"{url}/gradio_api/call/respond", json={"data": data})
         with client.stream("GET", f"{url}/gradio_api/call/respond/{r.json()['event_id']}") as s:
             body = b"".join(s.iter_bytes())
     assert "five hours" in body.decode("utf-8")
