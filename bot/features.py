@@ -210,6 +210,8 @@ ASKS_WHAT_WAS_ASKED = re.compile(
 )
 
 
+# where a question about what was asked names the asker: before it says "ask"
+_ASKING_VERB = re.compile(r"\b(?:ask|asks|asked|asking|want(?:s|ed)? to know)\b", re.IGNORECASE)
 YES_NO_QUESTION = re.compile(
     r"^\s*(do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|shall|may|"
     r"might|must)\b",
@@ -701,9 +703,6 @@ def _callers(question: str, index) -> frozenset[str]:
     asker = _ASKING_VERB.split(question, maxsplit=1)[0]
     words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Za-z0-9]\b", asker)[1:]
     return frozenset(w for w in words if len(w) >= 3 and w not in _NOT_NAMES and w not in own)
-
-
-_ASKING_VERB = re.compile(r"\b(?:ask|asks|asked|asking|want(?:s|ed)? to know)\b", re.IGNORECASE)
 
 
 def _called(index, row: int, names: frozenset[str]) -> bool:
