@@ -327,22 +327,22 @@ def test_a_named_askers_questions_are_candidates_whatever_their_topic(indexed):
     """Asked what a labelled asker asked, their question turns are candidates even when
     retrieval, which looks for a topic, does not find them."""
     text = (
-        "Chairman Dodd: The committee will come to order. We welcome the Chairman today, and we "
-        "thank him for the report he brings us, the second this year. Does he see a recession?\n\n"
-        "Ben Bernanke: Growth has been slow this year, the labour market has softened, and the "
-        "risks to growth remain to the downside, as the report sets out in some detail.\n\n"
-        "Senator Shelby: Is inflation the bigger risk now?\n\n"
-        "Ben Bernanke: Both risks matter, and we watch them closely, as we always have done; "
-        "prices of energy and food have risen sharply, and expectations must stay anchored.\n\n"
-        "Senator Shelby: What about the banks?\n\n"
-        "Ben Bernanke: The banks are raising capital, which is welcome, and they should do more; "
-        "supervisors are pressing them to, and the discount window stays open to them.\n"
+        "Chairman Brown: The hearing will come to order. We welcome the Chair of the Federal "
+        "Reserve, who brings us the semiannual report. How strong is the economy today?\n\n"
+        "Jerome Powell: The economy has grown at a solid pace, unemployment remains low, and "
+        "inflation has eased, though it is still above our longer-run goal of two percent.\n\n"
+        "Senator Warren: Will rates fall this year?\n\n"
+        "Jerome Powell: We will make our decisions meeting by meeting, as the data come in, "
+        "and we are not on any preset course; cuts will come when the evidence supports them.\n\n"
+        "Senator Warren: And the big banks?\n\n"
+        "Jerome Powell: The banks are well capitalised, and the stress tests show that they "
+        "could keep lending through a severe recession, which is what the tests are for.\n"
     )
     index, _ = indexed("hearing.txt", text)
-    answers = [r for r, p in enumerate(index.passages) if p.speaker == "Ben Bernanke"]
-    asked = asked_by_name("What did Senator Shelby ask Bernanke?", index, answers[:1])
+    answers = [r for r, p in enumerate(index.passages) if p.speaker == "Jerome Powell"]
+    asked = asked_by_name("What did Senator Warren ask Powell?", index, answers[:1])
     assert [index.passages[r].text for r in asked] == [
-        "Is inflation the bigger risk now?",
-        "What about the banks?",
+        "Will rates fall this year?",
+        "And the big banks?",
     ]
-    assert asked_by_name("What did Shelby say about the banks?", index, answers[:1]) == []
+    assert asked_by_name("What did Warren say about the banks?", index, answers[:1]) == []
