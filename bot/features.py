@@ -660,12 +660,13 @@ def introduced(question: str, index, rows: list[int]) -> list[int]:
 def asked_by_name(question: str, index, rows: list[int]) -> list[int]:
     """Return the question passages of the labelled askers `question` names by surname when it
     asks what was asked ("What did Tom Watson ask the Prime Minister?": a member's question at
-    Prime Minister's Questions), in the documents of `rows`: retrieval finds a question by its
-    topic, and this one names only who asked it."""
-    if not ASKS_WHAT_WAS_ASKED.search(question):
-        return []
+    Prime Minister's Questions) or what the asker said ("What did Justice Alito point out to the
+    Solicitor General?"), in the documents of `rows`: retrieval finds a question by its topic,
+    and this one names only who asked it."""
     words = set(_NAME.findall(question))
     askers = {s for s in index.speakers if s not in UNNAMED_ASKERS and _surname(s) in words}
+    if not ASKS_WHAT_WAS_ASKED.search(question):
+        askers = {s for s in askers if _is_subject(question, s)}
     if not askers:
         return []
     found = []
@@ -724,12 +725,14 @@ def _called(index, row: int, names: frozenset[str]) -> bool:
 def _is_subject(question: str, speaker: str) -> bool:
     """Return whether `question` asks about what `speaker` said or asked: their surname is the
     subject ("What did Stephen Twigg call for?", "What was Paul Flynn's question?", "according
-    to Flynn"), not the one addressed ("How did the minister answer Twigg?")."""
+    to Flynn"), not the one addressed ("How did the minister answer Twigg?", "How did Powell
+    answer Warren?": only names and titles stand between the verb and the surname)."""
     surname = re.escape(_surname(speaker) or speaker)
+    names = r"([A-Z][\w.'’-]*\s+){0,2}"
     return bool(
         re.search(
-            rf"\b{_SUBJECT_OF}\s+(\w+\s+){{0,2}}{surname}\b|\b{surname}['’]s\s+(question|point)"
-            rf"|\b(asked|raised|put)\s+by\s+(\w+\s+){{0,2}}{surname}\b",
+            rf"\b{_SUBJECT_OF}\s+{names}{surname}\b|\b{surname}['’]s\s+(question|point)"
+            rf"|\b(asked|raised|put)\s+by\s+{names}{surname}\b",
             question,
         )
     )

@@ -345,4 +345,7 @@ def test_a_named_askers_questions_are_candidates_whatever_their_topic(indexed):
         "Will rates fall this year?",
         "And the big banks?",
     ]
-    assert asked_by_name("What did Warren say about the banks?", index, answers[:1]) == []
+    # or what the asker said, when they are the question's subject, not the one addressed
+    said = asked_by_name("What did Senator Warren point out to Powell?", index, answers[:1])
+    assert said == asked
+    assert asked_by_name("How did Powell answer Warren about the banks?", index, answers) == []
