@@ -193,6 +193,8 @@ _ABOUT_ASKING = re.compile(
     r"|\bwhat\b.*\b(was|were)\s+([\w.’'-]+\s+){0,3}asked\b(?!\s+to\b)"  # "Jean-Pierre", "Mr. Koo"
     r"|\bwhat (exactly |else |precisely )?did\b.*\b(ask|want to know)\b(?!\s+for\b)"
     r"(?!\s+(\w+\s+){0,3}to\s)"
+    r"|\bwhat (exactly |else |precisely )?did\b.*\bwant\s+(\w+\s+){0,3}?"
+    r"(explained|clarified|answered|confirmed)\b"
     r"|\bwhat did the (media|press)\b(?!\s+(secretary|office|officer|aide|spokes))"
     r"|\b(asking|questioners?|question was|first question|question about|'s question)\b"
     r"|\b(the|a|one|which|what) (reporter|journalist|correspondent|interviewer)s?\b"
@@ -211,7 +213,7 @@ ASKS_WHAT_WAS_ASKED = re.compile(
 
 
 # where a question about what was asked names the asker: before it says "ask"
-_ASKING_VERB = re.compile(r"\b(?:ask|asks|asked|asking|want(?:s|ed)? to know)\b", re.IGNORECASE)
+_ASKING_VERB = re.compile(r"\b(?:ask|asks|asked|asking|want(?:s|ed)?)\b", re.IGNORECASE)
 YES_NO_QUESTION = re.compile(
     r"^\s*(do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|shall|may|"
     r"might|must)\b",

@@ -179,6 +179,7 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What was Mr. Koo asked about Japan?",
         "What exactly did Senator McCaskill ask Nason about BlackRock?",
         "Who said that Putin does not sleep but works?",  # a journalist may have said it
+        "What did Lev Facher from STAT News want explained?",
     ):
         assert asks.search(about_asking), about_asking
     for about_the_official in (
@@ -187,6 +188,7 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What did Modi say when asked about the Adani case?",
         "What did Putin ask the envoys to pass on to Trump?",  # a request, not a question
         "What did Kyiv ask for?",
+        "What did Kyiv want?",
         "What were the envoys asked to convey?",
         "What was the reason Jean-Pierre was asked to leave?",
         "Who answered the question about solar tax credits?",  # the answer's speaker
@@ -321,6 +323,7 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
         c = candidates(query, ranker.evidence(query), index)
         assert not c.matrix[:, COL["other_speaker"]].any(), question
     assert _callers("What did the VOA reporter ask about TARP?", index) == {"VOA"}
+    assert _callers("What did the VOA reporter want explained about TARP?", index) == {"VOA"}
 
 
 def test_a_named_askers_questions_are_candidates_whatever_their_topic(indexed):
