@@ -104,7 +104,8 @@ _MONEY = re.compile(
 )
 _RATE = re.compile(r"\d\s*(%|percent|per cent|basis points?)|\bpercent\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
-_NAME = re.compile(r"\b[A-Z][a-z]+\b")
+# a capitalised word, accents included ("Niinistö", "Erdoğan", "Müller")
+_NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ]+\b")
 _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label, or come before a name
     "Mr Mrs Ms Miss Dr Sir Dame Lord Lady Hon Rt Professor President Minister Secretary "
     "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House "

@@ -17,6 +17,7 @@ from quotebot.bot.features import (
     candidates,
     counted,
     counts,
+    named_speaker,
 )
 from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
@@ -352,3 +353,21 @@ def test_a_named_askers_questions_are_candidates_whatever_their_topic(indexed):
     said = asked_by_name("What did Senator Warren point out to Powell?", index, answers[:1])
     assert said == asked
     assert asked_by_name("How did Powell answer Warren about the banks?", index, answers) == []
+
+
+def test_a_speaker_is_named_with_the_accents_of_their_name(indexed):
+    text = (
+        "Vladimir Putin: We would welcome a summit in Helsinki. It is a fine city.\n\n"
+        "Sauli Niinistö: Surely, we would be very pleased to host such a summit.\n\n"
+        "Recep Tayyip Erdoğan: Turkey would support it.\n"
+    )
+    index, _ = indexed("forum.txt", text)
+    rows = list(range(len(index.passages)))
+    assert {p.speaker for p in index.passages} == {
+        "Vladimir Putin",
+        "Sauli Niinistö",
+        "Recep Tayyip Erdoğan",
+    }
+    asked = "What did Niinistö say about hosting a summit with Putin?"
+    assert named_speaker(asked, index, rows) == "Sauli Niinistö"
+    assert named_speaker("What did Erdoğan say about it?", index, rows) == "Recep Tayyip Erdoğan"
