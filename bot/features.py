@@ -190,7 +190,8 @@ ANSWER_TYPES = (
 # envoys to convey?", "What did Kyiv ask for?".
 _ABOUT_ASKING = re.compile(
     r"\bwho (asked|mentioned|raised|brought up|referenced|cited|wanted to know|put the question"
-    r"|said|says|remarked|joked|quipped)\b"
+    r"|said|says|remarked|joked|quipped|accused|claimed|argued|insisted|suggested|warned"
+    r"|complained|challenged|pressed|criticized|criticised)\b"
     r"|\bwhat\b.*\b(was|were)\s+([\w.’'-]+\s+){0,3}asked\b(?!\s+to\b)"  # "Jean-Pierre", "Mr. Koo"
     r"|\bwhat (exactly |else |precisely )?did\b.*\b(ask|want to know)\b(?!\s+for\b)"
     r"(?!\s+(\w+\s+){0,3}to\s)"

@@ -181,6 +181,7 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What exactly did Senator McCaskill ask Nason about BlackRock?",
         "Who said that Putin does not sleep but works?",  # a journalist may have said it
         "What did Lev Facher from STAT News want explained?",
+        "Who accused the First Minister of pursuing a policy that will destroy jobs?",  # a member
     ):
         assert asks.search(about_asking), about_asking
     for about_the_official in (
