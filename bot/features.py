@@ -298,20 +298,25 @@ def answer_type(question: str, about_asking: bool = False) -> Callable[[str], bo
 
 
 def candidates(
-    query, evidence, index, cosine_range: tuple[float, float] = (0.0, 1.0)
+    query,
+    evidence,
+    index,
+    cosine_range: tuple[float, float] = (0.0, 1.0),
+    caller_turns: int | None = None,
 ) -> Candidates:
     """Return the candidate sentences of the passages `evidence` ranked, with their features.
 
     Cosines are mapped linearly by the embedder's `cosine_range` (unrelated -> 0, strongly
     related -> 1): e5's cosines crowd into 0.7-0.9 while MiniLM's spread over 0-0.8, and the
-    models must read both alike."""
+    models must read both alike. A reporter the question names introduces at most
+    `caller_turns` question turns (`introduced`)."""
     lo, hi = cosine_range
 
     def scale(values):
         return (values - lo) / (hi - lo)
 
     rows = [row for row, _ in evidence.ranked]
-    called = introduced(query.search, index, rows)
+    called = introduced(query.search, index, rows, caller_turns)
     retrieved = set(rows)
     rows += [row for row in called if row not in retrieved]
     retrieved = set(rows)
@@ -630,12 +635,13 @@ def _names(question: str, surname: str, speaker: str) -> bool:
     return False
 
 
-def introduced(question: str, index, rows: list[int]) -> list[int]:
+def introduced(question: str, index, rows: list[int], most_turns: int | None = None) -> list[int]:
     """Return the passages of the question turns that a name `question` gives introduces, when
     it asks what an unlabelled reporter asked ("What did Colleen Long ask?"): those of `rows`
     whose turn the name opens or follows (`_called`), then the turn that follows the turn of a
     passage of `rows` naming them ("I'd like to call on Associated Press, Colleen Long"), which
-    retrieval misses when the question itself does not hold the name."""
+    retrieval misses when the question itself does not hold the name. None when the names
+    introduce more than `most_turns` question turns: they are a topic, not who asked."""
     if (
         not ASKS_WHAT_WAS_ASKED.search(question)
         or _ASKS_WHO.search(question)  # who asked it: the names are the topic ("Navalny")
@@ -658,6 +664,11 @@ def introduced(question: str, index, rows: list[int]) -> list[int]:
                 break
             extra.append(nxt)
             nxt += 1
+    if (
+        most_turns is not None
+        and len({(index.passages[r].doc, index.passages[r].turn) for r in extra}) > most_turns
+    ):
+        return []  # a topic many questions name ("Sunday's ICE arrests"), not who asked
     return list(dict.fromkeys(extra))
 
 

@@ -39,6 +39,11 @@ class ScoringConfig:
     sentence_search_factor: int  # sentences searched per passage searched
     # selection (bot/features.py, bot/selector.py)
     cosine_range: dict[str, tuple[float, float]]  # embedder -> cosines mapped to 0 and 1
+    # the question turns a reporter's name may introduce (features.introduced); names that
+    # introduce more are a topic ("What numbers did the reporter cite about Sunday's ICE
+    # arrests?" took "Sunday" and "ICE" for a reporter's name). On dev, 4 gains that answer and
+    # loses none; 2 loses "What did Mike Allen from Axios ask?"
+    caller_turns: int
     short_sentence_words: int  # a shorter sentence is quoted with the one before (or after) it
     extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
     # ... when the question asks for several things (selector.ASKS_LIST): on the 12 such dev

@@ -349,7 +349,8 @@ def scored_candidates(
 ) -> tuple[Candidates, Scorer]:
     """Return the candidate sentences of `evidence` with their features, and the models that
     read them: over both embedders' features when `evidence` has a second view."""
-    cands = candidates(query, evidence, index, scoring.cosines(evidence.embedder))
+    cosines = scoring.cosines(evidence.embedder)
+    cands = candidates(query, evidence, index, cosines, scoring.caller_turns)
     if evidence.second is None:
         return cands, scoring.model
     name, vector = evidence.second

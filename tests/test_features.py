@@ -17,6 +17,7 @@ from quotebot.bot.features import (
     candidates,
     counted,
     counts,
+    introduced,
     named_speaker,
 )
 from quotebot.bot.question import prepare
@@ -318,6 +319,10 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
         index.passages[r].role for i, (r, _) in enumerate(c.refs) if c.matrix[i, COL["by_named"]]
     ]
     assert marked and set(marked) == {"question"}
+    # a name that introduces more question turns than the bound is a topic, not who asked
+    rows = list(range(len(index.passages)))
+    assert introduced("What did Colleen Long ask about?", index, rows, most_turns=1)
+    assert introduced("What did Colleen Long ask about?", index, rows, most_turns=0) == []
     # a name or acronym after "ask", or in a question asking who, is the topic, not the
     # asker: it closes no turn
     for question in ("What did a reporter ask about Reuters?", "Who brought up Reuters?"):
