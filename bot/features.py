@@ -616,7 +616,7 @@ def named_speaker(question: str, index, rows: list[int]) -> str | None:
     ]
     if len({by_surname[w] for w in named}) > 1:
         named = [
-            w for w in named if re.search(rf"\b{_SUBJECT_OF}\s+(\w+\s+){{0,1}}{w}\b", question)
+            w for w in named if re.search(rf"\b(?i:{_SUBJECT_OF})\s+(\w+\s+){{0,1}}{w}\b", question)
         ]
     speakers = {by_surname[w] for w in named}  # "Rob Pike" names one speaker twice
     return speakers.pop() if len(speakers) == 1 else None
@@ -746,7 +746,7 @@ def _is_subject(question: str, speaker: str) -> bool:
     names = r"([A-Z][\w.'’-]*\s+){0,2}"
     return bool(
         re.search(
-            rf"\b{_SUBJECT_OF}\s+{names}{surname}\b|\b{surname}['’]s\s+(question|point)"
+            rf"\b(?i:{_SUBJECT_OF})\s+{names}{surname}\b|\b{surname}['’]s\s+(question|point)"
             rf"|\b(asked|raised|put)\s+by\s+{names}{surname}\b",
             question,
         )

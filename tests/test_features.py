@@ -275,6 +275,7 @@ def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
     assert allowed_speakers("What was said about Syria?") == {"Alistair Burt", "William Hague"}
     # the subject of "did" is the speaker when the question names two
     assert allowed_speakers("What did Hague say about Burt's visit?") == {"William Hague"}
+    assert allowed_speakers("Did Hague say anything about Burt's visit?") == {"William Hague"}
     # another first name before the surname is someone else: "Bear Stearns", "Jo Burt"
     assert allowed_speakers("What did Jo Burt say about Iran?") == {
         "Alistair Burt",
@@ -359,6 +360,7 @@ def test_a_named_askers_questions_are_candidates_whatever_their_topic(indexed):
     said = asked_by_name("What did Senator Warren point out to Powell?", index, answers[:1])
     assert said == asked
     assert asked_by_name("How did Powell answer Warren about the banks?", index, answers) == []
+    assert asked_by_name("Is Senator Warren for rate cuts?", index, answers[:1]) == asked
 
 
 def test_a_speaker_is_named_with_the_accents_of_their_name(indexed):
