@@ -46,7 +46,9 @@ _FOLLOW_UP_OPENERS = (
 # Requests to do something other than answer from the statement, or to change the rules.
 _REQUEST = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|rule|prompt|above|previous)"
-    r"|\b(system prompt|jailbreak|developer mode|you are now|pretend (to be|you)|act as|roleplay)\b"
+    r"|\b(system prompt|jailbreak|developer mode|you are now|pretend (to be|you)|roleplay)\b"
+    # "act as" told to the bot, not a statute read as one ("the Anti-Injunction Act as ...")
+    r"|(^|[.!;:,]\s*|\b(please|now|you to|you will|you must|you should)\s+)act as\b"
     r"|\bas (saying|verbatim)\b|\bpresent (it|this|that) as\b|\bput words\b"
     r"|^\s*(please\s+)?(write|compose|generate|draw|translate|code|create|make up|invent|sing|"
     r"tell me a (joke|story)|print|output|repeat after)\b"
