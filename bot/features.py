@@ -90,7 +90,8 @@ _CLOCK = re.compile(
 )
 _DATE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(1[89]|20)\d{2}\b",
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(1[89]|20)\d{2}\b"
+    r"|\b(in|since|from|until|by)\s+1[0-7]\d{2}\b",  # an older year: "in 1295"
     re.IGNORECASE,
 )
 _RATES = (  # rates given in percent

@@ -166,6 +166,9 @@ def test_answer_types_and_date_questions():
     assert not asks_for_date(conditional)
     assert answer_type(conditional)("you see a 25-cent drop at the pump")
     assert asks_for_date("When was the first execution ordered, according to the Minister?")
+    # a year before 1800 after "in", "since" ...: a date too
+    when = answer_type("When was the first execution ordered?")
+    assert when("The first execution was ordered in 1295.") and not when("It cost 1295 pounds.")
 
 
 def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_words():
