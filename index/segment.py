@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 24  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 25  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -71,7 +71,8 @@ SEGMENTATION_VERSION = 24  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # heading in capitals of any length ("STATEMENT OF RICHARD C. KOO, CHIEF ECONOMIST, ...") and a
 # contents list's lines ("Koo, Richard C., ... Tokyo..........   1") are headings, not words;
 # 24: "Mr. Carmichael." is Jeffrey Carmichael when the text introduces "Dr. Jeffrey Carmichael";
-# a plural title is no first name ("Present: Senators Lieberman, ...")
+# a plural title is no first name ("Present: Senators Lieberman, ..."); 25: a hearing record's
+# footnotes ("\1\ The prepared statement of Mr. Carmichael appears in the Appendix ...")
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -368,6 +369,9 @@ _SKIP_LINE = re.compile(
     r"|\[GRAPHIC\]\s*\[TIFF OMITTED\].*"  # a hearing record's image of a page
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
+# a hearing record's footnote, set between rules: "\1\ The prepared statement of Mr.
+# Carmichael appears in the Appendix on page 318."
+_FOOTNOTE = re.compile(r"[^\S\n]*\\\d+\\[^\S\n]")
 # a court record's examining lawyer, on a line of its own: "BY MR. STEINGLASS:", "CROSS-
 # EXAMINATION BY MS. NECHELES:"; the bare "Q"s after it are that lawyer's
 _EXAMINER = re.compile(
@@ -728,8 +732,15 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
             continue
         may_label = True
         current: _Unit | None = None
+        footnote = False  # inside a hearing record's footnote, until the rule that closes it
         for lstart, lend in lines:
             line = text[lstart:lend]
+            if _FOOTNOTE.match(line) or (footnote and not is_skip_line(line)):
+                if current:
+                    units.append(current)
+                current, may_label, footnote = None, True, True
+                continue
+            footnote = False
             if _END.fullmatch(line):
                 if current:
                     units.append(current)

@@ -342,6 +342,17 @@ def test_a_congressional_hearings_titled_labels_end_with_a_full_stop():
         "    Mr. Bernanke. They", "    [GRAPHIC] [TIFF OMITTED] T7816A.001\n    Mr. Bernanke. They"
     )
     assert [t for _, _, t in roles_and_speakers(pages)] == [t for _, _, t in got]
+    # nor is a footnote set between rules; the words after it are the speaker's still
+    footnote = text.replace(
+        "issues about transparency.\n",
+        "issues about transparency.\n" + "-" * 75 + "\n"
+        "    \\1\\ The prepared statement of Mr. Bernanke appears in the\n"
+        "Appendix on page 42.\n" + "-" * 75 + "\n"
+        "    Our review goes on.\n",
+    )
+    noted = roles_and_speakers(footnote)
+    assert not any("prepared statement" in t or "Appendix" in t for _, _, t in noted)
+    assert (got[1][0], "Mr. Bernanke", "Our review goes on.") in noted
     # one such line in prose is no label
     prose = "Senator Shelby. The name alone opens this line.\n\nIt goes on.\n"
     assert {s for _, s, _ in roles_and_speakers(prose)} == {None}
