@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from quotebot.index.records import Passage
 from quotebot.index.segment import UNNAMED_ASKERS
 from quotebot.index.text import STOPWORDS, content_tokens, normalise, stem, tokens
 
@@ -319,9 +320,8 @@ def candidates(
     rows = [row for row, _ in evidence.ranked]
     called = introduced(query.search, index, rows, caller_turns)
     retrieved = set(rows)
-    rows += [row for row in called if row not in retrieved]
-    retrieved = set(rows)
-    rows += [row for row in asked_by_name(query.search, index, rows) if row not in retrieved]
+    added = called + asked_by_name(query.search, index, rows)
+    rows += [row for row in dict.fromkeys(added) if row not in retrieved]
     vectors = index.vectors[evidence.embedder].sentences
     cosines = sentence_cosines(vectors, index, rows, evidence.query_vector, cosine_range)
     dense = {row: scale(c) for row, c in evidence.dense.items()}
@@ -680,15 +680,17 @@ def asked_by_name(question: str, index, rows: list[int]) -> list[int]:
     Solicitor General?"), in the documents of `rows`: retrieval finds a question by its topic,
     and this one names only who asked it."""
     words = set(_NAME.findall(question))
-    askers = {s for s in index.speakers if s not in UNNAMED_ASKERS and _surname(s) in words}
+    askers = {s for s in index.askers if s not in UNNAMED_ASKERS and _surname(s) in words}
     if not ASKS_WHAT_WAS_ASKED.search(question):
         askers = {s for s in askers if _is_subject(question, s)}
     if not askers:
         return []
-    found = []
-    for doc_rows in _document_rows(index, rows):
-        found += [r for r in doc_rows if index.passages[r].speaker in askers]
-    return [r for r in found if index.passages[r].role == "question"]
+    return [
+        r
+        for doc_rows in _document_rows(index, rows)
+        for r in doc_rows
+        if index.passages[r].role == "question" and index.passages[r].speaker in askers
+    ]
 
 
 def _document_rows(index, rows: list[int]) -> list[range]:
@@ -697,15 +699,20 @@ def _document_rows(index, rows: list[int]) -> list[range]:
     spans: dict[str, range] = {}
     for row in rows:
         doc = index.passages[row].doc
-        if doc in spans:
-            continue
-        lo = hi = row
-        while lo > 0 and index.passages[lo - 1].doc == doc:
-            lo -= 1
-        while hi + 1 < len(index.passages) and index.passages[hi + 1].doc == doc:
-            hi += 1
-        spans[doc] = range(lo, hi + 1)
+        if doc not in spans:
+            spans[doc] = contiguous(index, row, lambda p, doc=doc: p.doc == doc)
     return list(spans.values())
+
+
+def contiguous(index, row: int, same: Callable[[Passage], bool]) -> range:
+    """Return the rows around `row` (itself included) whose passages are all `same`: its
+    document, or its speaker's turn."""
+    lo = hi = row
+    while lo > 0 and same(index.passages[lo - 1]):
+        lo -= 1
+    while hi + 1 < len(index.passages) and same(index.passages[hi + 1]):
+        hi += 1
+    return range(lo, hi + 1)
 
 
 def _holds_name(text: str, names: frozenset[str]) -> bool:
@@ -728,12 +735,7 @@ def _called(index, row: int, names: frozenset[str]) -> bool:
     passage = index.passages[row]
     if passage.role != "question":
         return False
-    first = row
-    while first > 0 and (index.passages[first - 1].doc, index.passages[first - 1].turn) == (
-        passage.doc,
-        passage.turn,
-    ):
-        first -= 1
+    first = contiguous(index, row, lambda p: (p.doc, p.turn) == (passage.doc, passage.turn)).start
     before = [first - 1] if first > 0 and index.passages[first - 1].doc == passage.doc else []
     return any(_holds_name(index.passages[r].text, names) for r in [first, *before])
 

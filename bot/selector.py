@@ -23,6 +23,7 @@ from .features import (
     SENTENCE_FEATURES,
     Candidates,
     candidates,
+    contiguous,
     counted,
     counts,
     with_second_view,
@@ -211,12 +212,8 @@ def enumeration(index: CorpusIndex, row: int, j: int, gap: int) -> list[tuple[in
     turn: each a sentence opening with "First", "Secondly", "One is" ... and at most `gap`
     sentences after the one before; none when there are fewer than two."""
     passage = index.passages[row]
-    lo = hi = row
-    while lo > 0 and _same_turn(index.passages[lo - 1], passage):
-        lo -= 1
-    while hi + 1 < len(index.passages) and _same_turn(index.passages[hi + 1], passage):
-        hi += 1
-    turn = [(r, k) for r in range(lo, hi + 1) for k in range(len(index.passages[r].sentences))]
+    rows = contiguous(index, row, lambda p: _same_turn(p, passage))
+    turn = [(r, k) for r in rows for k in range(len(index.passages[r].sentences))]
     at = turn.index((row, j))
     item = [bool(_ITEM.match(index.sentence_text(r, k))) for r, k in turn]
     if not item[at]:

@@ -164,6 +164,7 @@ class CorpusIndex:
     sentence_refs: list[tuple[int, int]] = field(init=False, repr=False)
     first_sentence: list[int] = field(init=False, repr=False)
     speakers: frozenset[str] = field(init=False, repr=False)  # every speaker of the passages
+    askers: frozenset[str] = field(init=False, repr=False)  # ... of a question passage
 
     def __post_init__(self) -> None:
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
@@ -175,6 +176,9 @@ class CorpusIndex:
             int(n) for n in np.cumsum([0] + [len(p.sentences) for p in self.passages])
         ]
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
+        self.askers = frozenset(
+            p.speaker for p in self.passages if p.speaker and p.role == "question"
+        )
 
     def passage(self, passage_id: str) -> Passage:
         """Return the passage with id `passage_id`."""
