@@ -305,13 +305,15 @@ def candidates(
     index,
     cosine_range: tuple[float, float] = (0.0, 1.0),
     caller_turns: int | None = None,
+    reported: tuple[float, int] | None = None,
 ) -> Candidates:
     """Return the candidate sentences of the passages `evidence` ranked, with their features.
 
     Cosines are mapped linearly by the embedder's `cosine_range` (unrelated -> 0, strongly
     related -> 1): e5's cosines crowd into 0.7-0.9 while MiniLM's spread over 0-0.8, and the
     models must read both alike. A reporter the question names introduces at most
-    `caller_turns` question turns (`introduced`)."""
+    `caller_turns` question turns (`introduced`). An earlier answer that quotes nothing
+    reports the sentences that `reported` (share, words) finds (`reported_before`)."""
     lo, hi = cosine_range
 
     def scale(values):
@@ -349,7 +351,9 @@ def candidates(
         query.is_follow_up,
         unseen_share(query, index.lexicon.stems),
         query.language != "en",
-        quoted_before(query.carried_quotes, index, rows),
+        quoted_before(query.carried_quotes, index, rows)
+        if query.carried_quotes or reported is None
+        else reported_before(query.earlier_answer, index, rows, *reported),
         frozenset(called),
     )
 
@@ -368,6 +372,33 @@ def quoted_before(quotes: tuple[str, ...], index, rows: list[int]) -> dict[int, 
         for j, (start, end) in enumerate(passage.sentences):
             sentence = normalise(source[start:end])
             if any(sentence in q for q in quotes):
+                found[index.first_sentence[row] + j] = (passage.doc, passage.turn)
+    return found
+
+
+def reported_before(
+    answer: str, index, rows: list[int], share: float, words: int
+) -> dict[int, tuple[str, int]]:
+    """Return the sentences of the passages `rows` that an earlier answer in its own words
+    reports (a history from elsewhere: "She said that in 2008, 106 countries voted in favour of
+    a moratorium"), as `quoted_before` does: those sharing at least `words` content words with
+    it, the shared words at least `share` of the sentence's content (idf-weighted)."""
+    found: dict[int, tuple[str, int]] = {}
+    said = frozenset(content_tokens(answer))
+    if len(said) < words:
+        return found
+    idf = index.lexicon.bm25.idf
+    rare = max(idf.values(), default=1.0)
+    for row in rows:
+        passage = index.passages[row]
+        source = index.source(passage.doc)
+        for j, (start, end) in enumerate(passage.sentences):
+            content = content_words(source[start:end])
+            shared = content & said
+            if len(shared) < words:
+                continue
+            weight = sum(idf.get(w, rare) for w in shared)
+            if weight >= share * sum(idf.get(w, rare) for w in content):
                 found[index.first_sentence[row] + j] = (passage.doc, passage.turn)
     return found
 

@@ -93,6 +93,7 @@ class Query:
     previous: str = ""  # the earlier turn's search text, for a follow-up
     carried_ids: tuple[str, ...] = ()  # passages the earlier answer cited
     carried_quotes: tuple[str, ...] = ()  # what the earlier answer quoted (its “...” spans)
+    earlier_answer: str = ""  # the earlier answer's text, for a follow-up
     is_request: bool = False
     small_talk: bool = False  # a greeting or thanks, not a question
     unknown_names: tuple[str, ...] = ()  # capitalised words the corpus never uses
@@ -153,7 +154,7 @@ def parse(question: str, history: Sequence[Turn], max_chars: int) -> Query:
     if last is not None and not is_request and is_follow_up(text):
         previous = last.query or last.question
         quotes = tuple(normalise(q) for q in _QUOTED.findall(last.answer))
-        return Query(text, language, text, previous, last.passage_ids, quotes)
+        return Query(text, language, text, previous, last.passage_ids, quotes, last.answer)
     return Query(text, language, text, is_request=is_request)
 
 

@@ -44,6 +44,12 @@ class ScoringConfig:
     # arrests?" took "Sunday" and "ICE" for a reporter's name). On dev, 4 gains that answer and
     # loses none; 2 loses "What did Mike Allen from Axios ask?"
     caller_turns: int
+    # an earlier answer in its own words (a history from elsewhere) reports the candidate
+    # sentences sharing at least reported_words content words with it, at least reported_share
+    # of the sentence's content, idf-weighted (features.reported_before): a follow-up's answer
+    # often comes next
+    reported_share: float
+    reported_words: int
     short_sentence_words: int  # a shorter sentence is quoted with the one before (or after) it
     extra_quote_ratio: float  # also quote sentences at least this share of the best's probability
     # ... when the question asks for several things (selector.ASKS_LIST): on the 12 such dev

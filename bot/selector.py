@@ -347,7 +347,14 @@ def scored_candidates(
     """Return the candidate sentences of `evidence` with their features, and the models that
     read them: over both embedders' features when `evidence` has a second view."""
     cosines = scoring.cosines(evidence.embedder)
-    cands = candidates(query, evidence, index, cosines, scoring.caller_turns)
+    cands = candidates(
+        query,
+        evidence,
+        index,
+        cosines,
+        scoring.caller_turns,
+        (scoring.reported_share, scoring.reported_words),
+    )
     if evidence.second is None:
         return cands, scoring.model
     name, vector = evidence.second

@@ -181,6 +181,42 @@ def test_a_follow_up_knows_which_sentences_follow_the_earlier_answers_quote(
     assert not fresh[:, SENTENCE_FEATURES.index("after_previous")].any()
 
 
+def test_a_follow_up_finds_the_sentences_an_earlier_answer_reports_in_its_own_words(
+    fake_index, fake_embedder
+):
+    """A history from elsewhere (an API client's, a question set's) reports the earlier answer
+    without quotes: the sentences it reports are found by their shared content words."""
+    from quotebot.bot.conversation import Turn
+
+    ranker = Retriever(fake_index, {"fake": fake_embedder}, SCORING, primary="fake")
+    reported = (SCORING.reported_share, SCORING.reported_words)
+    said = (
+        "He said Russia agrees with some of them, that other elements elicited criticism, and "
+        "that the President made no secret of a negative attitude towards some proposals."
+    )
+    query = prepare(
+        "And what else did he say?", [Turn("Did Russia agree?", said)], 2000, fake_index.lexicon
+    )
+    assert query.is_follow_up and not query.carried_quotes and query.earlier_answer == said
+    cands = candidates(query, ranker.evidence(query), fake_index, reported=reported)
+    after = cands.matrix[:, SENTENCE_FEATURES.index("after_previous")]
+    repeats = cands.matrix[:, SENTENCE_FEATURES.index("repeats_previous")]
+    text = {
+        i: normalise(fake_index.source(fake_index.passages[row].doc)[slice(*span)])
+        for i, (row, j) in enumerate(cands.refs)
+        for span in [fake_index.passages[row].sentences[j]]
+    }
+    assert [text[i][:25] for i in np.flatnonzero(repeats)] == ["We agree with some of the"]
+    following = sorted(np.flatnonzero(after), key=lambda i: -after[i])
+    assert following and text[following[0]].startswith("But what matters most")
+    # too few words in common report nothing: "He said no." is not the sentence "No."
+    query = prepare(
+        "Why?", [Turn("Did they agree?", "He said they agreed.")], 2000, fake_index.lexicon
+    )
+    cands = candidates(query, ranker.evidence(query), fake_index, reported=reported)
+    assert not cands.matrix[:, SENTENCE_FEATURES.index("repeats_previous")].any()
+
+
 def test_a_summary_quotes_central_spoken_sentences_one_per_passage_in_order(ask, fake_index):
     assert SUMMARY.search("Can you summarise the statement?")
     assert SUMMARY.search("What were the main topics?") and not SUMMARY.search("How long?")
