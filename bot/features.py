@@ -108,6 +108,7 @@ _RATE = re.compile(r"\d\s*(%|percent|per cent|basis points?)|\bpercent\b", re.IG
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
 # a capitalised word, accents included ("Niinistö", "Erdoğan", "Müller")
 _NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ]+\b")
+_LOWER_WORD = re.compile(r"\b[a-zß-öø-ÿ]+\b")
 _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label, or come before a name
     "Mr Mrs Ms Miss Dr Sir Dame Lord Lady Hon Rt Professor President Minister Secretary "
     "Counsel Inquiry Chair Chairman Speaker Deputy Member Committee Office State House "
@@ -320,9 +321,10 @@ def candidates(
         return (values - lo) / (hi - lo)
 
     rows = [row for row, _ in evidence.ranked]
-    called = introduced(query.search, index, rows, caller_turns)
+    question = recased(query.search, index)
+    called = introduced(question, index, rows, caller_turns)
     retrieved = set(rows)
-    added = called + asked_by_name(query.search, index, rows)
+    added = called + asked_by_name(question, index, rows)
     rows += [row for row in dict.fromkeys(added) if row not in retrieved]
     vectors = index.vectors[evidence.embedder].sentences
     cosines = sentence_cosines(vectors, index, rows, evidence.query_vector, cosine_range)
@@ -338,7 +340,7 @@ def candidates(
     top = float(bm25.max()) if len(bm25) else 0.0
     lexical = {row: float(bm25[row]) / top if top > 0 else 0.0 for row in rows}
     return sentence_features(
-        query.search,
+        question,
         evidence.query_weights,
         rows,
         dense,
@@ -356,6 +358,20 @@ def candidates(
         else reported_before(query.earlier_answer, index, rows, *reported),
         frozenset(called),
     )
+
+
+def recased(question: str, index) -> str:
+    """Return `question` with the speakers' names it types in lower case capitalised ("what did
+    lamport say abuot retiring" -> "... Lamport ..."), for the rules that read names; only
+    names the documents never write in lower case (`CorpusIndex.in_lower_case`)."""
+    names = index.speaker_names
+
+    def name(match: re.Match) -> str:
+        word = match.group()
+        typed = names.get(word)
+        return word if typed is None or index.in_lower_case(word) else typed
+
+    return _LOWER_WORD.sub(name, question)
 
 
 def quoted_before(quotes: tuple[str, ...], index, rows: list[int]) -> dict[int, tuple[str, int]]:

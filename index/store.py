@@ -40,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,8 @@ from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
 from .text import token_counts
 from .vector_cache import VectorCache, text_key, unit_rows
+
+_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ]+\b")  # a name's word
 
 FORMAT_VERSION = 5  # 2: lexicon.json; 3: the manifest lists the files and the passage limits;
 # 4: every passage of a question turn routes to its answers (lexicon.json); 5: e5's passage
@@ -165,6 +168,9 @@ class CorpusIndex:
     first_sentence: list[int] = field(init=False, repr=False)
     speakers: frozenset[str] = field(init=False, repr=False)  # every speaker of the passages
     askers: frozenset[str] = field(init=False, repr=False)  # ... of a question passage
+    _lower_case: dict[str, bool] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
@@ -179,6 +185,22 @@ class CorpusIndex:
         self.askers = frozenset(
             p.speaker for p in self.passages if p.speaker and p.role == "question"
         )
+
+    @cached_property
+    def speaker_names(self) -> dict[str, str]:
+        """Return the words of the speakers' names by their lower-case form ("lamport" ->
+        "Lamport")."""
+        return {w.lower(): w for s in self.speakers for w in _CAPITALISED.findall(s)}
+
+    def in_lower_case(self, word: str) -> bool:
+        """Return whether the documents write `word` (lower case) in lower case: "long" in "how
+        long", where "lamport" is only ever a name. Remembered per word."""
+        found = self._lower_case.get(word)
+        if found is None:
+            pattern = re.compile(rf"\b{re.escape(word)}\b")
+            found = any(pattern.search(d.text) for d in self.documents.values())
+            self._lower_case[word] = found
+        return found
 
     def passage(self, passage_id: str) -> Passage:
         """Return the passage with id `passage_id`."""

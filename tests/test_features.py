@@ -19,6 +19,7 @@ from quotebot.bot.features import (
     counts,
     introduced,
     named_speaker,
+    recased,
 )
 from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
@@ -364,6 +365,23 @@ def test_a_named_askers_questions_are_candidates_whatever_their_topic(indexed):
     assert said == asked
     assert asked_by_name("How did Powell answer Warren about the banks?", index, answers) == []
     assert asked_by_name("Is Senator Warren for rate cuts?", index, answers[:1]) == asked
+
+
+def test_a_speaker_typed_in_lower_case_is_named_unless_the_documents_use_the_word(indexed):
+    text = (
+        "Jerod Santo: I'm here with Leslie Lamport. How long have you worked on TLA+?\n\n"
+        "Leslie Lamport: For a long time. I'm not ready to announce a retirement date.\n\n"
+        "Robert Long: And I am retiring next year.\n"
+    )
+    index, _ = indexed("podcast.txt", text)
+    rows = list(range(len(index.passages)))
+    assert index.in_lower_case("long") and not index.in_lower_case("lamport")
+    asked = recased("what did lamport say abuot retiring", index)
+    assert asked == "what did Lamport say abuot retiring"
+    assert named_speaker(asked, index, rows) == "Leslie Lamport"
+    # "long" is a word the documents use: a question about a duration names nobody
+    assert recased("how long did lamport work on it", index) == "how long did Lamport work on it"
+    assert named_speaker("what did long say", index, rows) is None
 
 
 def test_a_speaker_is_named_with_the_accents_of_their_name(indexed):
