@@ -162,6 +162,7 @@ def lead_in(
         return t["small_talk"] if small_talk else t["request"] if is_request else t["abstain"]
     said = verdict(question, citations[0]) if sure else None
     text = _whose(citations, t, answerer)
+    text = text[:1].upper() + text[1:]  # "the President said:" opens a sentence
     if dated:
         text = f"{t['dated'].format(date=dated)} {text}"
     return f"{t[said]} {text}" if said else text

@@ -21,6 +21,15 @@ def test_one_speaker_is_named():
     assert lead_in([USHAKOV, USHAKOV], "en") == "Yury Ushakov said:"
 
 
+def test_a_speaker_labelled_in_lower_case_opens_the_lead_in_with_a_capital():
+    president = cite("answer", "the President")  # a transcript's "THE PRESIDENT:"
+    assert lead_in([president], "en") == "The President said:"
+    assert lead_in([president, PESKOV], "en") == "The President and Dmitry Peskov said:"
+    asked = "Did the President say no?"
+    no = cite("answer", "the President", "No, I never said that.")
+    assert lead_in([no], "en", question=asked) == "No. The President said:"
+
+
 def test_several_speakers_are_named_once_each_in_order():
     assert lead_in([USHAKOV, PESKOV, USHAKOV], "en") == "Yury Ushakov and Dmitry Peskov said:"
 
