@@ -208,11 +208,18 @@ _ABOUT_ASKING = re.compile(
     re.IGNORECASE,
 )
 # ... unless it asks who answered: "Who answered the question about solar tax credits?" wants the
-# answer's speaker, not the question
+# answer's speaker, not the question; nor when it asks what a named speaker heard, estimated or
+# said, or how someone responded, and a reporter comes up only in passing ("Had Earnest heard
+# about the meeting before the reporter brought it up?", "A reporter floated the theory that ...
+# How did the White House respond?"), without asking what was asked
+_NAMED = r"(?-i:[A-Z])[\w.’'-]+"
+_NO_ASKING = r"(?!.*\b(?:ask\w*|questions?)\b)"
 ASKS_WHAT_WAS_ASKED = re.compile(
-    r"^(?!.*\bwho\s+(?:answered|responded|replied|fielded|handled|took)\b).*?(?:"
-    + _ABOUT_ASKING.pattern
-    + ")",
+    r"^(?!.*\bwho\s+(?:answered|responded|replied|fielded|handled|took)\b)"
+    rf"(?!\s*(?:had|has|have|did|does|do|was|were|is)\s+(?:{_NAMED}\s+){{1,3}}{_NO_ASKING})"
+    r"(?!.*\bhow did\b(?:\s+[\w.’'-]+){1,4}?\s+(?:respond|react|answer|reply)\b)"
+    rf"(?!.*\bdid\s+(?:{_NAMED}\s+){{1,3}}(?:estimate|say|think|predict|expect)\b{_NO_ASKING})"
+    r".*?(?:" + _ABOUT_ASKING.pattern + ")",
     re.IGNORECASE | re.DOTALL,
 )
 

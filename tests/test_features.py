@@ -199,8 +199,18 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         "What were the envoys asked to convey?",
         "What was the reason Jean-Pierre was asked to leave?",
         "Who answered the question about solar tax credits?",  # the answer's speaker
+        # a reporter in passing, what the official heard, estimated or answered asked for
+        "Had Earnest heard about the meeting before the reporter brought it up?",
+        "How many hours did Earnest estimate the meetings the reporter listed would take?",
+        "A reporter floated a theory about the trip. How did the White House respond?",
+        "How did Earnest answer the reporter's question about Keystone?",
     ):
         assert not asks.search(about_the_official), about_the_official
+    for still_about_asking in (
+        "Did the journalist ask about Kiev?",
+        "What did Earnest say the reporter asked?",
+    ):
+        assert asks.search(still_about_asking), still_about_asking
 
 
 def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_path, fake_embedder):
