@@ -367,6 +367,38 @@ def candidates(
     )
 
 
+# asked what a named person said, told or discussed: "What did Xi Jinping say about ...?"
+_SAID_BY = re.compile(
+    r"\b(?i:what|how)\s+(?i:did|does|do|has|had|would|will)\s+"
+    r"(?P<who>(?:[A-ZÀ-ÖØ-Þ][\w.'’-]+\s+){1,4}?)"
+    r"(?i:say|said|tell|told|discuss|discussed|mention|mentioned)\b"
+)
+
+
+def unquoted_person(question: str, index, doc: str | None = None) -> bool:
+    """Return whether `question` asks what a named person said, told or discussed ("What did
+    Xi Jinping say about Vice President Harris?", "What did President Macron say to Sunak?")
+    and neither a speaker of the documents (`doc`, or all of them) nor their titles carry any
+    of the names, and every speaker's label gives a name: the documents quote nobody of that
+    name."""
+    match = _SAID_BY.search(question)
+    if match is None:
+        return False
+    names = {w.casefold() for w in _NAME.findall(match.group("who")) if w not in _NOT_NAMES}
+    if not names:
+        return False
+    documents = [index.documents[doc]] if doc in index.documents else index.documents.values()
+    titles = {w.casefold() for d in documents for w in _NAME.findall(d.title or "")}
+    if names & titles:
+        return False
+    by_doc = index.speakers_by_doc
+    speakers = [_NAME.findall(s) for d in documents for s in by_doc.get(d.doc, ())]
+    if any(all(w in _NOT_NAMES for w in label) for label in speakers):
+        return False  # "THE PRESIDENT:", "CC:": a speaker whose name the label does not give
+    words = {w.casefold() for label in speakers for w in label}
+    return not names & words
+
+
 def recased(question: str, index) -> str:
     """Return `question` with the speakers' names it types in lower case capitalised ("what did
     lamport say abuot retiring" -> "... Lamport ..."), for the rules that read names; only

@@ -26,6 +26,7 @@ from .features import (
     contiguous,
     counted,
     counts,
+    unquoted_person,
     with_second_view,
 )
 from .question import Query
@@ -159,6 +160,8 @@ def select(
         ahead = next_steps(cands, probs, allowed, index, max_quotes)
         if ahead:
             return Selection(ahead, p, ranking)
+    if unquoted_person(query.search, index, query.doc):
+        return Selection([], scoring.unquoted_confidence, ranking)
     setting = _setting(query, index, ranking, scoring)
     if setting is not None:
         return setting

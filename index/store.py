@@ -187,6 +187,15 @@ class CorpusIndex:
         )
 
     @cached_property
+    def speakers_by_doc(self) -> dict[str, frozenset[str]]:
+        """Return each document's speakers."""
+        found: dict[str, set[str]] = {}
+        for p in self.passages:
+            if p.speaker:
+                found.setdefault(p.doc, set()).add(p.speaker)
+        return {doc: frozenset(speakers) for doc, speakers in found.items()}
+
+    @cached_property
     def speaker_names(self) -> dict[str, str]:
         """Return the words of the speakers' names by their lower-case form ("lamport" ->
         "Lamport")."""

@@ -20,6 +20,7 @@ from quotebot.bot.features import (
     introduced,
     named_speaker,
     recased,
+    unquoted_person,
 )
 from quotebot.bot.question import prepare
 from quotebot.bot.retriever import Retriever
@@ -392,6 +393,38 @@ def test_a_speaker_typed_in_lower_case_is_named_unless_the_documents_use_the_wor
     # "long" is a word the documents use: a question about a duration names nobody
     assert recased("how long did lamport work on it", index) == "how long did Lamport work on it"
     assert named_speaker("what did long say", index, rows) is None
+
+
+def test_asked_what_someone_said_whom_no_speaker_or_title_names_the_documents_quote_nobody(
+    indexed,
+):
+    text = (
+        "Jake Sullivan: I met Director Wang Yi four times, and I raised our concerns.\n\n"
+        "Journalist: Did Xi Jinping mention the election?\n\n"
+        "Jake Sullivan: I won't characterise what the PRC's questions were.\n"
+    )
+    index, doc = indexed("presser.txt", text)
+    for nobody in (
+        "What did Xi Jinping say about Vice President Harris?",
+        "What did President Macron tell Sullivan?",
+        "How did Wang Yi discuss the election?",
+    ):
+        assert unquoted_person(nobody, index, doc), nobody
+    for quoted_or_not_asked in (
+        "What did Sullivan say about Wang Yi?",
+        "What did Jake say about the election?",
+        "What did the President say?",  # a title names nobody
+        "What did Xi Jinping ask for?",  # not what he said
+        "What did the PRC want?",
+    ):
+        assert not unquoted_person(quoted_or_not_asked, index, doc), quoted_or_not_asked
+    # a speaker the label does not name ("THE PRESIDENT:") may be anyone; so may a title's
+    town_hall, hall = indexed(
+        "town-hall.txt", "THE PRESIDENT: Good to see you.\n\nMR. LEMON: Hi.\n"
+    )
+    assert not unquoted_person("What did Biden say about taxes?", town_hall, hall)
+    index.documents[doc] = replace(index.documents[doc], title="Sullivan's talks with Xi Jinping")
+    assert not unquoted_person("What did Xi Jinping say about Vice President Harris?", index, doc)
 
 
 def test_a_speaker_is_named_with_the_accents_of_their_name(indexed):
