@@ -367,17 +367,19 @@ def candidates(
     )
 
 
-# asked what a named person said, told or discussed: "What did Xi Jinping say about ...?"
+# asked what a named person said, told or discussed, or how they responded: "What did Xi Jinping
+# say about ...?", "How did Wang Yi respond to ...?"
 _SAID_BY = re.compile(
     r"\b(?i:what|how)\s+(?i:did|does|do|has|had|would|will)\s+"
     r"(?P<who>(?:[A-ZÀ-ÖØ-Þ][\w.'’-]+\s+){1,4}?)"
-    r"(?i:say|said|tell|told|discuss|discussed|mention|mentioned)\b"
+    r"(?i:say|said|tell|told|discuss|discussed|mention|mentioned|respond|react|reply)\b"
 )
 
 
 def unquoted_person(question: str, index, doc: str | None = None) -> bool:
-    """Return whether `question` asks what a named person said, told or discussed ("What did
-    Xi Jinping say about Vice President Harris?", "What did President Macron say to Sunak?")
+    """Return whether `question` asks what a named person said, told or discussed, or how they
+    responded ("What did Xi Jinping say about Vice President Harris?", "How did Wang Yi respond
+    to the concerns?")
     and neither a speaker of the documents (`doc`, or all of them) nor their titles carry any
     of the names, and every speaker's label gives a name: the documents quote nobody of that
     name."""

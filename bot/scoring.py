@@ -85,8 +85,8 @@ class ScoringConfig:
     # no sentence says: on dev, 4 of 4 are unanswerable (Laplace: 5/6)
     misquoted_confidence: float
     # asked what a named person said whom no speaker or title of the documents names
-    # (features.unquoted_person): 'does not say', this sure (the 4 dev questions it decides are
-    # all unanswerable: (4 + 1) / (4 + 2))
+    # (features.unquoted_person): 'does not say', this sure (the 7 dev questions it decides are
+    # all unanswerable: (7 + 1) / (7 + 2))
     unquoted_confidence: float
     # a yes/no answer is led by "Yes." or "No." (its first quote's own first word) only at this
     # confidence or more: when it is more likely right than not (bot/composer.py)

@@ -407,7 +407,7 @@ def test_asked_what_someone_said_whom_no_speaker_or_title_names_the_documents_qu
     for nobody in (
         "What did Xi Jinping say about Vice President Harris?",
         "What did President Macron tell Sullivan?",
-        "How did Wang Yi discuss the election?",
+        "How did Wang Yi respond to our concerns?",
     ):
         assert unquoted_person(nobody, index, doc), nobody
     for quoted_or_not_asked in (
