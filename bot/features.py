@@ -154,6 +154,18 @@ _ASKS_DATE = re.compile(
     r"|should|would|will|can|could)\b)",
     re.I,
 )
+# asked on what date or day, the answer names the day, not only a month or a year ("in
+# February of this year" does not say on what date the visit takes place)
+_ASKS_DAY = re.compile(r"\b(what|which) (date|day)\b", re.I)
+_MONTHS = (
+    r"(January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_DAY = re.compile(
+    rf"\b{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?{_MONTHS}"
+    r"|\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"
+)
 # (what the question asks for, what a sentence holding that answer contains)
 ANSWER_TYPES = (
     (
@@ -166,6 +178,7 @@ ANSWER_TYPES = (
     ),
     (re.compile(r"\bhow old\b|сколько лет|quel âge|wie alt", re.I), _AGE),
     (re.compile(r"\b(what|which) time\b|\bat what hour\b|во сколько|à quelle heure", re.I), _CLOCK),
+    (_ASKS_DAY, _DAY),
     (_ASKS_DATE, _DATE),
     (
         re.compile(

@@ -168,6 +168,12 @@ def test_answer_types_and_date_questions():
     assert not asks_for_date(conditional)
     assert answer_type(conditional)("you see a 25-cent drop at the pump")
     assert asks_for_date("When was the first execution ordered, according to the Minister?")
+    # asked on what date or day, a month or a year is not the day
+    day = answer_type("On what date is Putin's visit to Austria scheduled?")
+    assert not day("We were glad to welcome the Chancellor in February of this year.")
+    for said in ("On September 15, 2008, Lehman filed.", "It was on 15 September.", "On Tuesday."):
+        assert day(said), said
+    assert answer_type("When did Lehman file?")("Lehman filed in 2008.")
     # a year before 1800 after "in", "since" ...: a date too
     when = answer_type("When was the first execution ordered?")
     assert when("The first execution was ordered in 1295.") and not when("It cost 1295 pounds.")
