@@ -60,6 +60,8 @@ SENTENCE_FEATURES = (
     "repeats_previous",  # the earlier answer quoted this sentence
     "by_named",  # the user names this sentence's speaker (what X said, or what X asked)
     "settles",  # the question asks yes or no, and the sentence opens with a verdict ("No, ...")
+    "introduces_self",  # the speaker says who they are ("My name is Ed Templeton, and I am here
+    # testifying on behalf of ..."), and the question does not ask who someone is
 )
 # A second embedder's view of the same candidates: for an English question (searched with
 # MiniLM) the multilingual e5's cosines, when the index has its vectors. On the test documents
@@ -116,6 +118,20 @@ _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label, or com
     "General Gen Admiral Colonel Captain Commander Lieutenant Sergeant Governor Senator "
     "Representative Congressman Congresswoman Ambassador Justice Judge Mayor Director "
     "Administrator Commissioner Premier Reverend Father Rabbi Sheikh Solicitor Attorney".split()
+)
+# a speaker saying who they are: their name, or their post
+_INTRODUCES_SELF = re.compile(
+    r"\b(?:my name is|(?-i:I)(?: am|'m|’m) (?:(?-i:[A-Z])[\w.'’-]+(?:,|\s+(?-i:[A-Z]))"
+    r"|(?:the |a |an )?(?:\w+ ){0,2}(?:chief|head|president|director|founder|co-founder|ceo|cto"
+    r"|chairman|chair|lead|leader|maintainer|manager|owner|author|creator)\b))",
+    re.IGNORECASE,
+)
+# ... which answers only who someone is, or what they do
+_ASKS_IDENTITY = re.compile(
+    r"\bwho (?:is|was|are|were)\b|\bwhat (?:does|did|do) (?:[\w.'’-]+ ){1,3}do\b"
+    r"|\bwhat (?:is|was|are|were) (?:[\w.'’-]+ ){0,4}?(?:job|role|title|position|post|name)s?\b"
+    r"|\bintroduc|\bwork(?:s|ed|ing)? (?:for|at)\b|\bwhere (?:is|was|does|did)\b.{0,30}\bwork",
+    re.IGNORECASE,
 )
 _ASKS_WHO = re.compile(r"^\s*(and\s+)?(who|whom)\b|^\s*кто\b|^\s*qui\b|^\s*wer\b", re.IGNORECASE)
 # "Who called the talks strictly confidential?" is answered by who speaks, not by a name
@@ -588,6 +604,7 @@ def sentence_features(
     best_cos = float(np.max(all_cos)) if len(all_cos) else 0.0
     ascending = -np.sort(np.asarray(all_cos, dtype=np.float32))[::-1]  # minus the best first
     yes_no = bool(YES_NO_QUESTION.search(question))
+    introductions = not _ASKS_IDENTITY.search(question)  # closed, unless asked who someone is
     named = _named_askers(question, index, ranked_rows)
     subjects = {n for n in named if _is_subject(question, n)}  # "What did Twigg call for?"
     speaker_asked = named_speaker(question, index, ranked_rows)
@@ -677,6 +694,7 @@ def sentence_features(
                     ),
                     float(by_named),
                     float(yes_no and bool(_SETTLES.search(text))),
+                    float(introductions and bool(_INTRODUCES_SELF.search(text))),
                 ]
             )
             refs.append((row, j))

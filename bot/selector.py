@@ -378,7 +378,7 @@ def quotable_rows(matrix: np.ndarray) -> np.ndarray:
     """Return which candidate rows may be quoted: a journalist's question, or a moderator's
     words, only when the user asks what was asked; the heading only when the user asks for
     the date or the title; when the user asks what a named speaker said, not another
-    speaker's words."""
+    speaker's words; a speaker saying who they are only when the user asks who someone is."""
     if not len(matrix):
         return np.zeros(0, dtype=bool)
     question = matrix[:, _COLUMN["role_question"]] == 1
@@ -389,7 +389,8 @@ def quotable_rows(matrix: np.ndarray) -> np.ndarray:
     asks_heading = matrix[:, _COLUMN["asks_date_or_title"]] == 1
     other_speaker = matrix[:, _COLUMN["other_speaker"]] == 1
     closed = (question & ~asks_this) | (moderator & ~asks_asked) | (title & ~asks_heading)
-    return ~closed & ~other_speaker
+    introduction = matrix[:, _COLUMN["introduces_self"]] == 1
+    return ~closed & ~other_speaker & ~introduction
 
 
 def rank_passages(cands: Candidates, probs: np.ndarray) -> list[tuple[int, float]]:

@@ -220,6 +220,35 @@ def test_only_questions_about_what_was_asked_open_the_door_to_a_journalists_word
         assert asks.search(still_about_asking), still_about_asking
 
 
+def test_a_speaker_saying_who_they_are_answers_only_who_someone_is(indexed, fake_embedder):
+    text = (
+        "Chairman Johnson: The subcommittee will come to order. Our next witness is from the "
+        "credit unions' association, and we welcome him.\n\n"
+        "Ed Templeton: Good afternoon, Chairman Johnson. My name is Ed Templeton, and I am here "
+        "testifying on behalf of the credit unions. We urge the Subcommittee to remove the "
+        "member business lending cap. I am the president of SRP Federal Credit Union.\n"
+    )
+    index, _ = indexed("hearing.txt", text)
+    ranker = Retriever(index, {"fake": fake_embedder}, load_scoring(), primary="fake")
+
+    def introductions(question: str) -> dict[str, bool]:
+        query = prepare(question, [], 2000, index.lexicon)
+        c = candidates(query, ranker.evidence(query), index)
+        allowed = quotable_rows(c.matrix)
+        return {
+            sentence(index, ref)[:20]: bool(allowed[i])
+            for i, ref in enumerate(c.refs)
+            if c.matrix[i, COL["introduces_self"]]
+            or "My name" in sentence(index, ref)
+            or "I am the" in sentence(index, ref)
+        }
+
+    asked = introductions("What did Ed Templeton want the subcommittee to do for credit unions?")
+    assert asked == {"My name is Ed Temple": False, "I am the president o": False}
+    for who in ("Who is Ed Templeton?", "Which credit union does Templeton work for?"):
+        assert all(introductions(who).values()), who
+
+
 def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_path, fake_embedder):
     """In Hansard a member asks, named: "What did Stephen Twigg call for?" is about his words,
     which are questions; another member's questions stay closed, and so does every question
