@@ -1,6 +1,7 @@
 """Memory per page session on the real server (`quotebot ui`, real Bot, loopback): 2,000
 sessions, each opening the page with a saved conversation (what a reload sends) and every
-tenth asking a question, grow the server's resident memory by less than 50 MiB.
+tenth asking a question, grow the server's resident memory by less than 50 MiB; and a session's
+load event, answered after its first question, keeps that question's answer.
 """
 
 from __future__ import annotations
@@ -76,3 +77,19 @@ def test_two_thousand_sessions_grow_the_server_by_less_than_50_mib(server):
         after = _rss_mib(proc.pid)
     print(f"server RSS {before:.0f} -> {after:.0f} MiB over {SESSIONS} sessions")
     assert after - before < MAX_GROWTH_MIB
+
+
+def test_a_load_event_answered_after_the_first_question_keeps_its_answer(server):
+    """The page's load event (which restores a saved conversation) and a question typed at once
+    run side by side; under load the load's reply came second and emptied the conversation."""
+    url, _ = server
+    with httpx.Client(timeout=60) as client:
+        restore = _fn(client.get(f"{url}/config").json(), "restore")
+        _ask(client, url, "late-load", "How long did the meeting last?")
+        _open_session(client, url, restore, "late-load", [])  # nothing saved, and late
+        answer = _ask(client, url, "late-load", "Was the territorial issue discussed?")
+    saved = next(v for v in answer if isinstance(v, list) and v and "citations" in v[0])
+    assert [e["question"] for e in saved] == [
+        "How long did the meeting last?",
+        "Was the territorial issue discussed?",
+    ]

@@ -342,8 +342,13 @@ class QuotebotUI:
 
     def restore(self, data: object) -> tuple:
         """Return (chat, exchanges) for the conversation the browser saved, its quotes checked
-        again against the source (the viewer opens when a citation is clicked)."""
+        again against the source (the viewer opens when a citation is clicked); both skipped
+        when it saved none. The page's load event and a question asked at once run side by
+        side, and under load the load's reply came after the first answer and erased it (an
+        empty chat, then the second question answered as the first)."""
         exchanges = restored(data, self.index)
+        if not exchanges:
+            return SKIP, SKIP
         return messages(exchanges), exchanges
 
     def export(self, exchanges: list[Exchange]) -> list[str] | None:
