@@ -408,10 +408,9 @@ _SAID_BY = re.compile(
 def unquoted_person(question: str, index, doc: str | None = None) -> bool:
     """Return whether `question` asks what a named person said, told or discussed, or how they
     responded ("What did Xi Jinping say about Vice President Harris?", "How did Wang Yi respond
-    to the concerns?")
-    and neither a speaker of the documents (`doc`, or all of them) nor their titles carry any
-    of the names, and every speaker's label gives a name: the documents quote nobody of that
-    name."""
+    to the concerns?"), and neither a speaker of the documents (`doc`, or all of them) nor
+    their titles carry any of the names, every speaker's label giving a name: the documents
+    quote nobody of that name."""
     match = _SAID_BY.search(question)
     if match is None:
         return False

@@ -149,6 +149,21 @@ def test_the_heading_answers_only_date_and_title_questions(ask, fake_index):
         assert not quotable_rows(cands.matrix)[titles].any(), asked
 
 
+def _follow_on(cands, index) -> tuple[dict[int, str], np.ndarray, np.ndarray]:
+    """Return each candidate's sentence, and its after_previous and repeats_previous columns."""
+    text = {
+        i: normalise(index.source(index.passages[row].doc)[slice(*span)])
+        for i, (row, j) in enumerate(cands.refs)
+        for span in [index.passages[row].sentences[j]]
+    }
+    column = SENTENCE_FEATURES.index
+    return (
+        text,
+        cands.matrix[:, column("after_previous")],
+        cands.matrix[:, column("repeats_previous")],
+    )
+
+
 def test_a_follow_up_knows_which_sentences_follow_the_earlier_answers_quote(
     fake_index, fake_embedder
 ):
@@ -164,13 +179,7 @@ def test_a_follow_up_knows_which_sentences_follow_the_earlier_answers_quote(
     query = prepare("And what else did he say?", [turn], 2000, fake_index.lexicon)
     assert query.is_follow_up and query.carried_quotes[0].startswith("We agree with some")
     cands = candidates(query, ranker.evidence(query), fake_index)
-    after = cands.matrix[:, SENTENCE_FEATURES.index("after_previous")]
-    repeats = cands.matrix[:, SENTENCE_FEATURES.index("repeats_previous")]
-    text = {
-        i: normalise(fake_index.source(fake_index.passages[row].doc)[slice(*span)])
-        for i, (row, j) in enumerate(cands.refs)
-        for span in [fake_index.passages[row].sentences[j]]
-    }
+    text, after, repeats = _follow_on(cands, fake_index)
     assert [text[i][:25] for i in np.flatnonzero(repeats)] == ["We agree with some of the"]
     following = sorted(np.flatnonzero(after), key=lambda i: -after[i])
     assert following and after[following[0]] == 1.0
@@ -199,13 +208,7 @@ def test_a_follow_up_finds_the_sentences_an_earlier_answer_reports_in_its_own_wo
     )
     assert query.is_follow_up and not query.carried_quotes and query.earlier_answer == said
     cands = candidates(query, ranker.evidence(query), fake_index, reported=reported)
-    after = cands.matrix[:, SENTENCE_FEATURES.index("after_previous")]
-    repeats = cands.matrix[:, SENTENCE_FEATURES.index("repeats_previous")]
-    text = {
-        i: normalise(fake_index.source(fake_index.passages[row].doc)[slice(*span)])
-        for i, (row, j) in enumerate(cands.refs)
-        for span in [fake_index.passages[row].sentences[j]]
-    }
+    text, after, repeats = _follow_on(cands, fake_index)
     assert [text[i][:25] for i in np.flatnonzero(repeats)] == ["We agree with some of the"]
     following = sorted(np.flatnonzero(after), key=lambda i: -after[i])
     assert following and text[following[0]].startswith("But what matters most")
