@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 from quotebot.index.records import Passage
 from quotebot.index.segment import UNNAMED_ASKERS
-from quotebot.index.text import STOPWORDS, content_tokens, normalise, stem, tokens
+from quotebot.index.text import NAME_WORD, STOPWORDS, content_tokens, normalise, stem, tokens
 
 # The names of the columns `sentence_features` returns, in order. A model file records the
 # names it was trained on; `Scorer` refuses a file whose names differ.
@@ -109,7 +109,7 @@ _MONEY = re.compile(
 _RATE = re.compile(r"\d\s*(%|percent|per cent|basis points?)|\bpercent\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d+\b.{0,20}\byears?\b|\baged?\b", re.IGNORECASE)
 # a capitalised word, accents included ("Niinistö", "Erdoğan", "Müller")
-_NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ]+\b")
+_NAME = NAME_WORD
 _LOWER_WORD = re.compile(r"\b[a-zß-öø-ÿ]+\b")
 _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label, or come before a name
     "Mr Mrs Ms Miss Dr Sir Dame Lord Lady Hon Rt Professor President Minister Secretary "

@@ -63,10 +63,8 @@ from .embedder import ArrayEmbeddings, get_embedder
 from .lexicon import Lexicon, build_lexicon, updated_lexicon
 from .records import Document, Passage
 from .segment import SEGMENTATION_VERSION, segment
-from .text import token_counts
+from .text import NAME_WORD, token_counts
 from .vector_cache import VectorCache, text_key, unit_rows
-
-_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ]+\b")  # a name's word
 
 FORMAT_VERSION = 5  # 2: lexicon.json; 3: the manifest lists the files and the passage limits;
 # 4: every passage of a question turn routes to its answers (lexicon.json); 5: e5's passage
@@ -199,7 +197,7 @@ class CorpusIndex:
     def speaker_names(self) -> dict[str, str]:
         """Return the words of the speakers' names by their lower-case form ("lamport" ->
         "Lamport")."""
-        return {w.lower(): w for s in self.speakers for w in _CAPITALISED.findall(s)}
+        return {w.lower(): w for s in self.speakers for w in NAME_WORD.findall(s)}
 
     def in_lower_case(self, word: str) -> bool:
         """Return whether the documents write `word` (lower case) in lower case: "long" in "how

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[0-9]+|[^\W\d_]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# a word of a name: capitalised, accents allowed ("Niinistö", "Erdoğan")
+NAME_WORD = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ]+\b")
 
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be been before being both but
