@@ -334,6 +334,47 @@ def test_a_conversation_survives_a_reload_until_it_is_cleared(visit):
     assert page.locator("#qb-chat .message.bot").count() == 0
 
 
+# The page's load event, which brings a saved conversation back, answered late: the browser
+# holds its request back for RESTORE_DELAY_MS.
+SLOW_RESTORE_JS = """(() => {
+  const fetched = window.fetch;
+  window.fetch = async (url, options) => {
+    const body = options && typeof options.body === 'string' ? options.body : '';
+    if (String(url).endsWith('/gradio_api/run/predict') && body.includes('"fn_index":%d,')) {
+      await new Promise((done) => setTimeout(done, %d));
+    }
+    return fetched(url, options);
+  };
+})()"""
+RESTORE_DELAY_MS = 2_000
+
+
+def test_a_question_asked_before_the_saved_conversation_is_back_keeps_both(visit):
+    """A question asked at once after a reload waits for the saved conversation: answered
+    before it, its reply and the restored conversation emptied each other, and the saved
+    conversation was lost."""
+    page = _signed_in(visit)
+    _ask(page, "How long did the meeting last?", 1).locator("blockquote").first.wait_for(
+        timeout=ANSWER_TIMEOUT_MS
+    )
+    page.locator("#qb-ask").wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)  # answer done
+    config = page.evaluate("fetch('config').then((r) => r.json())")
+    restore = next(d["id"] for d in config["dependencies"] if d["api_name"] == "restore")
+    page.add_init_script(SLOW_RESTORE_JS % (restore, RESTORE_DELAY_MS))
+    page.reload(wait_until="load")
+    page.wait_for_selector("#qb-question textarea", timeout=ANSWER_TIMEOUT_MS)
+    _submit(page, "Was the territorial issue discussed?")
+    replies = page.locator("#qb-chat .message.bot")
+    replies.nth(1).locator("blockquote").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_timeout(RESTORE_DELAY_MS)  # a late restore would have emptied the answer now
+    asked = page.locator("#qb-chat .message.user").all_inner_texts()
+    assert len(asked) == 2 and "meeting last" in asked[0] and "territorial" in asked[1]
+    assert "five hours" in replies.nth(0).inner_text()
+    page.reload(wait_until="load")
+    replies.nth(1).locator("blockquote").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert page.locator("#qb-chat .message.user").count() == 2
+
+
 def test_on_a_phone_a_citation_opens_the_source_as_a_drawer(visit):
     page = _signed_in(visit, width=400, height=800)
     reply = _ask(page, "How long did the meeting last?", 1)

@@ -183,9 +183,17 @@ IDLE_JS = "[{__type__: 'update', visible: true}, {__type__: 'update', visible: f
 # Asking empties the question box for the next question, keeps the question to answer, and
 # shows Ask.
 TAKE_JS = f"(question) => ['', question, ...{IDLE_JS}]"
-# After a question is taken: answer it in the LLM's queue or in the quotes-only one.
-ROUTE_JS = """(mode) => {
+# After a question is taken: answer it in the LLM's queue or in the quotes-only one, once the
+# page's load event has brought a saved conversation back (RESTORED_JS). A question asked before
+# then was answered without that history, and whichever reply came last emptied the other: the
+# saved conversation, or the answer.
+ROUTE_JS = """async (mode) => {
+  if (!window.qbRestored) await new Promise((go) => (window.qbOnRestored ||= []).push(go));
   document.getElementById(mode && mode !== 'none' ? 'qb-go-llm' : 'qb-go').click();
+}"""
+RESTORED_JS = """() => {
+  window.qbRestored = true;
+  (window.qbOnRestored || []).splice(0).forEach((go) => go());
 }"""
 
 SKIP = gr.skip()
@@ -343,9 +351,10 @@ class QuotebotUI:
     def restore(self, data: object) -> tuple:
         """Return (chat, exchanges) for the conversation the browser saved, its quotes checked
         again against the source (the viewer opens when a citation is clicked); both skipped
-        when it saved none. The page's load event and a question asked at once run side by
-        side, and under load the load's reply came after the first answer and erased it (an
-        empty chat, then the second question answered as the first)."""
+        when it saved none. In the page a question waits for this (ROUTE_JS); a script calling
+        the events may still ask first, and with nothing saved its answer is kept: the load's
+        reply came after the first answer under load and erased it (an empty chat, then the
+        second question answered as the first)."""
         exchanges = restored(data, self.index)
         if not exchanges:
             return SKIP, SKIP
@@ -509,7 +518,8 @@ class QuotebotUI:
         chatbot.clear(self.new_conversation, None, cancels=answering, **cleared).then(**idle)
         chatbot.select(self.show_exchange, exchanges, viewer, queue=False)
         export.click(self.export, exchanges, downloads, queue=False)
-        demo.load(self.restore, kept, [chatbot, exchanges], queue=False)
+        restoring = demo.load(self.restore, kept, [chatbot, exchanges], queue=False)
+        restoring.then(None, js=RESTORED_JS, queue=False)  # after it, even when it failed
 
     def _settings_accordion(self) -> tuple[gr.Slider, gr.Radio]:
         settings = self.bot.settings
