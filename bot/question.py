@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from quotebot.index.dictionary import is_english_word
 from quotebot.index.lexicon import Lexicon
 from quotebot.index.text import (
     STOPWORDS,
@@ -21,7 +22,6 @@ from quotebot.index.text import (
 from quotebot.errors import QuestionError
 
 from .conversation import Turn
-from .dictionary import is_english_word
 from .language import detect
 
 _WORD = re.compile(r"[^\W\d_]+")

@@ -47,6 +47,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from .dictionary import is_english_word
 from .records import Document, Passage
 from .text import normalise
 
@@ -194,6 +195,7 @@ _PROSE = frozenset(
     which who why with yes you your""".split()
 )
 _CHAIRS = frozenset({"chairman", "chairwoman", "chair", "chairperson"})
+_TITLE_OF = frozenset({"of", "for", "the"})  # "Minister of Agriculture Dmitry Patrushev"
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
 _AFTER = frozenset({"mp", "qc", "kc", "mep", "msp", "mla", "mpp", "td"})  # after a name
 _HONORIFICS = frozenset(
@@ -547,7 +549,9 @@ def parse_label(raw: str) -> Label | None:
     outer, groups = split
     words = outer.split()
     first = words[0].casefold() if words else ""
-    if first in _PROSE and first not in _HONORIFICS:  # "And for President López Obrador:"
+    # "And for President López Obrador:"; a list's "Second: Ms Abramchenko said ..." (a title
+    # alone, as "First Lady" is one)
+    if first in _PROSE and (first not in _HONORIFICS or len(words) == 1):
         return None
     if "," in outer and not groups:
         return _name_then_title(text, outer)
@@ -570,7 +574,9 @@ def parse_label(raw: str) -> Label | None:
     # "Mr David Hanson (Delyn) (Lab)": a constituency and a party; not "Jo Bo (OpenAI)"
     member = len(groups) >= 2 and bool(_PARTY.fullmatch(groups[-1]))
     name = person_name(outer)
-    if groups and not member:
+    # "Minister of State, Foreign Office (Jo Bo)"; not the title after a name, "Alan Johnson
+    # (The Secretary of State for the Home Department)"
+    if groups and not member and not groups[0].casefold().startswith("the "):
         inner = person_name(groups[0])
         if len(inner.split()) >= 2:
             return Label("person", text, inner, outer)
@@ -627,15 +633,26 @@ def _split_groups(text: str) -> tuple[str, list[str]] | None:
 
 
 def person_name(label: str) -> str:
-    """Return the person in a label: "Aide to the President Yury Ushakov" -> "Yury Ushakov"."""
+    """Return the person in a label: "Aide to the President Yury Ushakov" -> "Yury Ushakov".
+    After "of", "for" or "the", the first capitalised words say what the title is of: "Minister
+    of Agriculture Dmitry Patrushev" -> "Dmitry Patrushev", "Head of the Federal Security
+    Service Alexander Bortnikov" -> "Alexander Bortnikov", "Secretary of Defense Gates" ->
+    "Gates" (a name keeps two words, and three when its first is no word of general English:
+    "Ketanji Brown Jackson")."""
+    words = label.split()
     tail: list[str] = []
-    for word in reversed(label.split()):
+    for word in reversed(words):
         is_number = bool(re.fullmatch(r"\d+(?:/\d+)*", word))
         if word.casefold().rstrip(".") in _HONORIFICS or not (word[0].isupper() or is_number):
             break
         tail.insert(0, word)
     while tail and not tail[0][0].isupper():
         tail.pop(0)
+    if len(tail) < len(words) and words[-len(tail) - 1] in _TITLE_OF:
+        if len(tail) == 2 and is_english_word(tail[0].casefold()):
+            tail.pop(0)  # "Secretary of Defense Gates"
+        while len(tail) > 3 or (len(tail) == 3 and is_english_word(tail[0].casefold())):
+            tail.pop(0)
     return " ".join(tail)
 
 
@@ -1164,6 +1181,8 @@ def _full_name(surname: str, known: list[str], context: str, body: str = "") -> 
     for match in re.finditer(pattern, context):
         first = match.group(1).split()[0]
         word = first.casefold()
+        if context[: match.start()].rstrip(" ").rsplit(" ", 1)[-1] in _TITLE_OF:
+            continue  # what a title is of: "Secretary of Defense Gates"
         # not a plural title: "Present: Senators Lieberman, McCaskill, and Collins."
         if first[0].isupper() and {word, word.removesuffix("s")}.isdisjoint(
             _HONORIFICS | _CONNECTORS

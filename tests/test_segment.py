@@ -1002,3 +1002,48 @@ def test_a_dateline_in_brackets_is_a_heading_line_and_a_direction_is_dropped():
     got = roles_and_speakers(text)
     assert ("title", None, "(May 21, 2022)") in got
     assert not any("interpreted" in t or "Applause" in t for _, _, t in got)
+
+
+def test_a_title_of_something_before_a_name_and_a_lists_second_are_not_the_speaker():
+    text = (
+        "Vladimir Putin: Mr Patrushev, it is your turn now.\n\n"
+        "Minister of Agriculture Dmitry Patrushev: Mr President, sowing is proceeding normally.\n\n"
+        "Head of the Federal Security Service Alexander Bortnikov: The border is calm.\n\n"
+        "Vladimir Putin: First, I would like to thank you all.\n\n"
+        "Second: Mr Patrushev said that he has good news about the food market.\n\n"
+        "Minister of Agriculture Dmitry Patrushev: Thank you.\n"
+    )
+    assert [s for _, s, _ in roles_and_speakers(text)] == [
+        "Vladimir Putin",
+        "Dmitry Patrushev",  # not "Agriculture Dmitry Patrushev"
+        "Alexander Bortnikov",
+        "Vladimir Putin",
+        "Vladimir Putin",  # a list's "Second:" goes on with his words
+        "Dmitry Patrushev",
+    ]
+
+
+def test_a_hansard_name_before_its_title_in_brackets_is_the_speaker():
+    text = (
+        "Alan Johnson (The Secretary of State for the Home Department): Prevent is essential.\n\n"
+        "Mr David Hanson (Delyn) (Lab): Will the Home Secretary say more?\n\n"
+        "Alan Johnson: I will.\n\n"
+        "Angela Smith (The Minister of State, Cabinet Office): We recognise the difficulty.\n"
+    )
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers == ["Alan Johnson", "David Hanson", "Alan Johnson", "Angela Smith"]
+
+
+def test_a_headers_title_of_a_department_is_no_first_name():
+    text = (
+        "Press Briefing by Press Secretary Robert Gibbs, Secretary of State Clinton, Secretary of"
+        " Defense Gates and General Cartwright\n\n"
+        "MR. GIBBS: Good afternoon.\n\n"
+        "SECRETARY GATES: Thank you, Robert.\n\n"
+        "Q: Mr. Secretary, how long will it take?\n\n"
+        "SECRETARY GATES: Eighteen to 24 months.\n\n"
+        "SECRETARY CLINTON: And the civilian effort goes on.\n"
+    )
+    speakers = {s for _, s, _ in roles_and_speakers(text)}
+    assert {"Robert Gibbs", "Secretary Gates", "Secretary Clinton"} <= speakers
+    assert not any(s and s.startswith(("Defense", "State")) for s in speakers)

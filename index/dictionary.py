@@ -2,7 +2,9 @@
 
 The list is the 82,765-word frequency dictionary that symspellpy ships (SCOWL words with Google
 n-gram counts). Only its words are read, once, on the first question holding a word the corpus
-does not use; symspellpy itself is never imported.
+does not use, or the first speaker label naming what a title is of ("Minister of Agriculture
+Dmitry Patrushev"); symspellpy itself is never imported. The list holds many surnames as well
+("gates", "clinton"): a word of it may still be a name.
 """
 
 from __future__ import annotations
