@@ -574,9 +574,10 @@ def parse_label(raw: str) -> Label | None:
     # "Mr David Hanson (Delyn) (Lab)": a constituency and a party; not "Jo Bo (OpenAI)"
     member = len(groups) >= 2 and bool(_PARTY.fullmatch(groups[-1]))
     name = person_name(outer)
-    # "Minister of State, Foreign Office (Jo Bo)"; not the title after a name, "Alan Johnson
-    # (The Secretary of State for the Home Department)"
-    if groups and not member and not groups[0].casefold().startswith("the "):
+    # "Minister of State, Foreign Office (Jo Bo)"; not what follows a name, "Alan Johnson (The
+    # Secretary of State for the Home Department)", "Father Paul Kelly (St Michael's Roman
+    # Catholic Church, Linlithgow)"
+    if groups and not member and not _is_affiliation(groups[0]):
         inner = person_name(groups[0])
         if len(inner.split()) >= 2:
             return Label("person", text, inner, outer)
@@ -586,6 +587,17 @@ def parse_label(raw: str) -> Label | None:
     ):
         return None
     return Label("person", text, name, title, member)
+
+
+def _is_affiliation(group: str) -> bool:
+    """Return whether a label's bracketed `group` says what or where the speaker is, not who:
+    a title ("The Secretary of State for ..."), a place ("..., Linlithgow"), something of
+    someone's ("St Michael's ..."), or more words than a name has."""
+    return (
+        group.casefold().startswith("the ")
+        or bool(re.search(r",|[’']s\b", group))
+        or len(group.split()) > 4
+    )
 
 
 def _name_then_title(text: str, outer: str) -> Label | None:

@@ -1028,10 +1028,19 @@ def test_a_hansard_name_before_its_title_in_brackets_is_the_speaker():
         "Alan Johnson (The Secretary of State for the Home Department): Prevent is essential.\n\n"
         "Mr David Hanson (Delyn) (Lab): Will the Home Secretary say more?\n\n"
         "Alan Johnson: I will.\n\n"
-        "Angela Smith (The Minister of State, Cabinet Office): We recognise the difficulty.\n"
+        "Angela Smith (The Minister of State, Cabinet Office): We recognise the difficulty.\n\n"
+        "Father Paul Kelly (St Michael's Roman Catholic Church, Linlithgow): Let us pray.\n\n"
+        "The Deputy Presiding Officer (Dan O'Sullivan): Thank you, Father Kelly.\n"
     )
     speakers = [s for _, s, _ in roles_and_speakers(text)]
-    assert speakers == ["Alan Johnson", "David Hanson", "Alan Johnson", "Angela Smith"]
+    assert speakers == [
+        "Alan Johnson",
+        "David Hanson",
+        "Alan Johnson",
+        "Angela Smith",
+        "Father Paul Kelly",  # not his church
+        "Dan O'Sullivan",  # an apostrophe in a name is no affiliation's
+    ]
 
 
 def test_a_headers_title_of_a_department_is_no_first_name():
