@@ -29,7 +29,8 @@ class Evidence:
     embedder: str
     query_vector: np.ndarray
     query_weights: dict[str, float]  # content token -> weight (earlier turn's tokens count less)
-    ranked: list[tuple[int, float]]  # (passage row, fused score), best first, top-k
+    # (passage row, fused score): the fused best, then each ranking's first if they missed it
+    ranked: list[tuple[int, float]]
     dense: dict[int, float] = field(default_factory=dict)  # passage row -> cosine
     routed: dict[int, float] = field(default_factory=dict)  # answer row -> its question's cosine
     # the second embedder and its vector of the question (None: one embedder's evidence only)
@@ -45,6 +46,24 @@ def fuse(rankings: Sequence[Sequence[int]], rrf_k: int) -> list[tuple[int, float
         for rank, row in enumerate(ranking):
             fused[row] += 1.0 / (rrf_k + rank + 1)
     return sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def shortlist(
+    rankings: Sequence[Sequence[int]], fused: list[tuple[int, float]], n: int, keep: int
+) -> list[tuple[int, float]]:
+    """Return the `n` best of `fused` (the fusion of `rankings`), then the first `keep` rows of
+    each ranking that they miss, with their fused scores. A passage one ranking puts first can
+    fall out of the fused best: 1 / 61 twice loses to four rankings' middling places (a
+    question's paraphrase, first in both dense rankings and in no other, ranked 25th)."""
+    best = fused[:n]
+    have = {row for row, _ in best}
+    score = dict(fused)
+    for ranking in rankings:
+        for row in ranking[:keep]:
+            if row not in have:
+                best.append((row, score[row]))
+                have.add(row)
+    return best
 
 
 def routes(dense: Mapping[int, float], answers_of: Mapping[int, Sequence[int]]) -> dict[int, float]:
@@ -128,7 +147,8 @@ class Retriever:
         routed = routes(dense, self.index.lexicon.answers_of)
         if routed:
             rankings.append(sorted(routed, key=routed.get, reverse=True))
-        ranked = fuse(rankings, cfg.rrf_k)[: max(self.candidates, self.top_k)]
+        fused = fuse(rankings, cfg.rrf_k)
+        ranked = shortlist(rankings, fused, max(self.candidates, self.top_k), cfg.ranking_keep)
         view = None if second is None else (self.multilingual, second.result())
         return Evidence(name, vector, weights, ranked, dense, routed, view)
 

@@ -32,6 +32,10 @@ class ScoringConfig:
 
     # retrieval (bot/retriever.py)
     rrf_k: int  # reciprocal rank fusion: 1 / (rrf_k + rank)
+    # the first passages of each ranking (dense passages, dense sentences, BM25, routes) stay
+    # candidates whatever their fused rank (retriever.shortlist): on dev one more near miss
+    # abstains, and set 7 gains an answer; 2 or 3 change nothing more
+    ranking_keep: int
     follow_up_weight: float  # weight of the earlier turn in a follow-up's query
     carry_bonus: float  # dense-score bonus for passages the earlier answer cited
     search_factor: int  # passages searched per candidate ...

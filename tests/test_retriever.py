@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from quotebot.bot.conversation import Turn
 from quotebot.bot.question import Query, prepare
-from quotebot.bot.retriever import Retriever, fuse, routes, token_weights
+from quotebot.bot.retriever import Retriever, fuse, routes, shortlist, token_weights
 from quotebot.bot.scoring import load_scoring
 
 
@@ -30,6 +30,17 @@ def test_a_small_rrf_k_lets_a_first_place_beat_two_third_places():
     rankings = [[1, 5, 2], [3, 6, 2]]
     assert fuse(rankings, rrf_k=0)[0][0] == 1
     assert fuse(rankings, rrf_k=1000)[0][0] == 2
+
+
+def test_each_rankings_first_passages_stay_candidates_whatever_their_fused_rank():
+    # passage 9 is first in both dense rankings and in no other; four rankings agree on 1-4
+    rankings = [[9, 1, 2, 3, 4], [9, 2, 1, 4, 3], [1, 2, 3, 4], [2, 1, 4, 3]]
+    fused = fuse(rankings, rrf_k=60)
+    assert [row for row, _ in fused[:4]] == [1, 2, 3, 4]
+    kept = shortlist(rankings, fused, n=4, keep=1)
+    assert [row for row, _ in kept] == [1, 2, 3, 4, 9]
+    assert kept[-1][1] == dict(fused)[9]  # its own fused score: ranked last
+    assert shortlist(rankings, fused, n=4, keep=0) == fused[:4]
 
 
 def test_routes_give_each_answer_its_best_questions_score():
