@@ -59,18 +59,35 @@ _BREAK = "\u2028"  # stands for <br> until the block's whitespace is collapsed
 _SPACES = re.compile(r"[ \t\r\n\f]+")  # HTML whitespace; NBSP is text and stays
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd", "td")
 _DROP = "script, style, noscript, template, nav, header, footer, aside, form, svg, iframe, button"
+_CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+LEGACY_SHARE = 0.1  # of a file's bytes not ASCII, at most, to read it as Windows-1252
+_HIGH = bytes(range(0x80, 0x100))
 
 
-def decode(data: bytes) -> str:
-    """Return `data` as UTF-8 text, or raise FormatError."""
+def decode(data: bytes, html: bool = False) -> str:
+    """Return `data` as text, or raise FormatError: UTF-8; else, for a web page, the character
+    set its <meta> declares ("charset=windows-1252", as old pages saved from Word are); else
+    Windows-1252 when at most `LEGACY_SHARE` of the bytes are not ASCII (curly quotes and
+    accents in English text: another language's legacy encoding is mostly such bytes, and would
+    be read as gibberish)."""
     if b"\x00" in data:
         raise FormatError("looks like a binary file, not text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FormatError(
-            f"not UTF-8 text (byte {exc.start}); convert it, e.g. iconv -t UTF-8"
-        ) from exc
+        error = exc
+    declared = _CHARSET.search(data[:4096]) if html else None
+    encodings = [declared.group(1).decode("ascii")] if declared else []
+    if len(data) - len(data.translate(None, _HIGH)) <= LEGACY_SHARE * len(data):
+        encodings.append("windows-1252")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise FormatError(
+        f"not UTF-8 text (byte {error.start}); convert it, e.g. iconv -t UTF-8"
+    ) from error
 
 
 def front_matter(text: str) -> tuple[dict, str]:
@@ -127,7 +144,7 @@ def read_html(data: bytes) -> Extracted:
     text), one per block, whitespace collapsed as a browser would; nav, header and footer go."""
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(decode(data))
+    tree = LexborHTMLParser(decode(data, html=True))
 
     def meta(*keys: str) -> str | None:
         for key in keys:

@@ -36,7 +36,7 @@ def test_duplicate_files_are_indexed_once(tmp_path, capsys):
         (b"", "empty"),
         (b"   \n\n ", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
-        ("Caf\u00e9 au lait.".encode("latin-1"), "not UTF-8"),
+        ("\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440.".encode("cp1251"), "not UTF-8"),
     ],
 )
 def test_unreadable_files_are_refused_by_name(tmp_path, content, message):
@@ -45,6 +45,21 @@ def test_unreadable_files_are_refused_by_name(tmp_path, content, message):
     with pytest.raises(CorpusError, match=message) as err:
         load_corpus([path])
     assert str(path) in str(err.value)
+
+
+def test_a_legacy_windows_1252_file_or_a_page_declaring_its_charset_is_read(tmp_path):
+    # an old page saved from Word, and a text file with curly quotes in Windows-1252
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+        "<title>Interview</title></head><body><p>MSM: Various accounts I\u2019ve read.</p>"
+        "<p>Thompson: Caf\u00e9 au lait, \u201cplease\u201d.</p></body></html>"
+    )
+    (tmp_path / "old.htm").write_bytes(page.encode("cp1252"))
+    notes = "It\u2019s a caf\u00e9 by the station, where we met on Tuesday morning to talk."
+    (tmp_path / "notes.txt").write_bytes(notes.encode("cp1252"))
+    texts = {d.doc: d.text for d in load_corpus([tmp_path])}
+    assert "I\u2019ve read." in texts["old"] and "\u201cplease\u201d" in texts["old"]
+    assert texts["notes"] == notes
 
 
 def test_missing_path_and_empty_folder(tmp_path):

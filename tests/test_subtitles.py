@@ -248,7 +248,7 @@ def test_a_colon_in_prose_is_not_taken_for_a_speaker():
         (read_webvtt, b"WEBVTT\n\nNOTE nothing here\n", "no cue timing line"),
         (read_subrip, b"1\nHello there.\n\n2\nGeneral Kenobi.\n", "no cue timing line"),
         (read_subrip, b"1\n00:00:01,000 --> 00:00:02,000\n<i></i>\n", "the cues have no text"),
-        (read_subrip, b"1\n00:00:01,000 --> 00:00:02,000\n\xe9t\xe9\n", "not UTF-8"),
+        (read_subrip, b"1\n00:00:01,000 --> 00:00:02,000\n" + b"\xcf\xf0\xe8" * 20, "not UTF-8"),
     ],
 )
 def test_files_that_are_not_captions_are_refused_with_a_reason(reader, data, message):
