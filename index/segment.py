@@ -108,6 +108,7 @@ QUESTION_LABELS = frozenset(
         "interviewer",  # an oral history's
         "journalist",
         "reporter",
+        "questioner",  # the IMF's press conferences
         "correspondent",  # the UN's noon briefings
         "audience member",
         "вопрос",
@@ -308,7 +309,10 @@ _ABBREVIATIONS = frozenset(
     }
 )
 # in a label only: "SEC. AUSTIN:" (at a sentence's end, "the SEC." ends it)
-_TITLE_ABBREVIATIONS = _ABBREVIATIONS | {"sec", "adm", "maj", "capt", "sgt"}
+_TITLE_ABBREVIATIONS = _ABBREVIATIONS | {"sec", "adm", "maj", "capt", "sgt", "hon", "rt"}
+# words that address a person without saying who: "Mr:" alone (a record converted from PDF
+# wraps "Mr. Speaker" as "Mr:" and "Speaker") is no label
+_ADDRESS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "madam", "hon", "rt", "the"})
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # a month in full or abbreviated ("Oct 30, 2025", "30 Sept. 2025")
 _MONTH = rf"(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
@@ -336,14 +340,17 @@ _DOTTED_TITLES = (
 )
 # the House's way to tell two members of one name apart: "Mr. Moore of Kansas."
 _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
-# a label: optional question number ("1. ", "T1. [66880] ") and time stamp ("[02:26:11] "),
-# then `Name:`, `**Name**:` or `**Name:**`, followed by a space or the end of the line; a bare
+# a label: optional question number ("1. ", "T1. [66880] ") and time stamp ("[02:26:11] ",
+# "0:00:43.2 "), then `Name:`, `**Name**:` or `**Name:**` (after a time stamp `**Name**`),
+# followed by a space or the end of the line; a bare
 # `Q` / `Q:` / `Q.` / `Q.1.` (and its `A`: a deposition's, or written answers); or a hearing's
 # `Senator Shelby.`
 _LABEL = re.compile(
     r"(?:T?\d{1,3}\.[^\S\n]+)?(?:\[\d+\][^\S\n]+)?"
-    r"(?:\[?\d{1,2}(?::\d{2}){1,2}\]?[^\S\n]+)?"  # a time stamp: [02:26:11] Name:
+    r"(?:\[?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?\]?[^\S\n]+)?"  # a time stamp: [02:26:11] Name:
     r"(?:\*\*(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
+    # after a time stamp, a bold name needs no colon: "0:00:43.2 **Jen Luker** I'm Jen Luker."
+    r"|(?<=[\d\]][^\S\n])\*\*(?P<b3>[^*\n:]{1,150}?)[^\S\n]*\*\*"
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
     r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
     r"|(?P<dotted>The[^\S\n]+(?:Chairman|Chairwoman|Chair)|"
@@ -381,7 +388,8 @@ _EXAMINER = re.compile(
     r"((?:MR|MS|MRS|MISS|DR)\.?[^\S\n]+[A-Z][A-Z'’-]+(?:[^\S\n]+[A-Z][A-Z'’-]+)?)[^\S\n]*:"
 )
 _PARTY = re.compile(r"[A-Z][A-Za-z]{0,5}(?:[/-][A-Z][A-Za-z-]{0,6})?")
-_SPOKEN_AT = re.compile(_STAMP + r"(?=\s)")
+# a time stamp before the words: bracketed, or a clock to the second ("0:00:41.1 So I'm ...")
+_SPOKEN_AT = re.compile(r"(?:" + _STAMP + r"|\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)(?=\s)")
 # a Pacific Hansard's "HON. M. S. N. KAMIKAMICA.- Mr. Speaker, Sir, ...": the label ends in a
 # full stop and a hyphen, at a line's start or inside a paragraph after a sentence (the record,
 # converted from PDF, runs the turns together)
@@ -534,6 +542,8 @@ def is_stage_direction(sentence: str) -> bool:
 def parse_label(raw: str) -> Label | None:
     """Return what the label text `raw` (without colon) says, or None if it is no label."""
     text = _LABEL_TIME.sub("", normalise(raw)).strip()  # "Marc Benioff (00:24)"
+    if re.search(r"\w{4,}\.$", text):  # "HON. J.V. BAINIMARAMA.:", a full stop before the colon
+        text = text[:-1]
     key = text.casefold().rstrip(".")
     if key in QUESTION_LABELS:
         return Label("question", text, "", text)
@@ -582,9 +592,10 @@ def parse_label(raw: str) -> Label | None:
         if len(inner.split()) >= 2:
             return Label("person", text, inner, outer)
     title = outer[: len(outer) - len(name)].strip()
-    if not name and not all(
-        w.casefold().rstrip(".") in _HONORIFICS | _CONNECTORS for w in title.split()
-    ):
+    folded = [w.casefold().rstrip(".") for w in title.split()]
+    if not name and not all(w in _HONORIFICS | _CONNECTORS for w in folded):
+        return None
+    if not name and all(w in _ADDRESS for w in folded):
         return None
     return Label("person", text, name, title, member)
 
@@ -729,7 +740,8 @@ def _label_of(match: re.Match) -> Label | None:
             return Label("person", dotted, "", dotted, dotted=True)
         label = parse_label(re.sub(r" of [A-Z][a-z]+(?: [A-Z][a-z]+)?$", "", dotted))
         return replace(label, text=dotted, dotted=True) if label else None
-    raw = match.group("b1") or match.group("b2") or match.group("plain") or match.group("clocked")
+    raw = match.group("b1") or match.group("b2") or match.group("b3")
+    raw = raw or match.group("plain") or match.group("clocked")
     return parse_label(raw)
 
 

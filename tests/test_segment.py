@@ -1056,3 +1056,43 @@ def test_a_headers_title_of_a_department_is_no_first_name():
     speakers = {s for _, s, _ in roles_and_speakers(text)}
     assert {"Robert Gibbs", "Secretary Gates", "Secretary Clinton"} <= speakers
     assert not any(s and s.startswith(("Defense", "State")) for s in speakers)
+
+
+def test_a_time_stamp_then_a_bold_name_opens_a_turn_and_a_stamp_alone_goes_on():
+    text = (
+        "0:00:11.8 **Adam Garrett-Harris** Hello and welcome to BookBytes.\n\n"
+        "0:00:41.1 So I'm Adam Garrett-Harris.\n\n"
+        "0:00:43.2 **Jen Luker** I'm Jen Luker.\n\n"
+        "0:00:45.0 **Jason Staten** I'm Jason Staten. **Bold** words stay words.\n"
+    )
+    assert roles_and_speakers(text) == [
+        ("statement", "Adam Garrett-Harris", "Hello and welcome to BookBytes."),
+        ("statement", "Adam Garrett-Harris", "So I'm Adam Garrett-Harris."),  # stamp left out
+        ("statement", "Jen Luker", "I'm Jen Luker."),
+        ("statement", "Jason Staten", "I'm Jason Staten. **Bold** words stay words."),
+    ]
+
+
+def test_a_full_stop_before_the_colon_and_a_wrapped_mr_of_a_record_from_pdf():
+    text = (
+        "HON. SPEAKER.: I now call upon the Honourable Prime Minister.\n\n"
+        "HON. J.V. BAINIMARAMA.: Thank you, Mr. Speaker. I rise to speak on the motion.\n\n"
+        "We are importing protein to make feed for chicken. As you know, we are\n\n"
+        "Mr: Speaker, Sir, we have plans and we are targeting that vision.\n"
+    )
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers[0] == "Hon. Speaker"
+    assert speakers[1:] == ["J.V. Bainimarama"] * 3  # "Mr:" is the start of "Mr. Speaker"
+
+
+def test_an_imf_questioner_asks_and_the_panel_answers():
+    text = (
+        "MR. GOURINCHAS: Thank you, Jose. Good morning.\n\n"
+        "QUESTIONER: Good morning. Amanda Mars from El Pais. What about trade?\n\n"
+        "MR. GOURINCHAS: Trade tensions are one of the risks.\n"
+    )
+    assert [(r, s) for r, s, _ in roles_and_speakers(text)] == [
+        ("statement", "Mr. Gourinchas"),
+        ("question", "Journalist"),
+        ("answer", "Mr. Gourinchas"),
+    ]
