@@ -399,6 +399,14 @@ _SPEECH_DASH = re.compile(
     re.MULTILINE,
 )
 _LABEL_TIME = re.compile(r"\s*" + _STAMP)
+# a label in capitals run on after the sentence before it, in a line this long or longer (a
+# transcript pasted without its line breaks: "I'm Robert Smith.ADAM DAVIDSON, HOST: And I'm")
+_GLUED = re.compile(
+    r"(?<=[.?!…\"”’)\]])[^\S\n]?"
+    r"([A-Z][A-Z.’'-]+(?:[^\S\n][A-Z][A-Z.’'-]+){0,3}"
+    r"(?:,[^\S\n][A-Z][A-Z’'-]+(?:[^\S\n][A-Z][A-Z’'-]+){0,3})?):(?=\s)"
+)
+GLUED_LINE = 2000
 
 
 @dataclass(frozen=True)
@@ -827,12 +835,22 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
 
 def _dash_turns(text: str, start: int, end: int, accept) -> list[tuple[int, int]]:
     """Return the line `text[start:end]` cut where a Hansard's "HON. X.-" label this document
-    accepts opens a turn inside it."""
+    accepts opens a turn inside it, or, in a line of GLUED_LINE characters or more, a label in
+    capitals run on after a sentence."""
     cuts = [
         m.start()
         for m in _SPEECH_DASH.finditer(text, start, end)
         if m.start() > start and (label := _label_of(m)) is not None and accept(label)
     ]
+    if end - start >= GLUED_LINE:
+        cuts += [
+            m.start(1)
+            for m in _GLUED.finditer(text, start, end)
+            if m.start(1) > start
+            and (label := parse_label(m.group(1))) is not None
+            and accept(label)
+        ]
+        cuts.sort()
     spans = (trim(text, a, b) for a, b in zip([start, *cuts], [*cuts, end], strict=True))
     return [span for span in spans if span[1] > span[0]]
 

@@ -1096,3 +1096,27 @@ def test_an_imf_questioner_asks_and_the_panel_answers():
         ("question", "Journalist"),
         ("answer", "Mr. Gourinchas"),
     ]
+
+
+def test_labels_in_capitals_run_on_after_sentences_in_a_transcript_without_line_breaks():
+    turns = [
+        ("ROBERT SMITH, HOST", "Hello, and welcome to the show. I'm Robert Smith."),
+        ("ADAM DAVIDSON, HOST", "And I'm Adam Davidson. Today we talk about Keynes."),
+        ("NICHOLAS WAPSHOTT", "Fact is that this election really is about Keynes and Hayek."),
+        ("SMITH", "Why now?"),
+        ("WAPSHOTT", "Because the argument never ended. " + "It goes on and on. " * 20),
+    ] * 4
+    text = "".join(f"{who}: {words}" for who, words in turns)  # one line, 2,000+ characters
+    assert "\n" not in text and len(text) > 2000
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers[:5] == [
+        "Robert Smith",
+        "Adam Davidson",
+        "Nicholas Wapshott",
+        "Robert Smith",
+        "Nicholas Wapshott",
+    ]
+    # a short line keeps a capital word and colon after a sentence as words
+    assert roles_and_speakers("Mr. Lee: We met. NOTE: this was late.\n")[0][2] == (
+        "We met. NOTE: this was late."
+    )
