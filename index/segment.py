@@ -376,6 +376,7 @@ _SKIP_LINE = re.compile(
     r"|(?:\\?[-_=*~#]\s*){3,}"  # a rule
     r"|.*\S\s*:\s*Column\s+\d+"  # a Hansard column marker
     r"|\[GRAPHIC\]\s*\[TIFF OMITTED\].*"  # a hearing record's image of a page
+    r"|\d{1,3}"  # a page's number, on a line of its own
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 # a hearing record's footnote, set between rules: "\1\ The prepared statement of Mr.
@@ -526,7 +527,8 @@ def _is_boundary(text: str, sentence_start: int, match: re.Match, end: int) -> b
 
 def is_skip_line(line: str) -> bool:
     """Return True for a line that is not speech: a time stamp, a stage direction on its own,
-    a directive, a rule, a column marker or a placeholder for an image of a page."""
+    a directive, a rule, a column marker, a placeholder for an image of a page or a page's
+    number."""
     line = line.strip()
     if not line or len(line) > 300:
         return False

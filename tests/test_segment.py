@@ -1120,3 +1120,17 @@ def test_labels_in_capitals_run_on_after_sentences_in_a_transcript_without_line_
     assert roles_and_speakers("Mr. Lee: We met. NOTE: this was late.\n")[0][2] == (
         "We met. NOTE: this was late."
     )
+
+
+def test_a_pages_number_on_a_line_of_its_own_is_not_speech():
+    text = (
+        "PRIME MINISTER HOWARD:\n\nWe have had a very good meeting.\n\n2\n\n"
+        "And our relationship has never been better.\n\n"
+        "JOURNALIST:\n\nHow many meetings?\n\nPRIME MINISTER HOWARD:\n\n3.\n"
+    )
+    assert [(s, t) for _, s, t in roles_and_speakers(text)] == [
+        ("Prime Minister Howard", "We have had a very good meeting."),
+        ("Prime Minister Howard", "And our relationship has never been better."),
+        ("Journalist", "How many meetings?"),
+        ("Prime Minister Howard", "3."),  # an answer, with its full stop
+    ]
