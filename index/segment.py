@@ -400,6 +400,12 @@ _SPEECH_DASH = re.compile(
     re.MULTILINE,
 )
 _LABEL_TIME = re.compile(r"\s*" + _STAMP)
+# a list of participants' "Moderator:" and the name on its line or the next one
+_MODERATOR = re.compile(
+    r"^[^\S\n]*(?i:moderator)[^\S\n]*:\s*([A-Z][\w.'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*){1,4})[^\S\n]*$",
+    re.M,
+)
+PARTICIPANTS_CHARS = 3000  # how far into a transcript a list of participants is looked for
 # a label in capitals run on after the sentence before it, in a line this long or longer (a
 # transcript pasted without its line breaks: "I'm Robert Smith.ADAM DAVIDSON, HOST: And I'm")
 _GLUED = re.compile(
@@ -991,6 +997,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         [u.label for u in units if u.label], f"{document.title or ''}\n{header}", text
     )
     questioners, witness, answerers = _questioners(text, units, speakers)
+    moderators = _listed_moderators(text[start : start + PARTICIPANTS_CHARS], speakers.values())
     if witness is not None:
         for lb in (u.label for u in units if u.label):
             if lb.kind == "person" and not lb.name and _role_title(lb.title) == "witness":
@@ -1058,7 +1065,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
                 role = "question"
             elif label.kind == "answer":
                 role, speaker, question_id = "answer", witness or WITNESS, open_question
-            elif label.kind == "moderator":
+            elif label.kind == "moderator" or speaker in moderators:
                 role = "moderator"
             elif (
                 label.kind == "interpreter"
@@ -1081,6 +1088,15 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         if asking_now and first:
             open_question, asking_now = first, False
     return passages
+
+
+def _listed_moderators(intro: str, speakers) -> set[str]:
+    """Return the speakers a list of participants at the start of a transcript (`intro`; it
+    may come as labels of its own, "PARTICIPANTS:", "Moderator:") names as moderators
+    ("Moderator: JOSE LUIS DE HARO", the name on its line or a line below), by surname."""
+    names = [m.group(1) for m in _MODERATOR.finditer(intro)]
+    surnames = {n.split()[-1].casefold() for n in names if n.split()}
+    return {s for s in speakers if s and s.split()[-1].casefold() in surnames}
 
 
 def _questioner(label: Label, interviewer: str | None) -> str:

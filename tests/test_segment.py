@@ -1134,3 +1134,19 @@ def test_a_pages_number_on_a_line_of_its_own_is_not_speech():
         ("Journalist", "How many meetings?"),
         ("Prime Minister Howard", "3."),  # an answer, with its full stop
     ]
+
+
+def test_the_moderator_a_list_of_participants_names_moderates():
+    text = (
+        "Press Conference on the World Economic Outlook\n\n"
+        "PARTICIPANTS:\n\nModerator:\n\nJOSE LUIS DE HARO\n\nPanelists:\n\n"
+        "PIERRE-OLIVIER GOURINCHAS\n\n"
+        "MR. DE HARO: Good morning, and welcome.\n\n"
+        "MR. GOURINCHAS: Thank you, Jose. Growth is steady.\n\n"
+        "QUESTIONER: What about trade?\n\n"
+        "MR. GOURINCHAS: Trade tensions are a risk.\n\n"
+        "MR. DE HARO: Thank you. Next question.\n"
+    )
+    roles = [(r, s) for r, s, _ in roles_and_speakers(text) if s]
+    assert [r for r, s in roles if "Haro" in s] == ["moderator", "moderator"]
+    assert [r for r, s in roles if "Gourinchas" in s] == ["statement", "answer"]
