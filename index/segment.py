@@ -136,6 +136,18 @@ MODERATOR_LABELS = frozenset(
 )
 # a name of two to four capitalised words, or a call's operator, alone on its line
 _ALONE = re.compile(r"(?:[A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3}|Operator|Moderator)")
+# a call transcript's speaker as the Motley Fool writes one, in three lines ("Jensen Huang" /
+# "--" / "President and Chief Executive Officer") or one ("Joe Moore -- Morgan Stanley --
+# Analyst"); its "Operator" is a line of its own
+_CALL_NAME = re.compile(r"[A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3}")
+_CALL_TITLE = re.compile(r"[A-Z][^.?!:\n]{1,100}")
+_CALL_LINE = re.compile(
+    r"(?P<name>"
+    + _CALL_NAME.pattern
+    + r")[^\S\n]+--[^\S\n]+(?P<title>"
+    + _CALL_TITLE.pattern
+    + r")"
+)
 # a bold line alone in its paragraph, a meeting record's "**IAHWG | Brian Wallace | Co-Chair**"
 _BOLD_ALONE = re.compile(r"\*\*(?P<inner>[^*\n]{1,150}?)[^\S\n]*\*\*")
 # a WebVTT voice tag opening a line, with the cue's time before it: "00:00:03 <v Michael Kennedy>"
@@ -429,6 +441,7 @@ class Label:
     bare: bool = False  # a court record's "A Good morning." (an answer without "." or ":")
     alone: bool = False  # an earnings call's "Jensen Huang", a paragraph of its own (no colon)
     bold: bool = False  # "**Costa Rica | Representative**", a bold paragraph of its own
+    call: bool = False  # a call transcript's "Jensen Huang" / "--" / "President and CEO"
 
 
 @dataclass
@@ -790,8 +803,20 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
         may_label = True
         current: _Unit | None = None
         footnote = False  # inside a hearing record's footnote, until the rule that closes it
-        for lstart, lend in lines:
+        calls = _call_labels(text, lines) if len(lines) > 1 else {}
+        skip = 0
+        for i, (lstart, lend) in enumerate(lines):
+            if skip:
+                skip -= 1
+                continue
             line = text[lstart:lend]
+            if i in calls and accept(calls[i][0]):
+                label, skip = calls[i][0], calls[i][1] - 1
+                if current:
+                    units.append(current)
+                after = lines[i + skip + 1][0] if i + skip + 1 < len(lines) else lend
+                current, may_label = _Unit(after, after, label), True
+                continue
             if _FOOTNOTE.match(line) or (footnote and not is_skip_line(line)):
                 if current:
                     units.append(current)
@@ -861,6 +886,35 @@ def _dash_turns(text: str, start: int, end: int, accept) -> list[tuple[int, int]
         cuts.sort()
     spans = (trim(text, a, b) for a, b in zip([start, *cuts], [*cuts, end], strict=True))
     return [span for span in spans if span[1] > span[0]]
+
+
+def _call_labels(text: str, lines: list[tuple[int, int]]) -> dict[int, tuple[Label, int]]:
+    """Return, by the index of its first line in `lines`, each call transcript speaker block
+    (`_CALL_LINE`, or a name, "--" and a title on three lines, or "Operator" alone) with the
+    number of lines it takes. The title's last part says whether they ask: "Analyst"."""
+    found: dict[int, tuple[Label, int]] = {}
+    words = [normalise(text[a:b]) for a, b in lines]
+    for i, line in enumerate(words):
+        if line == "Operator":
+            found[i] = (Label("moderator", line, "", line), 1)
+            continue
+        one = _CALL_LINE.fullmatch(line)
+        if one:
+            name, title = one.group("name"), one.group("title")
+        elif (
+            i + 2 < len(words)
+            and words[i + 1] == "--"
+            and _CALL_NAME.fullmatch(line)
+            and _CALL_TITLE.fullmatch(words[i + 2])
+        ):
+            name, title = line, words[i + 2]
+        else:
+            continue
+        role = title.rsplit("--", 1)[-1].strip()
+        label = parse_label(name)
+        if label is not None and label.kind == "person" and label.name:
+            found[i] = (replace(label, title=role, call=True), 1 if one else 3)
+    return found
 
 
 def _alone_label(text: str, lines: list[tuple[int, int]]) -> Label | None:
@@ -997,6 +1051,11 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         [u.label for u in units if u.label], f"{document.title or ''}\n{header}", text
     )
     questioners, witness, answerers = _questioners(text, units, speakers)
+    questioners |= {  # a call's analysts ask
+        speakers[lb.text]
+        for lb in (u.label for u in units if u.label and u.label.call)
+        if lb.title.casefold() == "analyst" and lb.text in speakers
+    }
     moderators = _listed_moderators(text[start : start + PARTICIPANTS_CHARS], speakers.values())
     if witness is not None:
         for lb in (u.label for u in units if u.label):

@@ -1150,3 +1150,34 @@ def test_the_moderator_a_list_of_participants_names_moderates():
     roles = [(r, s) for r, s, _ in roles_and_speakers(text) if s]
     assert [r for r, s in roles if "Haro" in s] == ["moderator", "moderator"]
     assert [r for r, s in roles if "Gourinchas" in s] == ["statement", "answer"]
+
+
+def test_a_motley_fool_call_names_its_speakers_in_three_lines_and_analysts_ask():
+    text = (
+        "Prepared Remarks:\n"
+        "Operator\n"
+        "Good afternoon. My name is Krista, and I will be your operator today.\n"
+        "Stewart Stecker\n--\nSenior Director, Investor Relations\n"
+        "Thank you. Welcome to the call.\n"
+        "Questions & Answers:\n"
+        "Operator\n"
+        "Your first question comes from C.J. Muse. Please go ahead.\n"
+        "C.J. Muse\n--\nAnalyst\n"
+        "Yeah. Good afternoon. What does this mean for inference?\n"
+        "Jensen Huang\n--\nPresident and Chief Executive Officer\n"
+        "Yeah, I appreciate that, C.J. There are now multiple scaling laws.\n"
+        "Joe Moore -- Morgan Stanley -- Analyst\n"
+        "Morgan Stanley, actually. How big is the networking business?\n"
+        "Jensen Huang -- President and Chief Executive Officer\n"
+        "It grew a lot.\n"
+    )
+    assert [(r, s) for r, s, _ in roles_and_speakers(text) if s] == [
+        ("moderator", "Operator"),
+        ("statement", "Stewart Stecker"),
+        ("moderator", "Operator"),
+        ("question", "C.J. Muse"),
+        ("answer", "Jensen Huang"),
+        ("question", "Joe Moore"),
+        ("answer", "Jensen Huang"),
+    ]
+    assert not any("--" in t for _, _, t in roles_and_speakers(text))
