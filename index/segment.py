@@ -165,6 +165,30 @@ HOST_TITLES = frozenset({"host", "co-host", "anchor", "interviewer", "presenter"
 INTERPRETER_LABELS = frozenset({"interpreter", "the interpreter", "translator"})
 _BARE = ("question", "answer")  # the kinds of a bare "Q" and "A"
 WITNESS = "Witness"  # the speaker of a bare "A"
+# the language a parliament's record says a speech goes on in ("<em>English:</em>" after a
+# proverb in Sepedi): never a speaker
+LANGUAGES = frozenset(
+    """english afrikaans isizulu isixhosa sepedi sesotho setswana xitsonga tshivenda isindebele
+    siswati french spanish german russian arabic chinese mandarin portuguese italian japanese
+    welsh gaelic irish maori hindi""".split()
+)
+# a member who interjects unnamed ("An HON MEMBER: You knew!", "Some hon. members: Agreed.")
+INTERJECTIONS = frozenset(
+    {
+        "an hon member",
+        "an hon. member",
+        "an honourable member",
+        "an honorable member",
+        "some hon members",
+        "some hon. members",
+        "hon members",
+        "hon. members",
+        "honourable members",
+        "some honourable members",
+        "several hon. members",
+        "members",
+    }
+)
 NOT_LABELS = frozenset(
     {
         "note",
@@ -208,7 +232,8 @@ _PROSE = frozenset(
     which who why with yes you your""".split()
 )
 _CHAIRS = frozenset({"chairman", "chairwoman", "chair", "chairperson"})
-_TITLE_OF = frozenset({"of", "for", "the"})  # "Minister of Agriculture Dmitry Patrushev"
+# "Minister of Agriculture Dmitry Patrushev", "MINISTER OF JUSTICE AND CONSTITUTIONAL ..."
+_TITLE_OF = frozenset({"of", "for", "the", "and"})
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
 _AFTER = frozenset({"mp", "qc", "kc", "mep", "msp", "mla", "mpp", "td"})  # after a name
 _HONORIFICS = frozenset(
@@ -281,6 +306,12 @@ _HONORIFICS = frozenset(
         "queen",
         "prince",
         "princess",
+        "whip",
+        "leader",
+        "earl",
+        "duke",
+        "bishop",
+        "viscount",
     }
 )
 _ABBREVIATIONS = frozenset(
@@ -546,11 +577,13 @@ def _is_boundary(text: str, sentence_start: int, match: re.Match, end: int) -> b
 
 def is_skip_line(line: str) -> bool:
     """Return True for a line that is not speech: a time stamp, a stage direction on its own,
-    a directive, a rule, a column marker, a placeholder for an image of a page or a page's
-    number."""
+    a directive, a rule, a column marker, a placeholder for an image of a page, a page's number
+    or the language the speech goes on in."""
     line = line.strip()
     if not line or len(line) > 300:
         return False
+    if line.endswith(":") and line[:-1].strip("*_ ").casefold() in LANGUAGES:
+        return True  # "English:", the language a speech goes on in
     if line[0] not in "[(*_-=~#\\" and not line[0].isdigit() and "Column" not in line:
         return False  # what every pattern below needs, checked cheaply
     line = normalise(line)
@@ -580,8 +613,10 @@ def parse_label(raw: str) -> Label | None:
         return Label("moderator", text, "", text)
     if key in INTERPRETER_LABELS:
         return Label("interpreter", text, "", text)
-    if key in NOT_LABELS or len(text) > 120:
+    if key in NOT_LABELS or key in LANGUAGES or len(text) > 120:
         return None
+    if key in INTERJECTIONS:
+        return Label("person", text, "", text)
     split = _split_groups(text) if "(" in text or ")" in text else (text, [])
     if split is None:
         return None
@@ -620,9 +655,11 @@ def parse_label(raw: str) -> Label | None:
         inner = person_name(groups[0])
         if len(inner.split()) >= 2:
             return Label("person", text, inner, outer)
-    title = outer[: len(outer) - len(name)].strip()
+    title = outer[: outer.rfind(name)].strip() if name else outer  # "Mr. Moore of Kansas": "Mr."
     folded = [w.casefold().rstrip(".") for w in title.split()]
-    if not name and not all(w in _HONORIFICS | _CONNECTORS for w in folded):
+    # a title alone: its words before what it is of ("The MINISTER OF HOME AFFAIRS")
+    of = next((i for i, w in enumerate(folded) if i and w in _TITLE_OF - {"the"}), len(folded))
+    if not name and not all(w in _HONORIFICS | _CONNECTORS for w in folded[:of]):
         return None
     if not name and all(w in _ADDRESS for w in folded):
         return None
@@ -688,21 +725,42 @@ def person_name(label: str) -> str:
     """Return the person in a label: "Aide to the President Yury Ushakov" -> "Yury Ushakov".
     After "of", "for" or "the", the first capitalised words say what the title is of: "Minister
     of Agriculture Dmitry Patrushev" -> "Dmitry Patrushev", "Head of the Federal Security
-    Service Alexander Bortnikov" -> "Alexander Bortnikov", "Secretary of Defense Gates" ->
-    "Gates" (a name keeps two words, and three when its first is no word of general English:
-    "Ketanji Brown Jackson")."""
+    Service Alexander Bortnikov" -> "Alexander Bortnikov", "Secretary of State Blinken" ->
+    "Blinken" (a name keeps two words, and three when its first is no word of general English:
+    "Ketanji Brown Jackson"); when all of them are words of general English they say what, and
+    there is no name: "The MINISTER OF HOME AFFAIRS", "Secretary of Defense Gates" (the list
+    holds "gates": a surname may be a word too)."""
     words = label.split()
+    # "and" joins what a title is of ("MINISTER OF JUSTICE AND CONSTITUTIONAL DEVELOPMENT"), or
+    # two people ("BILLY SCAFURI AND ADAM LUSTICK")
+    stops = _TITLE_OF if {"of", "for"} & {w.casefold() for w in words} else _TITLE_OF - {"and"}
     tail: list[str] = []
     for word in reversed(words):
         is_number = bool(re.fullmatch(r"\d+(?:/\d+)*", word))
-        if word.casefold().rstrip(".") in _HONORIFICS or not (word[0].isupper() or is_number):
+        folded = word.casefold().rstrip(".")
+        if folded in _HONORIFICS or folded in stops or not (word[0].isupper() or is_number):
             break
         tail.insert(0, word)
     while tail and not tail[0][0].isupper():
         tail.pop(0)
-    if len(tail) < len(words) and words[-len(tail) - 1] in _TITLE_OF:
+    # (not an article opening the label: "The SPEAKER")
+    if tail and len(tail) < len(words) - 1 and words[-len(tail) - 1].casefold() in _TITLE_OF:
+        if len(tail) <= 2 and all(is_english_word(w.casefold()) for w in tail):
+            # all of it says what or where: "The MINISTER OF HOME AFFAIRS" names nobody, "Mr.
+            # Moore of Kansas" the surname before it
+            rest = words[: -len(tail) - 1]
+            while rest and rest[-1].casefold() in _TITLE_OF:  # "... OF THE OPPOSITION"
+                rest.pop()
+            before: list[str] = []
+            for word in reversed(rest):
+                if word.casefold().rstrip(".") in _HONORIFICS or not word[0].isupper():
+                    break
+                before.insert(0, word)
+            if len(before) < len(rest) and rest[-len(before) - 1].casefold() in _TITLE_OF:
+                return ""  # a place of two parts: "The Lord Bishop of Ripon and Leeds"
+            return " ".join(before)
         if len(tail) == 2 and is_english_word(tail[0].casefold()):
-            tail.pop(0)  # "Secretary of Defense Gates"
+            tail.pop(0)  # "Secretary of State Blinken"
         while len(tail) > 3 or (len(tail) == 3 and is_english_word(tail[0].casefold())):
             tail.pop(0)
     return " ".join(tail)

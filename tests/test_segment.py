@@ -1181,3 +1181,31 @@ def test_a_motley_fool_call_names_its_speakers_in_three_lines_and_analysts_ask()
         ("answer", "Jensen Huang"),
     ]
     assert not any("--" in t for _, _, t in roles_and_speakers(text))
+
+
+def test_a_ministers_title_alone_an_unnamed_members_interjection_and_a_language_are_labels_right():
+    text = (
+        "The SPEAKER: Order! I call the Minister.\n\n"
+        "The MINISTER OF HOME AFFAIRS: Speaker, I, as a speaker of English, will begin.\n\n"
+        "An HON MEMBER: Where were you?\n\n"
+        "The MINISTER OF HOME AFFAIRS: I was here.\n\n"
+        "Mr K J DIKOBO: How do we expect South Africans to believe that?\n\n"
+        "English:\n\nThe Guptas knew that what they were doing was wrong.\n\n"
+        "Some hon. members: Agreed.\n\n"
+        "The MINISTER OF JUSTICE AND CONSTITUTIONAL DEVELOPMENT: Hon Speaker, thank you.\n\n"
+        "The SPEAKER: Order!\n"
+    )
+    turns = roles_and_speakers(text)
+    assert not any(t == "English:" for _, _, t in turns)
+    speakers = [s for _, s, _ in turns]
+    assert speakers == [
+        "The Speaker",
+        "The Minister of Home Affairs",  # not "of Home Affairs"
+        "An Hon Member",
+        "The Minister of Home Affairs",
+        "K J Dikobo",
+        "K J Dikobo",  # "English:" says the language his speech goes on in
+        "Some hon. members",
+        "The Minister of Justice and Constitutional Development",
+        "The Speaker",
+    ]
