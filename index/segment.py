@@ -109,6 +109,8 @@ QUESTION_LABELS = frozenset(
         "journalist",
         "reporter",
         "questioner",  # the IMF's press conferences
+        "audience questioner",  # a town hall debate's
+        "unidentified questioner",
         "correspondent",  # the UN's noon briefings
         "audience member",
         "вопрос",
@@ -132,6 +134,15 @@ MODERATOR_LABELS = frozenset(
         "mr deputy speaker",
         "madam deputy speaker",
         "presiding officer",
+        # a parliament's presiding officers ("The Presiding Officer (Alex Fergusson):")
+        "the speaker",
+        "deputy speaker",
+        "the deputy speaker",
+        "acting speaker",
+        "the acting speaker",
+        "the presiding officer",
+        "deputy presiding officer",
+        "the deputy presiding officer",
     }
 )
 # a name of two to four capitalised words, or a call's operator, alone on its line
@@ -171,6 +182,19 @@ LANGUAGES = frozenset(
     """english afrikaans isizulu isixhosa sepedi sesotho setswana xitsonga tshivenda isindebele
     siswati french spanish german russian arabic chinese mandarin portuguese italian japanese
     welsh gaelic irish maori hindi""".split()
+)
+# a transcriber's word for a voice it could not name (Otter.ai's "Unknown Speaker"): a turn of
+# its own, by nobody named (several people may share it)
+UNKNOWN_SPEAKERS = frozenset(
+    {
+        "unknown speaker",
+        "unknown",
+        "unidentified speaker",
+        "unidentified male",
+        "unidentified female",
+        "unidentified man",
+        "unidentified woman",
+    }
 )
 # a member who interjects unnamed ("An HON MEMBER: You knew!", "Some hon. members: Agreed.")
 INTERJECTIONS = frozenset(
@@ -473,6 +497,7 @@ class Label:
     alone: bool = False  # an earnings call's "Jensen Huang", a paragraph of its own (no colon)
     bold: bool = False  # "**Costa Rica | Representative**", a bold paragraph of its own
     call: bool = False  # a call transcript's "Jensen Huang" / "--" / "President and CEO"
+    clocked: bool = False  # an Otter.ai export's "Tailor  2:26" alone on its line
 
 
 @dataclass
@@ -609,7 +634,7 @@ def parse_label(raw: str) -> Label | None:
     key = text.casefold().rstrip(".")
     if key in QUESTION_LABELS:
         return Label("question", text, "", text)
-    if key in MODERATOR_LABELS:
+    if key.replace(".", "") in MODERATOR_LABELS:  # "Mr. Speaker"
         return Label("moderator", text, "", text)
     if key in INTERPRETER_LABELS:
         return Label("interpreter", text, "", text)
@@ -804,6 +829,13 @@ def header_metadata(text: str) -> tuple[str | None, str | None]:
     return title, iso_date(text[start:end])
 
 
+def _presides(title: str) -> bool:
+    """Return whether a label's title is a parliament's presiding officer's ("The Presiding
+    Officer", "Mr. Deputy Speaker"); not a committee's chairman, who also speaks and asks."""
+    key = title.replace(".", "").casefold()
+    return key in MODERATOR_LABELS and ("speaker" in key or "presiding" in key)
+
+
 def _is_chair(label: str) -> bool:
     """Return whether a label, its full stops dropped, is a chair's ("MR. SPEAKER")."""
     return label.replace(".", "").casefold() in MODERATOR_LABELS
@@ -827,8 +859,10 @@ def _label_of(match: re.Match) -> Label | None:
             return Label("person", dotted, "", dotted, dotted=True)
         label = parse_label(re.sub(r" of [A-Z][a-z]+(?: [A-Z][a-z]+)?$", "", dotted))
         return replace(label, text=dotted, dotted=True) if label else None
-    raw = match.group("b1") or match.group("b2") or match.group("b3")
-    raw = raw or match.group("plain") or match.group("clocked")
+    if match.group("clocked"):
+        label = parse_label(match.group("clocked"))
+        return replace(label, clocked=True) if label else None
+    raw = match.group("b1") or match.group("b2") or match.group("b3") or match.group("plain")
     return parse_label(raw)
 
 
@@ -1038,6 +1072,7 @@ def _accepting(candidates: list[Label], text: str):
     capitals = sum(1 for lb in candidates if lb.text.isupper() and lb.kind not in _BARE)
     kinds = Counter(lb.kind for lb in candidates)
     dotted = sum(1 for lb in candidates if lb.dotted)
+    clocked = sum(1 for lb in candidates if lb.clocked)
     # "Morgan Dwyer (OpenAI):" labels, several in the document
     bracketed = sum(1 for lb in candidates if lb.kind == "person" and "(" in lb.text)
 
@@ -1059,6 +1094,8 @@ def _accepting(candidates: list[Label], text: str):
             return kinds["question"] >= 1 and kinds["answer"] >= 2
         if label.dotted:  # "Senator Shelby." only among several such labels
             return dotted >= 3
+        if label.clocked:  # "Tailor  2:26", once, among an export's other such lines
+            return clocked >= 3
         if label.kind != "person" or label.member or label.title.casefold() not in ("", "the"):
             return True
         if "(" in label.text:
@@ -1163,7 +1200,9 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         if label is not None:
             turn += 1
             in_turn = True
-            speaker = speakers.get(label.text)
+            speaker = (
+                None if label.text.casefold() in UNKNOWN_SPEAKERS else speakers.get(label.text)
+            )
             question_id = None
             witness_spoke = witness_spoke or speaker == witness
             if label.kind == "question" or speaker in questioners:
@@ -1182,8 +1221,8 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
                 role = "question"
             elif label.kind == "answer":
                 role, speaker, question_id = "answer", witness or WITNESS, open_question
-            elif label.kind == "moderator" or speaker in moderators:
-                role = "moderator"
+            elif label.kind == "moderator" or speaker in moderators or _presides(label.title):
+                role = "moderator"  # or a name with its title: "The Presiding Officer (X)"
             elif (
                 label.kind == "interpreter"
                 or open_question is None
@@ -1222,7 +1261,12 @@ def _questioner(label: Label, interviewer: str | None) -> str:
     key = label.text.casefold().rstrip(".:")
     if interviewer is not None and key in ("q", "question"):
         return interviewer
-    return {"interviewer": "Interviewer", "audience member": AUDIENCE}.get(key, JOURNALIST)
+    asker = {
+        "interviewer": "Interviewer",
+        "audience member": AUDIENCE,
+        "audience questioner": AUDIENCE,
+    }
+    return asker.get(key, JOURNALIST)
 
 
 def _interviewer(title: str) -> str | None:

@@ -1209,3 +1209,37 @@ def test_a_ministers_title_alone_an_unnamed_members_interjection_and_a_language_
         "The Minister of Justice and Constitutional Development",
         "The Speaker",
     ]
+
+
+def test_a_parliaments_presiding_officer_moderates_and_a_committee_chairman_does_not():
+    text = (
+        "The Presiding Officer (Alex Fergusson): Good afternoon. Question 1.\n\n"
+        "Des McNulty (Clydebank) (Lab): What is the Government doing about ferries?\n\n"
+        "The Minister for Transport (Stewart Stevenson): We are building them.\n\n"
+        "The Presiding Officer: Order. Question 2.\n\n"
+        "Mr. Deputy Speaker: Order.\n"
+    )
+    roles = [r for r, _, _ in roles_and_speakers(text)]
+    assert roles == ["moderator", "question", "answer", "moderator", "moderator"]
+    hearing = "Chairman Dodd: Welcome. Why did AIG fail?\n\nMr. Kohn: Leverage.\n"
+    assert "moderator" not in [r for r, _, _ in roles_and_speakers(hearing)]
+
+
+def test_an_otter_exports_name_seen_once_and_its_unknown_speaker():
+    text = (
+        "Emma  0:03  \nWelcome to the show.\n\n"
+        "Unknown Speaker  0:35  \nI'm Kelly. I'm Allie.\n\n"
+        "Emma  2:20  \nToday we have a guest. How are you?\n\n"
+        "Tailor  2:26  \nThank you. Glad to be on.\n\n"
+        "Unknown Speaker  4:21  \nYes, my name is Tailor.\n"
+    )
+    assert [s for _, s, _ in roles_and_speakers(text)] == ["Emma", None, "Emma", "Tailor", None]
+
+
+def test_a_town_hall_debates_audience_questioner_asks():
+    text = (
+        "CAROLE SIMPSON: We have a question from the audience.\n\n"
+        "Audience questioner: Could we cross our hearts?\n\n"
+        "GEORGE BUSH: Yes.\n"
+    )
+    assert [(r, s) for r, s, _ in roles_and_speakers(text)][1] == ("question", "Audience member")
