@@ -61,6 +61,12 @@ _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "
 _DROP = "script, style, noscript, template, nav, header, footer, aside, form, svg, iframe, button"
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 LEGACY_SHARE = 0.1  # of a file's bytes not ASCII, at most, to read it as Windows-1252
+# a court reporter's transcript: a line number, the gap after it, and the line's words
+_NUMBERED = re.compile(r"[^\S\n]{0,6}(\d{1,2})([^\S\n]*)(?:(?<=[^\S\n])(\S.*?))?[^\S\n]*")
+_DOCKET = re.compile(r"\bPageID\b|^\s*Case\s+\d+:\d{2}-[a-z]{2}-\d+", re.I)  # a page's head
+NUMBERED_MIN_LINES = 50
+NUMBERED_SHARE = 0.6  # of the lines with words, at least, numbered
+NUMBERED_INDENT = 8  # spaces after the number that open a paragraph
 _HIGH = bytes(range(0x80, 0x100))
 
 
@@ -128,9 +134,38 @@ def _from_fields(text: str, fields: dict) -> Extracted:
 
 
 def read_text(data: bytes) -> Extracted:
-    """A `.txt` file: the decoded text, less any front matter."""
+    """A `.txt` file: the decoded text, less any front matter; a court reporter's transcript
+    without its line numbers (`numbered_transcript`)."""
     fields, body = front_matter(decode(data))
-    return _from_fields(body, fields)
+    return _from_fields(numbered_transcript(body) or body, fields)
+
+
+def numbered_transcript(text: str) -> str | None:
+    """Return the words of a court reporter's transcript, or None for other text. Such a
+    transcript numbers each line of a page (1-25), often double-spaced, and heads each page with
+    its docket line ("Case 2:11-cv-00416-JRG Document 610 ... PageID #: 15948"): each line is
+    its own paragraph and no label opens one. The words come back without the numbers, the
+    headers and the blank lines, a line indented `NUMBERED_INDENT` spaces or more opening a
+    paragraph ("13                       THE COURT:      Good morning."), the others going on
+    with it."""
+    lines = text.splitlines()
+    filled = [line for line in lines if line.strip()]
+    numbered = [m for m in map(_NUMBERED.fullmatch, filled) if m and 1 <= int(m.group(1)) <= 28]
+    if len(filled) < NUMBERED_MIN_LINES or len(numbered) < NUMBERED_SHARE * len(filled):
+        return None
+    paragraphs: list[list[str]] = []
+    for line in lines:
+        if not line.strip() or _DOCKET.search(line):
+            continue
+        match = _NUMBERED.fullmatch(line)
+        words = match.group(3) if match else line.strip()
+        if not words:  # a line number or a page number alone
+            continue
+        indent = len(match.group(2)) if match else len(line) - len(line.lstrip())
+        if indent >= NUMBERED_INDENT or not paragraphs:
+            paragraphs.append([])
+        paragraphs[-1].append(words)
+    return "\n\n".join("\n".join(p) for p in paragraphs) + "\n"
 
 
 def read_markdown(data: bytes) -> Extracted:

@@ -640,7 +640,7 @@ def parse_label(raw: str) -> Label | None:
         return Label("interpreter", text, "", text)
     if key in NOT_LABELS or key in LANGUAGES or len(text) > 120:
         return None
-    if key in INTERJECTIONS:
+    if key in INTERJECTIONS or key == "the court":  # a trial's judge speaks as the court
         return Label("person", text, "", text)
     split = _split_groups(text) if "(" in text or ")" in text else (text, [])
     if split is None:
@@ -1477,11 +1477,12 @@ def _speakers(labels: list[Label], context: str, body: str = "") -> dict[str, st
         words = words[:3]
         while words and words[-1].casefold().rstrip(".") in _CONNECTORS | _HONORIFICS | _AFTER:
             words.pop()
-        if words and title != "witness":
+        if words and title not in ("witness", "court"):  # a trial's "THE COURT" is the court
             out[lb.text] = _display(" ".join(words) if len(words) >= 2 else f"{title} {words[0]}")
             out[lb.text] = out[lb.text][0].upper() + out[lb.text][1:]
         else:
-            out[lb.text] = _display(lb.text)
+            shown = _display(lb.text)  # "THE COURT": "The Court", as "The Speaker" is
+            out[lb.text] = shown[0].upper() + shown[1:]
     return out
 
 

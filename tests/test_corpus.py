@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from quotebot.index.corpus import CorpusError, load_corpus, read_file_bytes
+from quotebot.index.segment import segment
 
 
 def test_a_folder_of_statements_loads_sorted_with_relative_names(tmp_path, seed_text):
@@ -100,6 +101,7 @@ _LOAD_ONE = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))  # a regression fails, not the machine
 from quotebot.index.corpus import CorpusError, load_corpus
+from quotebot.index.segment import segment
 try:
     load_corpus([sys.argv[1]])
 except CorpusError as exc:
@@ -148,3 +150,42 @@ def test_a_link_to_a_regular_file_is_read_and_sizes_are_bounded(tmp_path):
     assert read_file_bytes(link, limit=11) == b"Eleven byte"
     with pytest.raises(CorpusError, match="over the"):
         read_file_bytes(link, limit=10)
+
+
+def _court_page(page: int, turns: list[tuple[str, str]]) -> str:
+    """A page of a court reporter's transcript: a docket head, numbered double-spaced lines,
+    each turn opening indented."""
+    lines = [f"Case 2:11-cv-00416-JRG Document 610 Filed 01/23/14 Page {page} of 9 PageID #: 1"]
+    lines.append(f"{page}   ")
+    number = 0
+    for label, words in turns:
+        split = words.split()
+        chunks = [" ".join(split[i : i + 7]) for i in range(0, len(split), 7)]
+        for j, chunk in enumerate(chunks):
+            number += 1
+            opening = f"{label}  {chunk}" if j == 0 else chunk
+            gap = " " * (23 if j == 0 else 3)
+            lines += [f"{number:<2d}{gap}{opening}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_court_reporters_numbered_transcript_is_read_without_its_numbers(tmp_path):
+    turns = [
+        ("THE COURT:", "Good morning. Be seated, please. I want to thank you for being here."),
+        ("MR. CAPSHAW:", "Thank you, Your Honor. Good morning, ladies and gentlemen."),
+        ("THE COURT:", "Counsel, you may proceed with your questions to the panel now."),
+    ]
+    text = "".join(_court_page(page, turns) for page in range(1, 11))
+    path = tmp_path / "trial.txt"
+    path.write_text(text, encoding="utf-8")
+    (doc,) = load_corpus([path])
+    assert "PageID" not in doc.text and "\n13 " not in doc.text
+    assert "THE COURT:  Good morning. Be seated, please. I want\nto thank you" in doc.text
+    passages = segment(doc)
+    assert [p.speaker for p in passages][:3] == ["The Court", "Mr. Capshaw", "The Court"]
+    assert all(doc.text[p.start : p.end] in doc.text for p in passages)
+    # a short numbered list is no transcript
+    (tmp_path / "trial.txt").unlink()
+    listed = "Agenda\n\n" + "".join(f"{n}  Item number {n}.\n" for n in range(1, 11))
+    (tmp_path / "agenda.txt").write_text(listed, encoding="utf-8")
+    assert load_corpus([tmp_path / "agenda.txt"])[0].text == listed

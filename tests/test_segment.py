@@ -461,7 +461,7 @@ def test_a_town_halls_host_asks_beside_the_audiences_labelled_questions():
     )
     got = [(r, s) for r, s, _ in roles_and_speakers(town_hall)]
     assert {r for r, s in got if s == "Mr. Cooper"} == {"question"}
-    assert {r for r, s in got if s == "the President"} == {"answer"}
+    assert {r for r, s in got if s == "The President"} == {"answer"}
     assert ("question", "Audience member") in got
     # ... but a leader who calls on reporters ("Sam?") at a joint press conference asks nobody:
     # segmentation 20 had made the Prime Minister an asker, his words unquotable
