@@ -117,7 +117,8 @@ _NOT_NAMES = frozenset(  # titles and offices that end a speaker's label, or com
     # "General Verrilli" (the Solicitor General), "Justice Ginsburg", "Ambassador Tefft"
     "General Gen Admiral Colonel Captain Commander Lieutenant Sergeant Governor Senator "
     "Representative Congressman Congresswoman Ambassador Justice Judge Mayor Director "
-    "Administrator Commissioner Premier Reverend Father Rabbi Sheikh Solicitor Attorney".split()
+    "Administrator Commissioner Premier Reverend Father Rabbi Sheikh Solicitor Attorney "
+    "The Court Presiding Officer Acting".split()  # "The President", "The Court"
 )
 # a speaker saying who they are: their name, or their post
 _INTRODUCES_SELF = re.compile(
