@@ -403,7 +403,10 @@ _STAMP = r"[(\[]\d{1,2}(?::\d{2}){1,2}[)\]]"
 _DOTTED_TITLES = (
     r"(?:Chairman|Chairwoman|Chair|Senator|Representative|Congressman|Congresswoman|Secretary"
     r"|Governor|General|Admiral|Ambassador|Commissioner|Director|Judge|Justice|Mayor"
-    r"|Mr\.|Mrs\.|Ms\.|Dr\.)"
+    r"|Mr\.|Mrs\.|Ms\.|Dr\."
+    # in capitals, as the Federal Reserve's transcripts write them: "CHAIRMAN GREENSPAN.",
+    # "MR. BLACK.", "MR.BLACK."
+    r"|CHAIRMAN|VICE[^\S\n]+CHAIRMAN|GOVERNOR|PRESIDENT|SENATOR|SECRETARY|MR\.|MRS\.|MS\.|DR\.)"
 )
 # the House's way to tell two members of one name apart: "Mr. Moore of Kansas."
 _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
@@ -422,7 +425,7 @@ _LABEL = re.compile(
     r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
     r"|(?P<dotted>The[^\S\n]+(?:Chairman|Chairwoman|Chair)|"
     + _DOTTED_TITLES
-    + r"[^\S\n]+[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?"
+    + r"(?:(?<=\.)[^\S\n]*|[^\S\n]+)[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?"
     + _OF_STATE
     + r")\."
     # an Otter.ai export's "Kelly  0:18" alone on its line, the words below
@@ -433,6 +436,11 @@ _LABEL = re.compile(
     r"(?=\s|$)"
 )
 _CLOCK = re.compile(r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?(?:\s+[a-z]{2,4})?", re.I)  # 11:06 A.M. EST
+# a division's record, a heading of its own and whatever follows it nobody's words: "AYES: Sen.
+# Muthama, Machakos County; ...", "NOES: 1", "Tellers of the Ayes: ..."
+_VOTES = re.compile(
+    r"(?:AYES|NOES|NAYS|ABSTENTIONS?|ABSENTIONS|(?i:tellers?)\b[^:\n]{0,40})[^\S\n]*:"
+)
 _TIMESTAMP = re.compile(
     r"\[?\(?\d{1,3}(?:[:.]\d{2}){1,3}(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?\)?\]?", re.I
 )
@@ -854,7 +862,7 @@ def _label_of(match: re.Match) -> Label | None:
     if match.group("a"):
         return Label("answer", "A", "", "A", bare=match.group("bare") is not None)
     if match.group("dotted"):
-        dotted = normalise(match.group("dotted"))
+        dotted = re.sub(r"\.(?=[A-Z])", ". ", normalise(match.group("dotted")))  # "MR.BLACK"
         if dotted.startswith("The "):  # the chair, named in the roster or by "Chairman Frank"
             return Label("person", dotted, "", dotted, dotted=True)
         label = parse_label(re.sub(r" of [A-Z][a-z]+(?: [A-Z][a-z]+)?$", "", dotted))
@@ -919,7 +927,7 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 if current:
                     units.append(current)
                 return units
-            if _CLOCK.fullmatch(line) or _EXAMINER.fullmatch(line):  # a title line
+            if _CLOCK.fullmatch(line) or _EXAMINER.fullmatch(line) or _VOTES.match(line):
                 if current:
                     units.append(current)
                 units.append(_Unit(lstart, lend, heading=True))
@@ -1073,6 +1081,7 @@ def _accepting(candidates: list[Label], text: str):
     kinds = Counter(lb.kind for lb in candidates)
     dotted = sum(1 for lb in candidates if lb.dotted)
     clocked = sum(1 for lb in candidates if lb.clocked)
+    calls = sum(1 for lb in candidates if lb.call)
     # "Morgan Dwyer (OpenAI):" labels, several in the document
     bracketed = sum(1 for lb in candidates if lb.kind == "person" and "(" in lb.text)
 
@@ -1096,6 +1105,8 @@ def _accepting(candidates: list[Label], text: str):
             return dotted >= 3
         if label.clocked:  # "Tailor  2:26", once, among an export's other such lines
             return clocked >= 3
+        if label.call:  # a call's speakers, several: not a TED talk's "Sorry Phil -- I mangled"
+            return calls >= 3
         if label.kind != "person" or label.member or label.title.casefold() not in ("", "the"):
             return True
         if "(" in label.text:

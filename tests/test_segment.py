@@ -1243,3 +1243,32 @@ def test_a_town_hall_debates_audience_questioner_asks():
         "GEORGE BUSH: Yes.\n"
     )
     assert [(r, s) for r, s, _ in roles_and_speakers(text)][1] == ("question", "Audience member")
+
+
+def test_a_federal_reserve_transcripts_capital_labels_end_with_a_full_stop():
+    text = (
+        "CHAIRMAN GREENSPAN. Good morning, everyone. It has been a while.\n\n"
+        "MR. ANGELL. Mr. Chairman, what about the discount rate?\n\n"
+        "CHAIRMAN GREENSPAN. Okay.\n\n"
+        "MR.BLACK. If it weren't for that, I'd be very much with you.\n"
+    )
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers == ["Chairman Greenspan", "Mr. Angell", "Chairman Greenspan", "Mr. Black"]
+
+
+def test_a_division_record_is_nobodys_words_and_a_lone_dash_line_is_no_call_label():
+    text = (
+        "Sen. Khalwale: Mr. Temporary Speaker, I support the clause.\n\n"
+        "AYES: Sen. Muthama, Machakos County; and Sen. Wetangula, Bungoma County\n"
+        "Teller of the Ayes: Sen. Bule\nNOES: Nil\n\n"
+        "Sen. Billow: The Question is carried.\n\n"
+        "Sen. Khalwale: Thank you.\n"
+    )
+    turns = roles_and_speakers(text)
+    assert [s for _, s, t in turns if "Muthama" in t or "Bule" in t] == [None, None]
+    talk = (
+        "CA: What would you ask him?\n\nYNH: I would ask about the future.\n\n"
+        "CA: And then?\n\nSorry Phil -- I mangled your question,\n"
+        "but the point stands. YNH: Fine.\n"
+    )
+    assert "Sorry Phil" not in {s for _, s, _ in roles_and_speakers(talk)}
