@@ -426,6 +426,7 @@ _DASH = re.compile(r"\A-\s*(?=[^\d\s-])")  # a dialogue dash opening a line: "- 
 _SURNAME_FIRST = re.compile(r"([^,()]+),\s*([^,()]+)")
 _NAME_NOTE = re.compile(r"\s*\((?:guest|external|unverified|host|co-host|organi[sz]er)\)\s*$", re.I)
 _NAMED = re.compile(r"([^:]{1,120}):(?: |$)")  # a `Name:` label opening a line (Zoom)
+_DISPLAY_NOTE = re.compile(r"\s*\([^()]{1,40}\)\s*$")  # "Felix (Geth)": a team, pronouns
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 PAUSE_SECONDS = 3.0  # a pause this long after a sentence's end starts a paragraph
 _NEXT_SPEAKER = ">>"  # broadcast captions (and YouTube's) mark a change of speaker so
@@ -542,7 +543,7 @@ def _said(payload: str) -> list[tuple[str | None, list[str]]]:
                 runs.append((speaker, []))
             label = None if name else _NAMED.match(text)
             if label and _is_label(label.group(1)):
-                speaker, text = label.group(1), text[label.end() :]
+                speaker, text = _display_name(label.group(1)), text[label.end() :]
             if not text:
                 continue
             if runs and runs[-1][0] == speaker:
@@ -562,6 +563,14 @@ def _voice_name(name: str) -> str:
 
 
 @lru_cache(maxsize=1024)
+def _display_name(label: str) -> str:
+    """Return a meeting's display name as a label segmentation reads: without what Zoom adds
+    after it in brackets ("Felix (Geth)", "Jo Bo (she/her)"); segmentation reads a bracket
+    after one word as an affiliation it does not trust."""
+    name = _DISPLAY_NOTE.sub("", label)
+    return name if name and parse_label(name) is not None else label
+
+
 def _is_label(text: str) -> bool:
     """Return True when segmentation would read `text`, before a colon, as a speaker label (a
     meeting's few names come again and again)."""

@@ -111,6 +111,21 @@ def test_zoom_labels_are_kept_and_a_speakers_cues_joined():
     )
 
 
+def test_a_zoom_display_names_team_in_brackets_is_left_out_of_the_label(tmp_path):
+    vtt = (
+        "WEBVTT\n\n1\n00:17:17.460 --> 00:17:19.069\nAnsgar Dietrichs: Felix?\n\n"
+        "2\n00:17:22.510 --> 00:17:40.199\nFelix (Geth): Yeah, thank you. Some feedback.\n\n"
+        "3\n00:17:40.200 --> 00:17:48.129\nFelix (Geth): It seems the bug potential is high.\n\n"
+        "4\n00:17:50.000 --> 00:17:52.000\nAnsgar Dietrichs: Thanks, Felix.\n\n"
+        "5\n00:17:53.000 --> 00:17:55.000\nFelix (Geth): Sure.\n"
+    )
+    path = tmp_path / "call.vtt"
+    path.write_text(vtt, encoding="utf-8")
+    passages = segment(read_document(path, path.stem))
+    speakers = [p.speaker for p in passages]
+    assert speakers == ["Ansgar Dietrichs", "Felix", "Ansgar Dietrichs", "Felix"]
+
+
 def test_subrip_numbers_timings_and_tags_are_dropped():
     text = read_subrip(SRT.encode()).text
     # a pause of 3.5 s after "closed." starts a paragraph; no pause joins the first two cues
