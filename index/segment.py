@@ -417,6 +417,7 @@ _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
 # `Senator Shelby.`
 _LABEL = re.compile(
     r"(?:T?\d{1,3}\.[^\S\n]+)?(?:\[\d+\][^\S\n]+)?"
+    r"(?:\d{2}/\d{2}/\d{4}[A-Z]\d{5})?"  # the Oireachtas record's paragraph: 24/04/2015A00200
     r"(?:\[?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?\]?[^\S\n]+)?"  # a time stamp: [02:26:11] Name:
     r"(?:\*\*(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
     # after a time stamp, a bold name needs no colon: "0:00:43.2 **Jen Luker** I'm Jen Luker."

@@ -1272,3 +1272,15 @@ def test_a_division_record_is_nobodys_words_and_a_lone_dash_line_is_no_call_labe
         "but the point stands. YNH: Fine.\n"
     )
     assert "Sorry Phil" not in {s for _, s, _ in roles_and_speakers(talk)}
+
+
+def test_the_oireachtas_records_paragraph_number_before_a_label():
+    text = (
+        "24/04/2015A00100Industrial Relations (Members of the Garda S\u00edoch\u00e1na and the"
+        " Defence Forces) Bill 2015: Second Stage [Private Members]\n\n"
+        "24/04/2015A00200Deputy Michael McNamara: I move: \u201cThat the Bill be read.\u201d\n\n"
+        "24/04/2015D00200Deputy Aengus \u00d3 Snodaigh: I commend Deputy McNamara.\n\n"
+        "24/04/2015E00200Deputy Michael McNamara: I thank the Deputy.\n"
+    )
+    speakers = [s for r, s, _ in roles_and_speakers(text) if r != "title"]
+    assert speakers == ["Michael McNamara", "Aengus \u00d3 Snodaigh", "Michael McNamara"]
