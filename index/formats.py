@@ -427,6 +427,7 @@ _SURNAME_FIRST = re.compile(r"([^,()]+),\s*([^,()]+)")
 _NAME_NOTE = re.compile(r"\s*\((?:guest|external|unverified|host|co-host|organi[sz]er)\)\s*$", re.I)
 _NAMED = re.compile(r"([^:]{1,120}):(?: |$)")  # a `Name:` label opening a line (Zoom)
 _DISPLAY_NOTE = re.compile(r"\s*\([^()]{1,40}\)\s*$")  # "Felix (Geth)": a team, pronouns
+_HANDLE = re.compile(r"([a-z][a-z0-9._-]{1,30}):[^\S\n]")  # a display name in lower case
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 PAUSE_SECONDS = 3.0  # a pause this long after a sentence's end starts a paragraph
 _NEXT_SPEAKER = ">>"  # broadcast captions (and YouTube's) mark a change of speaker so
@@ -505,8 +506,9 @@ def _paragraphs(cues: list[_Cue]) -> list[str]:
     paragraphs: list[tuple[str | None, list[str]]] = []
     before: tuple[str | None, list[str]] = (None, [])  # the last run of text, as written
     last_end: float | None = None
+    handles = _handles(cues)
     for cue in cues:
-        for k, (speaker, lines) in enumerate(_said("\n".join(cue.lines))):
+        for k, (speaker, lines) in enumerate(_said("\n".join(cue.lines), handles)):
             text = _fresh(lines, before[1] if before[0] == speaker else [])
             before = (speaker, lines)
             if not text:
@@ -525,7 +527,18 @@ def _paragraphs(cues: list[_Cue]) -> list[str]:
     return [f"{who}: {' '.join(texts)}" if who else " ".join(texts) for who, texts in paragraphs]
 
 
-def _said(payload: str) -> list[tuple[str | None, list[str]]]:
+def _handles(cues: list[_Cue]) -> frozenset[str]:
+    """Return the display names in lower case ("mark:", "lightclient:", "dionysuz.eth:") that
+    open two cues or more: a meeting's speakers, not words before a colon."""
+    seen = Counter(
+        m.group(1) for cue in cues if cue.lines and (m := _HANDLE.match(_clean(cue.lines[0])))
+    )
+    return frozenset(name for name, n in seen.items() if n >= 2)
+
+
+def _said(
+    payload: str, handles: frozenset[str] = frozenset()
+) -> list[tuple[str | None, list[str]]]:
     """Return a cue's text as runs of `(speaker, lines)`, each line plain text (see `_clean`).
     A voice tag (`<v Name>`, `<v.loud Name>`: Teams) names the speaker of the text after it;
     elsewhere a line opening with a `Name:` label (Zoom), one that segmentation would take for
@@ -544,6 +557,9 @@ def _said(payload: str) -> list[tuple[str | None, list[str]]]:
             label = None if name else _NAMED.match(text)
             if label and _is_label(label.group(1)):
                 speaker, text = _display_name(label.group(1)), text[label.end() :]
+            elif label and label.group(1) in handles:  # "mark:" -> "Mark", "dionysuz.eth:"
+                handle = label.group(1).replace(".", " ").replace("_", " ")
+                speaker, text = handle[0].upper() + handle[1:], text[label.end() :]
             if not text:
                 continue
             if runs and runs[-1][0] == speaker:

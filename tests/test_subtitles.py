@@ -126,6 +126,20 @@ def test_a_zoom_display_names_team_in_brackets_is_left_out_of_the_label(tmp_path
     assert speakers == ["Ansgar Dietrichs", "Felix", "Ansgar Dietrichs", "Felix"]
 
 
+def test_a_zoom_display_name_in_lower_case_names_a_speaker_when_it_opens_two_cues():
+    vtt = (
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nTim Beiko: Mark, go ahead.\n\n"
+        "2\n00:00:04.000 --> 00:00:06.000\nmark: Yes. The fix is merged.\n\n"
+        "3\n00:00:07.000 --> 00:00:09.000\nTim Beiko: Thanks. Anything else?\n\n"
+        "4\n00:00:10.000 --> 00:00:12.000\nmark: No. note: a word before a colon.\n\n"
+        "5\n00:00:13.000 --> 00:00:15.000\nnote: this is said once.\n"
+    )
+    text = read_webvtt(vtt.encode()).text
+    assert "Mark: Yes. The fix is merged." in text
+    assert "Mark: No. note: a word before a colon." in text
+    assert "note: this is said once." in text  # once: words, not a name
+
+
 def test_subrip_numbers_timings_and_tags_are_dropped():
     text = read_subrip(SRT.encode()).text
     # a pause of 3.5 s after "closed." starts a paragraph; no pause joins the first two cues
