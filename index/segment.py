@@ -160,7 +160,10 @@ _CALL_LINE = re.compile(
     + r")"
 )
 # a bold line alone in its paragraph, a meeting record's "**IAHWG | Brian Wallace | Co-Chair**"
-_BOLD_ALONE = re.compile(r"\*\*(?P<inner>[^*\n]{1,150}?)[^\S\n]*\*\*")
+_BOLD_ALONE = re.compile(
+    r"\*\*(?P<inner>[^*\n]{1,150}?)[^\S\n]*\*\*"
+    r"|\*(?P<italic>[A-Z][^*\n.:()]{0,60}?)\*"  # or in italics: "*Alethe Denis*", no "*Laughter.*"
+)
 # a WebVTT voice tag opening a line, with the cue's time before it: "00:00:03 <v Michael Kennedy>"
 _VOICE = re.compile(
     r"(?:\[?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?\]?[^\S\n]+)?"
@@ -1026,7 +1029,7 @@ def _alone_label(text: str, lines: list[tuple[int, int]]) -> Label | None:
     line = text[lines[0][0] : lines[0][1]]
     bold = _BOLD_ALONE.fullmatch(line)
     if bold:
-        return _bold_label(normalise(bold.group("inner")))
+        return _bold_label(normalise(bold.group("inner") or bold.group("italic")))
     if not _ALONE.fullmatch(line):
         return None
     label = parse_label(line)

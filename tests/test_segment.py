@@ -1284,3 +1284,15 @@ def test_the_oireachtas_records_paragraph_number_before_a_label():
     )
     speakers = [s for r, s, _ in roles_and_speakers(text) if r != "title"]
     assert speakers == ["Michael McNamara", "Aengus \u00d3 Snodaigh", "Michael McNamara"]
+
+
+def test_names_alone_in_italics_open_turns_and_an_italic_direction_does_not():
+    text = (
+        "### Town Hall\n\n*Adam*\n\nWe are going to go through the agenda.\n\n"
+        "*Alethe Denis*\n\nThank you, Adam. I will take this one.\n\n"
+        "*Laughter.*\n\n*Adam*\n\nNext, the naming convention.\n\n"
+        "*Moderator*\n\nA question from the chat: when does it start?\n\n"
+        "*Alethe Denis*\n\nNext month.\n"
+    )
+    turns = [(r, s) for r, s, t in roles_and_speakers(text) if r != "title"]
+    assert [s for _, s in turns] == ["Adam", "Alethe Denis", "Adam", "Moderator", "Alethe Denis"]
