@@ -261,6 +261,7 @@ _PROSE = frozenset(
 _CHAIRS = frozenset({"chairman", "chairwoman", "chair", "chairperson"})
 # "Minister of Agriculture Dmitry Patrushev", "MINISTER OF JUSTICE AND CONSTITUTIONAL ..."
 _TITLE_OF = frozenset({"of", "for", "the", "and"})
+_OF_BEFORE = re.compile(r"\b(?i:of|for|the|and)[^\S\n]+$")  # ... ending where a name would start
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
 _AFTER = frozenset({"mp", "qc", "kc", "mep", "msp", "mla", "mpp", "td"})  # after a name
 _HONORIFICS = frozenset(
@@ -1417,8 +1418,8 @@ def _full_name(surname: str, known: list[str], context: str, body: str = "") -> 
     for match in re.finditer(pattern, context):
         first = match.group(1).split()[0]
         word = first.casefold()
-        if context[: match.start()].rstrip(" ").rsplit(" ", 1)[-1] in _TITLE_OF:
-            continue  # what a title is of: "Secretary of Defense Gates"
+        if _OF_BEFORE.search(context, max(0, match.start() - 8), match.start()):
+            continue  # what a title is of: "Secretary of Defense Gates", "SECRETARY OF DEFENSE"
         # not a plural title: "Present: Senators Lieberman, McCaskill, and Collins."
         if first[0].isupper() and {word, word.removesuffix("s")}.isdisjoint(
             _HONORIFICS | _CONNECTORS
