@@ -1373,18 +1373,24 @@ _MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
 def _display(text: str) -> str:
     """Return `text` with words in capitals in title case: "MS. JEAN-PIERRE" -> "Ms. Jean-Pierre".
 
-    Short capital words stay as they are ("CC", "UKN"), unless an honorific comes before them
-    ("MR. KOO" -> "Mr. Koo"); a capital surname keeps its "Mc" or "Mac" ("McCARTHY" ->
-    "McCarthy")."""
+    Short capital words stay as they are ("CC", "UKN", the initials of "George HW Bush"), unless
+    an honorific comes before them ("MR. KOO" -> "Mr. Koo") or they are a short name beside
+    another ("JIM CHALMERS" -> "Jim Chalmers", "DAI LI" -> "Dai Li"); a capital surname keeps its
+    "Mc" or "Mac" ("McCARTHY" -> "McCarthy")."""
     words = []
     after_honorific = False
+    several = len(text.split()) > 1
     for word in text.split():
         bare = word.casefold().rstrip(".")
         prefix = _MC.match(word)
         if prefix:
             word = prefix.group(1) + prefix.group(2).capitalize() + prefix.group(3)
         elif word.isupper() and (
-            len(word) >= 4 or after_honorific or bare in _HONORIFICS | _CONNECTORS
+            len(word) >= 4
+            or after_honorific
+            or bare in _HONORIFICS | _CONNECTORS
+            # "JIM CHALMERS"; not the initials of "George HW Bush", nor "Appendix II"
+            or (several and re.search(r"[AEIOUY]", word) and not re.fullmatch(r"[IVXLC]+", word))
         ):
             if bare in _CONNECTORS:
                 word = word.casefold()

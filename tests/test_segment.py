@@ -1296,3 +1296,15 @@ def test_names_alone_in_italics_open_turns_and_an_italic_direction_does_not():
     )
     turns = [(r, s) for r, s, t in roles_and_speakers(text) if r != "title"]
     assert [s for _, s in turns] == ["Adam", "Alethe Denis", "Adam", "Moderator", "Alethe Denis"]
+
+
+def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
+    text = (
+        "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
+        "JIM CHALMERS, SHADOW TREASURER: Thank you, Sabra.\n\n"
+        "TOM CONNELL, SKY NEWS: Mr Chalmers, what about the budget?\n\n"
+        "JIM CHALMERS, SHADOW TREASURER: It is a big one.\n\n"
+        "GEORGE HW BUSH: And I agree.\n"
+    )
+    speakers = {s for _, s, _ in roles_and_speakers(text)}
+    assert {"Jim Chalmers", "Tom Connell", "George HW Bush"} <= speakers
