@@ -231,6 +231,10 @@ NOT_LABELS = frozenset(
         "location",
         "place",
         "subject",
+        "subjects",  # an Australian transcript's header: "SUBJECTS: Federal Budget; ..."
+        "media contact",  # ... and its footer: "MEDIA CONTACT: DAN DORAN 0427 464 350"
+        "media contacts",
+        "media enquiries",
         "re",
         "warning",
         "correction",
