@@ -912,7 +912,9 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
         may_label = True
         current: _Unit | None = None
         footnote = False  # inside a hearing record's footnote, until the rule that closes it
-        calls = _call_labels(text, lines) if len(lines) > 1 else {}
+        block = text[pstart:pend]
+        maybe_call = len(lines) > 1 and ("--" in block or "Operator" in block)
+        calls = _call_labels(text, lines) if maybe_call else {}
         skip = 0
         for i, (lstart, lend) in enumerate(lines):
             if skip:
