@@ -34,15 +34,21 @@ from quotebot.settings import Settings
 COL = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 
 
+def candidates_over(index, embedder, **options):
+    """Return a function from a first question to its candidates, retrieved over `index` with
+    the fake `embedder` (`options`: the Retriever's)."""
+    ranker = Retriever(index, {"fake": embedder}, load_scoring(), primary="fake", **options)
+
+    def of(question: str):
+        query = prepare(question, [], 2000, index.lexicon)
+        return candidates(query, ranker.evidence(query), index)
+
+    return of
+
+
 @pytest.fixture
 def cands(fake_index, fake_embedder):
-    ranker = Retriever(fake_index, {"fake": fake_embedder}, load_scoring(), primary="fake")
-
-    def cands(question: str):
-        query = prepare(question, [], 2000, fake_index.lexicon)
-        return candidates(query, ranker.evidence(query), fake_index)
-
-    return cands
+    return candidates_over(fake_index, fake_embedder)
 
 
 def sentence(index, ref):
@@ -229,11 +235,10 @@ def test_a_speaker_saying_who_they_are_answers_only_who_someone_is(indexed, fake
         "member business lending cap. I am the president of SRP Federal Credit Union.\n"
     )
     index, _ = indexed("hearing.txt", text)
-    ranker = Retriever(index, {"fake": fake_embedder}, load_scoring(), primary="fake")
+    of = candidates_over(index, fake_embedder)
 
     def introductions(question: str) -> dict[str, bool]:
-        query = prepare(question, [], 2000, index.lexicon)
-        c = candidates(query, ranker.evidence(query), index)
+        c = of(question)
         allowed = quotable_rows(c.matrix)
         return {
             sentence(index, ref)[:20]: bool(allowed[i])
@@ -257,13 +262,10 @@ def test_a_question_naming_its_asker_may_quote_that_askers_questions_only(tmp_pa
     documents = load_corpus([corpora / "05_hansard-commons-fco-questions-2011-07-19.docx"])
     settings = Settings.load(environ={}, cache_dir=tmp_path)
     index = build(documents, [fake_embedder], settings)
-    ranker = Retriever(
-        index, {"fake": fake_embedder}, load_scoring(), primary="fake", candidates=200
-    )
+    of = candidates_over(index, fake_embedder, candidates=200)
 
     def rows(question: str, role: str = "question"):
-        query = prepare(question, [], 2000, index.lexicon)
-        c = candidates(query, ranker.evidence(query), index)
+        c = of(question)
         allowed = quotable_rows(c.matrix)
         marked = {
             index.passages[r].speaker
@@ -306,13 +308,10 @@ def test_a_question_about_what_a_named_speaker_said_quotes_that_speaker_only(
     corpora = Path(__file__).parent.parent / "evals" / "corpora"
     documents = load_corpus([corpora / "05_hansard-commons-fco-questions-2011-07-19.docx"])
     index = build(documents, [fake_embedder], Settings.load(environ={}, cache_dir=tmp_path))
-    ranker = Retriever(
-        index, {"fake": fake_embedder}, load_scoring(), primary="fake", candidates=200
-    )
+    of = candidates_over(index, fake_embedder, candidates=200)
 
     def allowed_speakers(question: str) -> set[str]:
-        query = prepare(question, [], 2000, index.lexicon)
-        c = candidates(query, ranker.evidence(query), index)
+        c = of(question)
         allowed = quotable_rows(c.matrix)
         return {
             index.passages[row].speaker
@@ -359,9 +358,8 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
         "THE PRESIDENT:  No, they will not.\n"
     )
     index, _ = indexed("presser.txt", text)
-    ranker = Retriever(index, {"fake": fake_embedder}, load_scoring(), primary="fake")
-    query = prepare("What did Colleen Long ask about?", [], 2000, index.lexicon)
-    c = candidates(query, ranker.evidence(query), index)
+    of = candidates_over(index, fake_embedder)
+    c = of("What did Colleen Long ask about?")
     allowed = quotable_rows(c.matrix)
     open_texts = {sentence(index, ref) for i, ref in enumerate(c.refs) if allowed[i]}
     assert "What is the right balance?" in open_texts
@@ -377,9 +375,7 @@ def test_asked_what_an_unlabelled_reporter_asked_the_turn_their_name_introduces_
     # a name or acronym after "ask", or in a question asking who, is the topic, not the
     # asker: it closes no turn
     for question in ("What did a reporter ask about Reuters?", "Who brought up Reuters?"):
-        query = prepare(question, [], 2000, index.lexicon)
-        c = candidates(query, ranker.evidence(query), index)
-        assert not c.matrix[:, COL["other_speaker"]].any(), question
+        assert not of(question).matrix[:, COL["other_speaker"]].any(), question
     assert _callers("What did the VOA reporter ask about TARP?", index) == {"VOA"}
     assert _callers("What did the VOA reporter want explained about TARP?", index) == {"VOA"}
 
