@@ -57,12 +57,11 @@ def shortlist(
     question's paraphrase, first in both dense rankings and in no other, ranked 25th)."""
     best = fused[:n]
     have = {row for row, _ in best}
-    score = dict(fused)
-    for ranking in rankings:
-        for row in ranking[:keep]:
-            if row not in have:
-                best.append((row, score[row]))
-                have.add(row)
+    missed = [row for ranking in rankings for row in ranking[:keep] if row not in have]
+    if missed:  # seldom: the fused scores of every row are looked up only then
+        score = dict(fused)
+        for row in dict.fromkeys(missed):
+            best.append((row, score[row]))
     return best
 
 
