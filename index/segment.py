@@ -51,7 +51,7 @@ from .dictionary import is_english_word
 from .records import Document, Passage
 from .text import normalise
 
-SEGMENTATION_VERSION = 25  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
+SEGMENTATION_VERSION = 26  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
 # 8: "NAME, TITLE:" labels, a host asks, no label opens with prose ("And for President X:");
@@ -73,7 +73,9 @@ SEGMENTATION_VERSION = 25  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # contents list's lines ("Koo, Richard C., ... Tokyo..........   1") are headings, not words;
 # 24: "Mr. Carmichael." is Jeffrey Carmichael when the text introduces "Dr. Jeffrey Carmichael";
 # a plural title is no first name ("Present: Senators Lieberman, ..."); 25: a hearing record's
-# footnotes ("\1\ The prepared statement of Mr. Carmichael appears in the Appendix ...")
+# footnotes ("\1\ The prepared statement of Mr. Carmichael appears in the Appendix ..."); 26:
+# the formats of docs/formats.md's audits (stop 32, which had left the version at 25) and
+# initials as labels ("GE:" is Gareth Evans, whom the heading names)
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -1374,6 +1376,8 @@ def _chunks(
 
 
 _MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
+_INITIALS = re.compile(r"[A-Z]{2,4}")  # a label of initials: "GE:", "YNH:"
+_NAME_WORD = re.compile(r"[A-Z][\w’'-]*[\w’']")  # a word of a name, no full stop
 
 
 def _display(text: str) -> str:
@@ -1456,6 +1460,42 @@ def _full_name(surname: str, known: list[str], context: str, body: str = "") -> 
     return None
 
 
+def _initials_name(initials: str, full: list[str], context: str, body: str) -> str | None:
+    """Return the one name whose words begin with `initials` ("GE" -> "Gareth Evans", "YNH" ->
+    "Yuval Noah Harari"): among the document's full-name labels, else in its title and header,
+    else in its opening; None when there is none, or more than one."""
+    for names in (full, _capital_runs(context), _capital_runs(body[:PARTICIPANTS_CHARS])):
+        k = len(initials)
+        found = {
+            _display(" ".join(words[i : i + k]))
+            for words in (run.split() for run in names)
+            for i in range(len(words) - k + 1)
+            if "".join(w[0] for w in words[i : i + k]) == initials
+        }
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _capital_runs(text: str) -> list[str]:
+    """Return the runs of capitalised words of `text` on one line, cut at titles, connectors and
+    punctuation ("AFFAIRS, SENATOR GARETH EVANS," -> "AFFAIRS", "GARETH EVANS")."""
+    runs: list[list[str]] = [[]]
+    for match in re.finditer(r"[^\s,;:()]+|\n", text):
+        word = match.group()
+        if (
+            word[0].isupper()
+            and _NAME_WORD.fullmatch(word)
+            and (word.casefold().rstrip(".") not in _HONORIFICS | _CONNECTORS)
+        ):
+            runs[-1].append(word)
+        else:
+            runs.append([])
+        if match.end() < len(text) and text[match.end()] in ",;:()":
+            runs.append([])
+    return [" ".join(run) for run in runs if run]
+
+
 def _speakers(labels: list[Label], context: str, body: str = "") -> dict[str, str]:
     """Return the canonical speaker of each person or moderator label text in a document
     (`context`: its title and header; `body`: its whole text)."""
@@ -1474,8 +1514,10 @@ def _speakers(labels: list[Label], context: str, body: str = "") -> dict[str, st
             shorter = [f for f in full if f != name and name.endswith(" " + f)]
             out[lb.text] = shorter[0] if shorter else name
         else:
-            out[lb.text] = _full_name(name, full, context, body) or _display(
-                f"{lb.title} {lb.name}"
+            out[lb.text] = (
+                (_INITIALS.fullmatch(lb.name) and _initials_name(lb.name, full, context, body))
+                or _full_name(name, full, context, body)
+                or _display(f"{lb.title} {lb.name}")
             )
         if lb.title:
             titled.setdefault(_role_title(lb.title), out[lb.text])

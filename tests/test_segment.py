@@ -1298,6 +1298,38 @@ def test_names_alone_in_italics_open_turns_and_an_italic_direction_does_not():
     assert [s for _, s in turns] == ["Adam", "Alethe Denis", "Adam", "Moderator", "Alethe Denis"]
 
 
+def test_initials_as_labels_name_the_one_person_with_those_initials():
+    # a TED dialogue: full names first, then initials
+    text = (
+        "Chris Anderson: Hello. Welcome to this dialogue.\n\n"
+        "Yuval Noah Harari: Thank you for having me.\n\n"
+        "CA: What happened last week?\n\n"
+        "YNH: Well, I think the world changed.\n\n"
+        "CA: How?\n\n"
+        "YNH: Nobody listens.\n"
+    )
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers[2:] == ["Chris Anderson", "Yuval Noah Harari"] * 2
+    # a press conference's heading names the minister; his answers are labelled "GE"
+    text = (
+        "PRESS CONFERENCE WITH THE MINISTER FOR FOREIGN AFFAIRS, SENATOR GARETH EVANS, QC\n\n"
+        "Q: Is the peace process over?\n\n"
+        "GE: No, it is not over.\n\n"
+        "Q: And the elections?\n\n"
+        "GE: They will go ahead.\n\n"
+        "Q: When?\n\n"
+        "GE: In May.\n"
+    )
+    answers = {s for role, s, _ in roles_and_speakers(text) if role == "answer"}
+    assert answers == {"Gareth Evans"}
+    # initials two people share, or nobody's, stay as they are
+    text = (
+        "Gary Evans: I agree.\n\nGreta Ellis: So do I.\n\nGE: Who said that?\n\n"
+        "JT: Nobody did.\n\nGE: Somebody did.\n\nJT: Not me.\n"
+    )
+    assert [s for _, s, _ in roles_and_speakers(text)][2:] == ["GE", "JT"] * 2
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
