@@ -1176,6 +1176,9 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         if lb.title.casefold() == "analyst" and lb.text in speakers
     }
     moderators = _listed_moderators(text[start : start + PARTICIPANTS_CHARS], speakers.values())
+    opening, opener = _opening(text, units[:first_label], units, speakers, questioners | moderators)
+    for unit in units[opening:first_label]:
+        unit.heading = unit.heading and not _is_spoken(normalise(text[unit.start : unit.end]))
     if witness is not None:
         for lb in (u.label for u in units if u.label):
             if lb.kind == "person" and not lb.name and _role_title(lb.title) == "witness":
@@ -1260,6 +1263,9 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
             turn += 1
         elif not in_turn:
             role, speaker, question_id = "statement", None, None
+            if i >= opening and i < first_label:
+                turn += i == opening
+                speaker = opener
         if label is not None:
             asking_now = role == "question"  # its first words open the question (a label may
         if unit.start >= unit.end:  # stand alone on its line, the words below it)
@@ -1268,6 +1274,35 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
         if asking_now and first:
             open_question, asking_now = first, False
     return passages
+
+
+OPENING_WORDS = 8  # a paragraph that opens a statement: not a page's "Sign in to your account"
+_PERSONAL = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|our|Our|us|my|My|you|You)\b")
+
+
+def _opening(
+    text: str, before: list[_Unit], units: list[_Unit], speakers: dict[str, str], others: set[str]
+) -> tuple[int, str | None]:
+    """Return where an unlabelled opening statement starts among the units `before` the first
+    label, and who gives it: at a press conference whose labels mark the questions ("Q:") and
+    name one speaker besides (`others`: those who ask or moderate), that speaker, from the
+    first paragraph spoken in the first or second person ("A number of you have sought ...");
+    an introduction before it ("Vladimir Putin answered questions ...") is nobody's."""
+    labels = [u.label for u in units if u.label]
+    named = {speakers.get(lb.text) for lb in labels if lb.kind == "person"} - others - {None}
+    if len(named) != 1 or not any(lb.kind == "question" for lb in labels):
+        return len(units), None
+    for i, unit in enumerate(before):
+        body = normalise(text[unit.start : unit.end])
+        if _is_spoken(body) and _PERSONAL.search(body):
+            return i, named.pop()
+    return len(units), None
+
+
+def _is_spoken(body: str) -> bool:
+    """Return whether a paragraph before the first label is speech, not a heading or a page's
+    line (a hard-wrapped statement's lines are no titles)."""
+    return len(body.split()) >= OPENING_WORDS and not _is_heading(body) and not is_dateline(body)
 
 
 def _listed_moderators(intro: str, speakers) -> set[str]:
@@ -1344,7 +1379,14 @@ def _is_contents(unit: str) -> bool:
 
 
 def _looks_like_title(body: str) -> bool:
-    return len(body) <= 300 and not body.endswith((".", "?", "!", ":", ",", "—", "-", ";"))
+    """Return whether `body` could be a title: short, not ending as a sentence or a clause
+    does, and not a hard-wrapped paragraph's line (words in lower case from the first; a
+    cover page's "before the" is a title's)."""
+    return (
+        len(body) <= 300
+        and not body.endswith((".", "?", "!", ":", ",", "—", "-", ";"))
+        and not (body[:1].islower() and len(body.split()) > 5)
+    )
 
 
 def _speech_runs(text: str, sentences: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:

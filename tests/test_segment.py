@@ -1330,6 +1330,33 @@ def test_initials_as_labels_name_the_one_person_with_those_initials():
     assert [s for _, s, _ in roles_and_speakers(text)][2:] == ["GE", "JT"] * 2
 
 
+def test_an_unlabelled_opening_statement_is_the_one_answerer_s_words():
+    text = (
+        "PRESS CONFERENCE WITH THE MINISTER FOR FOREIGN AFFAIRS, SENATOR GARETH EVANS\n\n"
+        "A number of you have sought reactions on recent developments in Cambodia and in\n\n"
+        "particular on the withdrawal of the Khmer Rouge from Phnom Penh.\n\n"
+        "The elections will go ahead, and the timetable is not in doubt at all.\n\n"
+        "Q: Is the peace process over?\n\n"
+        "GE: No, it is not over.\n\n"
+        "Q: And the elections?\n\n"
+        "GE: They will go ahead.\n\n"
+        "Q: When?\n\n"
+        "GE: In May.\n"
+    )
+    passages = roles_and_speakers(text)
+    assert passages[0][:2] == ("title", None)
+    opening = passages[1:4]
+    assert {(role, speaker) for role, speaker, _ in opening} == {("statement", "Gareth Evans")}
+    assert opening[1][2].startswith("particular on the withdrawal")  # a wrapped line, no title
+    # an introduction in the third person is nobody's; two officials: whose statement?
+    intro = "Vladimir Putin answered questions from Russian journalists after the summit.\n\n"
+    labels = "Question: Is it over?\n\nVladimir Putin: No.\n\nQuestion: Why?\n\n"
+    assert roles_and_speakers(intro + labels + "Vladimir Putin: Because.\n")[0][1] is None
+    opening = "Thank you all for coming; we have a short statement on the talks today.\n\n"
+    two = roles_and_speakers(opening + labels + "Sergei Lavrov: Because.\n")
+    assert two[0][:2] == ("statement", None)
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
