@@ -252,6 +252,12 @@ NOT_LABELS = frozenset(
         "statements for the record",
         "statements for the records",
         "additional material submitted for the record",
+        # a web page saved through a reader: "URL Source: https://...", "Markdown Content:"
+        "url source",
+        "markdown content",
+        "published time",
+        "video",
+        "audio",
     }
 )
 JOURNALIST = "Journalist"
@@ -433,6 +439,8 @@ _LABEL = re.compile(
     # after a time stamp, a bold name needs no colon: "0:00:43.2 **Jen Luker** I'm Jen Luker."
     r"|(?<=[\d\]][^\S\n])\*\*(?P<b3>[^*\n:]{1,150}?)[^\S\n]*\*\*"
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
+    # a bold name with its time stamp needs none: "**Lex Fridman (00:00:00)** It's hard ..."
+    r"|\*\*(?P<b4>[^*\n:]{1,150}?[^\S\n]*" + _STAMP + r")[^\S\n]*\*\*(?:[^\S\n]*[:：])?"
     r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
     r"|(?P<dotted>The[^\S\n]+(?:Chairman|Chairwoman|Chair)|"
     + _DOTTED_TITLES
@@ -440,7 +448,9 @@ _LABEL = re.compile(
     + _OF_STATE
     + r")\."
     # an Otter.ai export's "Kelly  0:18" alone on its line, the words below
-    r"|(?P<clocked>[^\W\d_][\w.’'-]*(?:[^\S\n][\w.’'-]+){0,3})[^\S\n]{2,}\d{1,2}:\d{2}(?::\d{2})?"
+    # or Factbase's "Sean Hannity 00:00:05-00:00:14 (9 sec)"
+    r"|(?P<clocked>[^\W\d_][\w.’'-]*(?:[^\S\n][\w.’'-]+){0,3})(?:[^\S\n]{2,}\d{1,2}:\d{2}(?::\d{2})?"
+    r"|[^\S\n]+\d{2}:\d{2}:\d{2}-\d{2}:\d{2}:\d{2}(?:[^\S\n]+\([^()\n]{0,12}\))?)"
     r"[^\S\n]*(?=\n|$)"
     r"|(?P<plain>[^\W\d_][^\n:*]{0,150}?(?:[^\S\n]*" + _STAMP + r")?)"
     r"[^\S\n]*:)"  # "Name:", or "Name (00:24):" with its time stamp
@@ -463,6 +473,11 @@ _SKIP_LINE = re.compile(
     r"|.*\S\s*:\s*Column\s+\d+"  # a Hansard column marker
     r"|\[GRAPHIC\]\s*\[TIFF OMITTED\].*"  # a hearing record's image of a page
     r"|\d{1,3}"  # a page's number, on a line of its own
+)
+# Factbase's ratings of a turn's voice, a line of their own under its label
+_RATING = re.compile(
+    r"(?:No|Low|Medium|Moderate|High|Very Low|Very High)[^\S\n]+(?:StressLens|Signal)"
+    r"(?:[^\S\n]+\(\d*(?:\.\d+)?\))?"
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
 # a hearing record's footnote, set between rules: "\1\ The prepared statement of Mr.
@@ -628,6 +643,8 @@ def is_skip_line(line: str) -> bool:
         return False
     if line.endswith(":") and line[:-1].strip("*_ ").casefold() in LANGUAGES:
         return True  # "English:", the language a speech goes on in
+    if _RATING.fullmatch(line):
+        return True
     if line[0] not in "[(*_-=~#\\" and not line[0].isdigit() and "Column" not in line:
         return False  # what every pattern below needs, checked cheaply
     line = normalise(line)
@@ -881,7 +898,7 @@ def _label_of(match: re.Match) -> Label | None:
     if match.group("clocked"):
         label = parse_label(match.group("clocked"))
         return replace(label, clocked=True) if label else None
-    raw = match.group("b1") or match.group("b2") or match.group("b3") or match.group("plain")
+    raw = next(match.group(g) for g in ("b1", "b2", "b3", "b4", "plain") if match.group(g))
     return parse_label(raw)
 
 
@@ -1502,6 +1519,13 @@ def _full_name(surname: str, known: list[str], context: str, body: str = "") -> 
     return None
 
 
+def _given_name(name: str, full: list[str]) -> str | None:
+    """Return the one full-name label that begins with `name` (captions' "Bekah:" after one
+    "Bekah Hawrot Weigel:"), or None."""
+    found = {f for f in full if f.casefold().startswith(name.casefold() + " ")}
+    return found.pop() if len(found) == 1 else None
+
+
 def _initials_name(initials: str, full: list[str], context: str, body: str) -> str | None:
     """Return the one name whose words begin with `initials` ("GE" -> "Gareth Evans", "YNH" ->
     "Yuval Noah Harari"): among the document's full-name labels, else in its title and header,
@@ -1559,6 +1583,7 @@ def _speakers(labels: list[Label], context: str, body: str = "") -> dict[str, st
             out[lb.text] = (
                 (_INITIALS.fullmatch(lb.name) and _initials_name(lb.name, full, context, body))
                 or _full_name(name, full, context, body)
+                or (not lb.title and _given_name(name, full))
                 or _display(f"{lb.title} {lb.name}")
             )
         if lb.title:
@@ -1663,6 +1688,7 @@ def _questioners(
     main = max((s for s in words if s not in hosts | chairs), key=words.__getitem__, default=None)
     if main is None:
         return set(), None, set()
+
     if labelled:
         # beside question labels, only questions another named speaker answers count: a prime
         # minister who calls on reporters ("Sam?") asks nobody a question

@@ -1357,6 +1357,61 @@ def test_an_unlabelled_opening_statement_is_the_one_answerer_s_words():
     assert two[0][:2] == ("statement", None)
 
 
+def test_factbase_labels_with_their_time_range_and_ratings():
+    text = (
+        "Full Transcript\nNote 00:00:00-00:00:00 ( sec)\nNo StressLens\n"
+        "[The following transcript was provided by Fox News.]\n"
+        "Sean Hannity 00:00:00-00:00:01 (1 sec)\nNo StressLens\nMr. President --\n"
+        "Donald Trump 00:00:01-00:00:02 (1 sec)\nNo StressLens\nThank you.\n"
+        "Sean Hannity 00:00:05-00:00:14 (9 sec)\nNo Signal (0)\nHow do you feel?\n"
+        "Donald Trump 00:00:14-00:00:41 (27 sec)\nNo Signal (0.531)\nWell, it was a lot of work.\n"
+    )
+    spoken = [(s, t) for _, s, t in roles_and_speakers(text) if s]
+    assert spoken == [
+        ("Sean Hannity", "Mr. President --"),
+        ("Donald Trump", "Thank you."),
+        ("Sean Hannity", "How do you feel?"),
+        ("Donald Trump", "Well, it was a lot of work."),
+    ]
+
+
+def test_a_bold_name_with_its_time_stamp_needs_no_colon():
+    text = (
+        "**Lex Fridman (00:00:00)** It's hard to predict nonlinear systems.\n\n"
+        "**Demis Hassabis (00:00:12)** Yes, exactly.\n\n"
+        "**Lex Fridman  (00:01:22)**： What about fluids?\n\n"
+        "**Demis Hassabis (00:01:30)** They are hard too.\n"
+    )
+    spoken = [(s, t) for _, s, t in roles_and_speakers(text)]
+    assert spoken == [
+        ("Lex Fridman", "It's hard to predict nonlinear systems."),
+        ("Demis Hassabis", "Yes, exactly."),
+        ("Lex Fridman", "What about fluids?"),
+        ("Demis Hassabis", "They are hard too."),
+    ]
+
+
+def test_a_given_name_alone_is_the_one_full_name_it_begins():
+    text = (
+        "Bekah Hawrot Weigel: Welcome to the show.\n\nSeth Hall: Thanks for having me.\n\n"
+        "Bekah: So how did you start?\n\nSeth: By accident.\n\n"
+        "Bekah: Tell me more.\n\nSeth: It was a long time ago.\n"
+    )
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers == ["Bekah Hawrot Weigel", "Seth Hall"] * 3
+
+
+def test_a_reader_s_page_header_is_no_speaker():
+    text = (
+        "Title: Interview\n\nURL Source: https://example.com/interview\n\n"
+        "Markdown Content:\n* [Keynotes](https://example.com/keynotes)\n\n"
+        "Interviewer: What is next?\n\nSteve Jobs: The web.\n\n"
+        "Interviewer: When?\n\nSteve Jobs: Soon.\n"
+    )
+    speakers = {s for _, s, _ in roles_and_speakers(text)}
+    assert speakers == {None, "Interviewer", "Steve Jobs"}
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
