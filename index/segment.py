@@ -75,7 +75,8 @@ SEGMENTATION_VERSION = 26  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # a plural title is no first name ("Present: Senators Lieberman, ..."); 25: a hearing record's
 # footnotes ("\1\ The prepared statement of Mr. Carmichael appears in the Appendix ..."); 26:
 # the formats of docs/formats.md's audits (stop 32, which had left the version at 25) and
-# initials as labels ("GE:" is Gareth Evans, whom the heading names)
+# initials as labels ("GE:" is Gareth Evans, whom the heading names), an unlabelled opening
+# statement, Factbase's labels, an interviewer who asks an eighth of the time
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(
@@ -1636,7 +1637,8 @@ def _questioners(
     """Return `(askers, witness, answerers)`: the named speakers who ask, and in an interview
     without question labels the one who answers (the witness) and everyone who answers with
     them. Hansard members ask; otherwise a speaker asks whose turns end in a question at least
-    a quarter of the time and twice as often as those of the speaker with the most words, who
+    a quarter of the time (or an eighth, three times or more: an interviewer who interjects
+    often) and twice as often as those of the speaker with the most words, who
     is then the witness. Another speaker answers too when they speak at least a fifth as many
     words as the witness and ask no more often (a podcast's second guest, the other witnesses of
     a panel; not a chairman who asks, nor a chair's few words). Where labels mark questions
@@ -1702,7 +1704,8 @@ def _questioners(
         for s in turns
         if s != main
         and turns[s] >= 2
-        and asking[s] >= max(1, turns[s] / 4)
+        # a quarter of their turns ask, or an eighth when an interviewer interjects often
+        and (asking[s] >= max(1, turns[s] / 4) or asking[s] >= max(3, turns[s] / 8))
         and asking[s] / turns[s] >= 2 * rate
     }
     if labelled or not askers:

@@ -1375,6 +1375,17 @@ def test_factbase_labels_with_their_time_range_and_ratings():
     ]
 
 
+def test_an_interviewer_who_interjects_often_still_asks():
+    # three of the host's twenty turns end in a question, none of the guest's
+    host = ["How do you feel?", "Why now?", "What comes next?"] + ["Right."] * 17
+    text = "".join(
+        f"Sean Hannity: {said}\n\nDonald Trump: Well, it was a lot of work, a lot.\n\n"
+        for said in host
+    )
+    roles = {(speaker, role) for role, speaker, _ in roles_and_speakers(text)}
+    assert roles == {("Sean Hannity", "question"), ("Donald Trump", "answer")}
+
+
 def test_a_bold_name_with_its_time_stamp_needs_no_colon():
     text = (
         "**Lex Fridman (00:00:00)** It's hard to predict nonlinear systems.\n\n"
