@@ -1637,14 +1637,14 @@ def _questioners(
     """Return `(askers, witness, answerers)`: the named speakers who ask, and in an interview
     without question labels the one who answers (the witness) and everyone who answers with
     them. Hansard members ask; otherwise a speaker asks whose turns end in a question at least
-    a quarter of the time (or an eighth, three times or more: an interviewer who interjects
-    often) and twice as often as those of the speaker with the most words, who
-    is then the witness. Another speaker answers too when they speak at least a fifth as many
-    words as the witness and ask no more often (a podcast's second guest, the other witnesses of
-    a panel; not a chairman who asks, nor a chair's few words). Where labels mark questions
-    ("Q:", "AUDIENCE MEMBER:"), a named speaker who asks by the same measure asks too (a town
-    hall's host: "MR. COOPER:" had been taken to answer the audience's questions), and there is
-    no witness."""
+    a quarter of the time (or, among three voices at most, an eighth, three times or more: an
+    interviewer who interjects often) and twice as often as those of the speaker with the most
+    words, who is then the witness. Another speaker answers too when they speak at least a
+    fifth as many words as the witness and ask no more often (a podcast's second guest, the
+    other witnesses of a panel; not a chairman who asks, nor a chair's few words). Where labels
+    mark questions ("Q:", "AUDIENCE MEMBER:"), a named speaker who asks by the same measure asks
+    too (a town hall's host: "MR. COOPER:" had been taken to answer the audience's questions),
+    and there is no witness."""
     labels = [u.label for u in units if u.label]
     members = {speakers[lb.text] for lb in labels if lb.member and lb.text in speakers}
     if members:
@@ -1699,13 +1699,15 @@ def _questioners(
             who for (who, asks), (after, _) in pairs if asks and after not in (None, who)
         )
     rate = asking[main] / turns[main]
+    # an interviewer who interjects often asks an eighth of the time: in a conversation of
+    # three voices at most (a hearing's chairman who swears the witness in does not ask)
+    few = sum(1 for n in turns.values() if n >= 2) <= 3
     askers = hosts | {
         s
         for s in turns
         if s != main
         and turns[s] >= 2
-        # a quarter of their turns ask, or an eighth when an interviewer interjects often
-        and (asking[s] >= max(1, turns[s] / 4) or asking[s] >= max(3, turns[s] / 8))
+        and (asking[s] >= max(1, turns[s] / 4) or (few and asking[s] >= max(3, turns[s] / 8)))
         and asking[s] / turns[s] >= 2 * rate
     }
     if labelled or not askers:
