@@ -58,6 +58,7 @@ _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _BREAK = "\u2028"  # stands for <br> until the block's whitespace is collapsed
 _SPACES = re.compile(r"[ \t\r\n\f]+")  # HTML whitespace; NBSP is text and stays
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd", "td")
+_IMAGE_LABEL = re.compile(r"[^\W\d_][^:\n]{0,60}:")  # an image whose text is a speaker's label
 _DROP = "script, style, noscript, template, nav, header, footer, aside, form, svg, iframe, button"
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 LEGACY_SHARE = 0.1  # of a file's bytes not ASCII, at most, to read it as Windows-1252
@@ -204,6 +205,10 @@ def read_html(data: bytes) -> Extracted:
     paragraphs = []
     if root is not None:
         for node in root.traverse():
+            alt = (node.attributes.get("alt") or "").strip() if node.tag == "img" else ""
+            if _IMAGE_LABEL.fullmatch(alt) and not _inside_block(node, root):
+                paragraphs.append(alt)  # a speaker shown by a portrait: <img alt="Leigh Sales:">
+                continue
             if node.tag in _BLOCKS and not _inside_block(node, root):
                 text = node.text()
                 if node.tag == "pre":  # its line breaks are the text's (a hearing's record)

@@ -189,3 +189,27 @@ def test_a_court_reporters_numbered_transcript_is_read_without_its_numbers(tmp_p
     listed = "Agenda\n\n" + "".join(f"{n}  Item number {n}.\n" for n in range(1, 11))
     (tmp_path / "agenda.txt").write_text(listed, encoding="utf-8")
     assert load_corpus([tmp_path / "agenda.txt"])[0].text == listed
+
+
+def test_a_speaker_shown_by_a_portrait_s_alt_text_opens_the_turn(tmp_path):
+    turns = [("Leigh Sales", "host", "Prime Minister, is a recession coming?")]
+    answer = "No, Leigh. The economy is resilient, and we have a plan."
+    turns += [("Scott Morrison", "guest", answer)]
+    turns *= 2
+    body = "".join(
+        f'<img alt="{name}:" src="{name[:5]}.jpg" class="interview-{kind}">\n'
+        f'<p class="interview-{kind}">{said}</p>\n'
+        for name, kind, said in turns
+    )
+    page = f"<html><head><title>7.30</title></head><body><main>{body}</main></body></html>"
+    (tmp_path / "interview.html").write_text(page, encoding="utf-8")
+    document = load_corpus([tmp_path / "interview.html"])[0]
+    spoken = [(p.speaker, p.role, p.text) for p in segment(document)]
+    assert spoken[2:] == [
+        ("Leigh Sales", "question", "Prime Minister, is a recession coming?"),
+        ("Scott Morrison", "answer", answer),
+    ]
+    # an image's alt text that is no label stays out
+    page = page.replace('alt="Leigh Sales:"', 'alt="A photo of the studio"')
+    (tmp_path / "interview.html").write_text(page, encoding="utf-8")
+    assert "studio" not in load_corpus([tmp_path / "interview.html"])[0].text
