@@ -679,6 +679,7 @@ def parse_label(raw: str) -> Label | None:
         return None
     if key in INTERJECTIONS or key == "the court":  # a trial's judge speaks as the court
         return Label("person", text, "", text)
+    text = _without_tooltip(text)
     split = _split_groups(text) if "(" in text or ")" in text else (text, [])
     if split is None:
         return None
@@ -726,6 +727,26 @@ def parse_label(raw: str) -> Label | None:
     if not name and all(w in _ADDRESS for w in folded):
         return None
     return Label("person", text, name, title, member)
+
+
+def _without_tooltip(text: str) -> str:
+    """Return a label copied from a page with its name card's text glued on ("President of
+    Turkey Recep Tayyip Erdogan Erdogan Recep TayyipPresident of Turkey (retranslated)", the
+    Kremlin's: the name again, surname first, then the title) as the label alone ("President
+    of Turkey Recep Tayyip Erdogan (retranslated)"); any other text as it is."""
+    glue = re.search(r"(?<=[a-z])(?=[A-Z])", text)
+    if glue is None:
+        return text
+    head, tail = text[: glue.start()], text[glue.start() :]
+    groups = tail[tail.find("(") :] if "(" in tail else ""
+    title = tail[: len(tail) - len(groups)].strip()
+    if not title or not head.startswith(title + " "):
+        return text
+    words = head[len(title) :].split()
+    half = len(words) // 2
+    if len(words) % 2 or not half or sorted(words[:half]) != sorted(words[half:]):
+        return text
+    return " ".join([title, *words[:half], groups]).strip()
 
 
 def _is_affiliation(group: str) -> bool:

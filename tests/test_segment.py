@@ -1423,6 +1423,18 @@ def test_a_reader_s_page_header_is_no_speaker():
     assert speakers == {None, "Interviewer", "Steve Jobs"}
 
 
+def test_a_kremlin_label_with_its_name_card_glued_on_names_the_speaker():
+    card = "President of Turkey Recep Tayyip Erdogan Erdogan Recep TayyipPresident of Turkey"
+    text = (
+        "President of Russia Vladimir Putin: Mr President, ladies and gentlemen.\n\n"
+        f"{card} (retranslated): Thank you, Mr President.\n\n"
+        "Vladimir Putin: We agreed on tourism.\n\n"
+        "Recep Tayyip Erdogan: And on gas.\n"
+    )
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers == ["Vladimir Putin", "Recep Tayyip Erdogan"] * 2
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
