@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from quotebot.index.segment import AUDIENCE, UNNAMED_ASKERS
+from quotebot.index.segment import AUDIENCE, JOURNALIST
 
 from .features import YES_NO_QUESTION
 from .records import Citation
@@ -29,6 +29,7 @@ _TEXT = {
             "A journalist asked this (it is the journalist's question, not {answerer}'s words):"
         ),
         "asked_by": "{asker} asked this (it is {asker}'s question, not {answerer}'s words):",
+        "asked_many": "These are questions, not {answerer}'s words; each quote with who asked it:",
         "asked_audience": (
             "Someone in the audience asked this (it is their question, not {answerer}'s words):"
         ),
@@ -54,6 +55,9 @@ _TEXT = {
         "said_many": "{speakers} ont dit (citations dans la langue du texte) :",
         "asked": "C'est la question d'un journaliste, pas les mots de {answerer} :",
         "asked_by": "C'est la question de {asker}, pas les mots de {answerer} :",
+        "asked_many": (
+            "Ce sont des questions, pas les mots de {answerer} ; chaque citation avec son auteur :"
+        ),
         "asked_audience": "C'est une question du public, pas les mots de {answerer} :",
         "title": "Le titre de la déclaration dit :",
         "mixed": "Extraits de la déclaration, chaque citation avec son auteur :",
@@ -76,6 +80,9 @@ _TEXT = {
         "said_many": "{speakers} sagten (Zitate in der Sprache des Textes):",
         "asked": "Das ist die Frage eines Journalisten, nicht die Worte von {answerer}:",
         "asked_by": "Das ist die Frage von {asker}, nicht die Worte von {answerer}:",
+        "asked_many": (
+            "Das sind Fragen, nicht die Worte von {answerer}; jedes Zitat mit seinem Fragesteller:"
+        ),
         "asked_audience": "Das ist eine Frage aus dem Publikum, nicht die Worte von {answerer}:",
         "title": "Die Überschrift der Erklärung lautet:",
         "mixed": "Aus der Erklärung, jedes Zitat mit seinem Sprecher:",
@@ -96,6 +103,7 @@ _TEXT = {
         "said_many": "{speakers} dijeron (citas en el idioma del texto):",
         "asked": "Es la pregunta de un periodista, no las palabras de {answerer}:",
         "asked_by": "Es la pregunta de {asker}, no las palabras de {answerer}:",
+        "asked_many": "Son preguntas, no las palabras de {answerer}; cada cita con quien la hizo:",
         "asked_audience": "Es una pregunta del público, no las palabras de {answerer}:",
         "title": "El título de la declaración dice:",
         "mixed": "De la declaración, cada cita con su autor:",
@@ -116,6 +124,7 @@ _TEXT = {
         "said_many": "{speakers} сказали (цитаты на языке заявления):",
         "asked": "Это вопрос журналиста, а не слова {answerer}:",
         "asked_by": "Вопрос задаёт {asker}; это не слова {answerer}:",
+        "asked_many": "Это вопросы, а не слова {answerer}; у каждой цитаты указан автор:",
         "asked_audience": "Это вопрос из зала, а не слова {answerer}:",
         "title": "В заголовке заявления сказано:",
         "mixed": "Из заявления, каждая цитата с указанием автора:",
@@ -177,9 +186,12 @@ def _whose(citations: list[Citation], t: dict[str, str], answerer: str | None) -
         askers = {c.speaker for c in citations}
         if askers == {AUDIENCE}:
             return t["asked_audience"].format(answerer=answerer or t["someone"])
-        if len(askers) == 1 and first.speaker not in (None, *UNNAMED_ASKERS):  # a member, counsel
+        if askers <= {None, JOURNALIST}:
+            return t["asked"].format(answerer=answerer or t["someone"])
+        if len(askers) == 1:  # a member, counsel
             return t["asked_by"].format(asker=first.speaker, answerer=answerer or t["someone"])
-        return t["asked"].format(answerer=answerer or t["someone"])
+        # a member and a journalist, two members: "a journalist" would name one of them wrongly
+        return t["asked_many"].format(answerer=answerer or t["someone"])
     if first.role == "title":
         return t["title"]
     speakers = list(dict.fromkeys(c.speaker_label for c in citations if c.role != "question"))

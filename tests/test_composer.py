@@ -49,8 +49,13 @@ def test_a_named_askers_question_is_labelled_as_theirs():
         "Stephen Twigg asked this (it is Stephen Twigg's question, not William Hague's words):"
     )
     assert lead_in([member], "fr", answerer="William Hague").startswith("C'est la question de")
-    # two askers, or an unnamed journalist: the journalist's lead-in names no one
-    assert lead_in([member, JOURNALIST], "en").startswith("A journalist asked this")
+    # a member and a journalist, or two members: no one asker's lead-in, and nobody called a
+    # journalist who is not one
+    for askers in ([member, JOURNALIST], [member, cite("question", "Senator Collins")]):
+        assert lead_in(askers, "en", answerer="William Hague") == (
+            "These are questions, not William Hague's words; each quote with who asked it:"
+        )
+    assert lead_in([member, JOURNALIST], "de").startswith("Das sind Fragen")
 
 
 def test_an_audience_members_question_is_labelled_as_the_audiences():
@@ -59,8 +64,8 @@ def test_an_audience_members_question_is_labelled_as_the_audiences():
         "Someone in the audience asked this (it is their question, not James Snell's words):"
     )
     assert lead_in([audience], "es").startswith("Es una pregunta del público")
-    # an audience member and a journalist: the journalist's lead-in, which names no one
-    assert lead_in([audience, JOURNALIST], "en").startswith("A journalist asked this")
+    # an audience member and a journalist: neither's lead-in
+    assert lead_in([audience, JOURNALIST], "en").startswith("These are questions")
 
 
 def test_a_journalists_question_beside_someones_words_gets_no_one_speakers_lead_in():
