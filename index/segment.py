@@ -699,6 +699,8 @@ def parse_label(raw: str) -> Label | None:
         return None
     for i, word in enumerate(words):
         word = word.rstrip(",")
+        if not word:  # a comma on its own: a list of several ("Christian HORNER (Red Bull), Toto")
+            return None
         if "." in word:
             bare = word.casefold().rstrip(".")
             if bare not in _TITLE_ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", word):

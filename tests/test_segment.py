@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from quotebot.index.records import Document
-from quotebot.index.segment import MAX_SENTENCE_CHARS, content_start, segment, sentence_spans
+from quotebot.index.segment import (
+    MAX_SENTENCE_CHARS,
+    content_start,
+    parse_label,
+    segment,
+    sentence_spans,
+)
 from quotebot.index.text import normalise
 
 
@@ -131,6 +137,27 @@ def test_fuzz_offsets_stay_inside_the_source_and_match(text):
         assert normalise(text[p.start : p.end]) == p.text != ""
         for s, e in p.sentences:
             assert p.start <= s < e <= p.end
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"ab AB,.()[]:|-'*\n", "Mr", "HORNER", "of", "The", "Q", "1"]),
+        max_size=30,
+    ).map("".join)
+)
+def test_fuzz_any_label_text_is_read_or_refused_without_failing(raw):
+    parse_label(raw)  # a heading listing several ("Christian HORNER (Red Bull), Toto ...") failed
+
+
+def test_a_bold_heading_listing_several_people_is_no_label():
+    text = (
+        "**Part One: Christian HORNER (Red Bull Racing), Toto WOLFF (Mercedes)**\n\n"
+        "**Q: (Jon Noble – Motorsport.com) Toto, a question for you.**\n\n"
+        "**Toto WOLFF:** Yes.\n"
+    )
+    assert parse_label("Christian HORNER (Red Bull Racing), Toto WOLFF (Mercedes)") is None
+    assert segment(doc(text))[-1].speaker == "Toto Wolff"
 
 
 def roles_and_speakers(text: str) -> list[tuple[str, str | None, str]]:
