@@ -59,6 +59,8 @@ _BREAK = "\u2028"  # stands for <br> until the block's whitespace is collapsed
 _SPACES = re.compile(r"[ \t\r\n\f]+")  # HTML whitespace; NBSP is text and stays
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd", "td")
 _IMAGE_LABEL = re.compile(r"[^\W\d_][^:\n]{0,60}:")  # an image whose text is a speaker's label
+_BROKEN = "\ufffe"  # where PDFium reports a word hyphenated at a line's end
+_BROKEN_WORD = re.compile(r"(\w*)\ufffe\s*(\w*)")
 _DROP = "script, style, noscript, template, nav, header, footer, aside, form, svg, iframe, button"
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 LEGACY_SHARE = 0.1  # of a file's bytes not ASCII, at most, to read it as Windows-1252
@@ -396,9 +398,22 @@ def _join_lines(lines: list[_Line]) -> str:
         soft = out.endswith(("\xad", "\x02"))  # a soft hyphen (PDFium reports \x02)
         if soft or (re.search(r"[^\W\d_]-$", out) and line.text[:1].islower()):
             out = out[:-1] + line.text
+        elif out.endswith(_BROKEN):
+            out += line.text
         else:
             out += "\n" + line.text
-    return out
+    return _BROKEN_WORD.sub(_mend, out) if _BROKEN in out else out
+
+
+def _mend(match: re.Match) -> str:
+    """Return a word PDFium reports broken at a line's end ("vari\ufffeous", "longer\ufffeterm")
+    whole: without the hyphen when that makes an English word ("various"), else with it
+    ("longer-term", "Chair-to-Treasury")."""
+    from .dictionary import is_english_word
+
+    left, right = match.group(1), match.group(2)
+    joined = left + right
+    return joined if is_english_word(joined.casefold()) else f"{left}-{right}"
 
 
 def read_docx(data: bytes) -> Extracted:

@@ -963,6 +963,24 @@ def test_pdf_lines_join_with_hyphens_mended():
     assert _join_lines(lines) == "a wellknown fact, U.S.-\nQatar and cooperation"
 
 
+def test_words_pdfium_reports_broken_at_a_line_s_end_are_mended():
+    from quotebot.index.formats import _join_lines, _Line
+
+    def joined(*texts: str) -> str:
+        return _join_lines([_Line(t, 0.0, 0.0, 0.0) for t in texts])
+
+    # PDFium marks the hyphen of a word broken at a line's end with U+FFFE, inside the line
+    assert joined("the holdings of longer\ufffeterm securities") == (
+        "the holdings of longer-term securities"
+    )
+    assert joined("governing pay for vari\ufffeous sectors") == "governing pay for various sectors"
+    assert joined("the Chair-to\ufffeTreasury-Secretary call") == (
+        "the Chair-to-Treasury-Secretary call"
+    )
+    # or at the end of a line, the word going on below
+    assert joined("known by the ac\ufffe", "ronym EuroCOP") == "known by the acronym EuroCOP"
+
+
 def unpunctuated(size: int, separator: str, words=("alpha", "beta", "Gamma", "delta")) -> str:
     """About `size` chars of words and no sentence punctuation."""
     unit = separator.join(words) + separator
