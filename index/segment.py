@@ -423,7 +423,8 @@ _DOTTED_TITLES = (
     r"|Mr\.|Mrs\.|Ms\.|Dr\."
     # in capitals, as the Federal Reserve's transcripts write them: "CHAIRMAN GREENSPAN.",
     # "MR. BLACK.", "MR.BLACK."
-    r"|CHAIRMAN|VICE[^\S\n]+CHAIRMAN|GOVERNOR|PRESIDENT|SENATOR|SECRETARY|MR\.|MRS\.|MS\.|DR\.)"
+    r"|CHAIRMAN|VICE[^\S\n]+CHAIRMAN|CHAIR|GOVERNOR|PRESIDENT|SENATOR|SECRETARY"
+    r"|MR\.|MRS\.|MS\.|DR\.)"
 )
 # the House's way to tell two members of one name apart: "Mr. Moore of Kansas."
 _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
@@ -448,6 +449,8 @@ _LABEL = re.compile(
     + r"(?:(?<=\.)[^\S\n]*|[^\S\n]+)[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?"
     + _OF_STATE
     + r")\."
+    # beside them, the reporters of a Fed press conference: "MICHELLE SMITH.", "QUESTION."
+    r"|(?P<capital>QUESTION|[A-Z][A-Z’'-]+(?:[^\S\n]+[A-Z][A-Z’'-]+){1,2})\.(?=[^\S\n])"
     # an Otter.ai export's "Kelly  0:18" alone on its line, the words below
     # or Factbase's "Sean Hannity 00:00:05-00:00:14 (9 sec)"
     r"|(?P<clocked>[^\W\d_][\w.’'-]*(?:[^\S\n][\w.’'-]+){0,3})(?:[^\S\n]{2,}\d{1,2}:\d{2}(?::\d{2})?"
@@ -533,6 +536,7 @@ class Label:
     bold: bool = False  # "**Costa Rica | Representative**", a bold paragraph of its own
     call: bool = False  # a call transcript's "Jensen Huang" / "--" / "President and CEO"
     clocked: bool = False  # an Otter.ai export's "Tailor  2:26" alone on its line
+    capital: bool = False  # a Fed press conference's "MICHELLE SMITH." (capitals, no title)
 
 
 @dataclass
@@ -922,6 +926,9 @@ def _label_of(match: re.Match) -> Label | None:
     if match.group("clocked"):
         label = parse_label(match.group("clocked"))
         return replace(label, clocked=True) if label else None
+    if match.group("capital"):
+        label = parse_label(match.group("capital"))
+        return replace(label, capital=True) if label else None
     raw = next(match.group(g) for g in ("b1", "b2", "b3", "b4", "plain") if match.group(g))
     return parse_label(raw)
 
@@ -959,6 +966,7 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
         maybe_call = len(lines) > 1 and ("--" in block or "Operator" in block)
         calls = _call_labels(text, lines) if maybe_call else {}
         skip = 0
+        after_date = False
         for i, (lstart, lend) in enumerate(lines):
             if skip:
                 skip -= 1
@@ -996,11 +1004,11 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 _VOICE.match(text, lstart, lend)
                 or _SPEECH_DASH.match(text, lstart, lend)
                 or _LABEL.match(text, lstart, lend)
-                if may_label
+                if may_label or after_date
                 else None
             )
             label = _label_of(match) if match else None
-            if label is not None and accept(label):
+            if label is not None and (may_label or label.dotted) and accept(label):
                 if current:
                     units.append(current)
                 content = trim(text, match.end(), lend)[0]
@@ -1015,6 +1023,8 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
             may_label = (
                 bool(re.search(r"[.?!…:\"”’)\]\-—–]$", line)) or current.start == current.end
             )
+            # a Fed transcript's heading: "December 16, 2015", then "CHAIR YELLEN. Good ..."
+            after_date = not may_label and is_dateline(line)
         if current:
             units.append(current)
     return units
@@ -1149,6 +1159,8 @@ def _accepting(candidates: list[Label], text: str):
     bare_answers = len(bare) >= 3 and after_q >= 0.8 * len(bare)
 
     def accept(label: Label) -> bool:
+        if label.capital:  # "MICHELLE SMITH." only beside several "CHAIR POWELL."
+            return dotted >= 3
         if label.alone:
             return len(names_alone) >= 2 and label.text in names_alone
         if label.bare:

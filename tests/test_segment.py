@@ -1480,6 +1480,33 @@ def test_a_kremlin_label_with_its_name_card_glued_on_names_the_speaker():
     assert speakers == ["Vladimir Putin", "Recep Tayyip Erdogan"] * 2
 
 
+def test_a_fed_press_conference_s_labels_in_capitals_with_a_full_stop():
+    text = (
+        "Transcript of Chair Powell’s Press Conference Call\nMarch 15, 2020\n"
+        "CHAIR POWELL. Good afternoon. We cut rates today.\n\n"
+        "MICHELLE SMITH. The Chair will now take some questions.\n\n"
+        "NICK TIMIRAOS. Nick Timiraos of the Wall Street Journal. Why now?\n\n"
+        "CHAIR POWELL. Because the outlook changed.\n\n"
+        "HEATHER LONG. Heather Long, Washington Post. And next?\n\n"
+        "CHAIR POWELL. We will watch the data.\n\n"
+        "QUESTION. Will you buy more bonds?\n\n"
+        "CHAIR POWELL. We may.\n"
+    )
+    spoken = [(r, s) for r, s, _ in roles_and_speakers(text) if r != "title"]
+    assert spoken[0] == ("statement", "Chair Powell")  # after the date, the opening statement
+    assert {s for _, s in spoken} == {
+        "Chair Powell",
+        "Michelle Smith",
+        "Nick Timiraos",
+        "Heather Long",
+        "Journalist",
+    }
+    assert spoken[-2:] == [("question", "Journalist"), ("answer", "Chair Powell")]
+    # sentences in capitals are no labels where no titled label is
+    shouted = "THANK YOU. Good night.\n\nGOOD MORNING. Hello.\n\nWELL DONE. Yes.\n"
+    assert {s for _, s, _ in roles_and_speakers(shouted)} == {None}
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
