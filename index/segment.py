@@ -275,6 +275,10 @@ _CHAIRS = frozenset({"chairman", "chairwoman", "chair", "chairperson"})
 # "Minister of Agriculture Dmitry Patrushev", "MINISTER OF JUSTICE AND CONSTITUTIONAL ..."
 _TITLE_OF = frozenset({"of", "for", "the", "and"})
 _OF_BEFORE = re.compile(r"\b(?i:of|for|the|and)[^\S\n]+$")  # ... ending where a name would start
+# the particles of a name, in lower case inside it: "Aaron van Wirdum", "Ursula von der Leyen"
+_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "la", "le", "ter", "bin"}
+)
 _CONNECTORS = frozenset({"to", "the", "of", "and", "for", "on", "de", "von", "van", "al", "bin"})
 _AFTER = frozenset({"mp", "qc", "kc", "mep", "msp", "mla", "mpp", "td"})  # after a name
 _HONORIFICS = frozenset(
@@ -443,7 +447,7 @@ _LABEL = re.compile(
     r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
     # a bold name with its time stamp needs none: "**Lex Fridman (00:00:00)** It's hard ..."
     r"|\*\*(?P<b4>[^*\n:]{1,150}?[^\S\n]*" + _STAMP + r")[^\S\n]*\*\*(?:[^\S\n]*[:：])?"
-    r"|(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
+    r"|(?:\*\*)?(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
     r"|(?P<dotted>The[^\S\n]+(?:Chairman|Chairwoman|Chair)|"
     + _DOTTED_TITLES
     + r"(?:(?<=\.)[^\S\n]*|[^\S\n]+)[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?"
@@ -827,7 +831,12 @@ def person_name(label: str) -> str:
     for word in reversed(words):
         is_number = bool(re.fullmatch(r"\d+(?:/\d+)*", word))
         folded = word.casefold().rstrip(".")
-        if folded in _HONORIFICS or folded in stops or not (word[0].isupper() or is_number):
+        inside = tail and folded in _PARTICLES  # "Aaron van Wirdum", "Ursula von der Leyen"
+        if (
+            folded in _HONORIFICS
+            or folded in stops
+            or not (word[0].isupper() or is_number or inside)
+        ):
             break
         tail.insert(0, word)
     while tail and not tail[0][0].isupper():
@@ -850,7 +859,9 @@ def person_name(label: str) -> str:
             return " ".join(before)
         if len(tail) == 2 and is_english_word(tail[0].casefold()):
             tail.pop(0)  # "Secretary of State Blinken"
-        while len(tail) > 3 or (len(tail) == 3 and is_english_word(tail[0].casefold())):
+        while (n := sum(w.casefold() not in _PARTICLES for w in tail)) > 3 or (
+            n == 3 and is_english_word(tail[0].casefold())
+        ):
             tail.pop(0)
     return " ".join(tail)
 
@@ -1471,7 +1482,7 @@ def _chunks(
 
 
 _MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
-_INITIALS = re.compile(r"[A-Z]{2,4}")  # a label of initials: "GE:", "YNH:"
+_INITIALS = re.compile(r"[A-Z](?:[a-z]?[A-Z]){1,3}")  # a label of initials: "GE:", "YNH:", "AvW:"
 _NAME_WORD = re.compile(r"[A-Z][\w’'-]*[\w’']")  # a word of a name, no full stop
 
 

@@ -12,6 +12,7 @@ from quotebot.index.segment import (
     MAX_SENTENCE_CHARS,
     content_start,
     parse_label,
+    person_name,
     segment,
     sentence_spans,
 )
@@ -1505,6 +1506,33 @@ def test_a_fed_press_conference_s_labels_in_capitals_with_a_full_stop():
     # sentences in capitals are no labels where no titled label is
     shouted = "THANK YOU. Good night.\n\nGOOD MORNING. Hello.\n\nWELL DONE. Yes.\n"
     assert {s for _, s, _ in roles_and_speakers(shouted)} == {None}
+
+
+def test_a_question_in_bold_with_its_q_inside_is_the_journalist_s():
+    text = (
+        "**Q: Toto, hunter? Hunted?**\n\n**Toto Wolff:** Hunter, definitely.\n\n"
+        "**Q: Why do you feel the need to gamble?**\n\n**TW:** I didn't mean it that way.\n\n"
+        "**Q: And the drivers?**\n\n**TW:** They played an important role.\n\n"
+        "**Q: And Austria?**\n\n**TW:** Less to our advantage.\n"
+    )
+    spoken = [(r, s) for r, s, _ in roles_and_speakers(text)]
+    assert spoken == [("question", "Journalist"), ("answer", "Toto Wolff")] * 4
+
+
+def test_a_name_s_particles_are_part_of_it():
+    assert person_name("Aaron van Wirdum") == "Aaron van Wirdum"
+    assert person_name("President of the European Commission Ursula von der Leyen") == (
+        "Ursula von der Leyen"
+    )
+    assert person_name("Minister de Villepin") == "Villepin"
+    text = (
+        "Aaron van Wirdum (AvW): Eric, Luke, welcome.\n\nEric Lombrozo (EL): Thanks.\n\n"
+        "Luke Dashjr (LD): Hello.\n\n"
+        "AvW: How are you doing?\n\nEL: Fine, thanks.\n\nAvW: And the fork?\n\n"
+        "EL: It is coming.\n\nAvW: When?\n\nEL: Soon.\n"
+    )
+    speakers = {s for _, s, _ in roles_and_speakers(text)}
+    assert speakers == {"Aaron van Wirdum", "Eric Lombrozo", "Luke Dashjr"}
 
 
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
