@@ -1025,7 +1025,10 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 content = trim(text, match.end(), lend)[0]
                 stamp = _SPOKEN_AT.match(text, content, lend)  # "**Rob Pike:** [04:22] Yes."
                 content = trim(text, stamp.end(), lend)[0] if stamp else content
-                current = _Unit(content, lend if content < lend else content, label)
+                end = lend
+                if match.group().startswith("**") and text.endswith("**", content, lend):
+                    end = trim(text, content, lend - 2)[1]  # "**Q: Why now?**": the words only
+                current = _Unit(content, end if content < end else content, label)
             elif current is None:
                 stamp = _SPOKEN_AT.match(text, lstart, lend)  # "[08:23] So we had worked ..."
                 current = _Unit(trim(text, stamp.end(), lend)[0] if stamp else lstart, lend)

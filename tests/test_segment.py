@@ -1515,8 +1515,12 @@ def test_a_question_in_bold_with_its_q_inside_is_the_journalist_s():
         "**Q: And the drivers?**\n\n**TW:** They played an important role.\n\n"
         "**Q: And Austria?**\n\n**TW:** Less to our advantage.\n"
     )
-    spoken = [(r, s) for r, s, _ in roles_and_speakers(text)]
-    assert spoken == [("question", "Journalist"), ("answer", "Toto Wolff")] * 4
+    spoken = roles_and_speakers(text)
+    assert [(r, s) for r, s, _ in spoken] == [
+        ("question", "Journalist"),
+        ("answer", "Toto Wolff"),
+    ] * 4
+    assert spoken[0][2] == "Toto, hunter? Hunted?"  # the bold's marks are no words
 
 
 def test_a_name_s_particles_are_part_of_it():
