@@ -432,6 +432,14 @@ _DOTTED_TITLES = (
 )
 # the House's way to tell two members of one name apart: "Mr. Moore of Kansas."
 _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
+# a transcription tool's time stamp inside a bold label: "**[00:14] SPEAKER_00:** So I ..."
+_BOLD_STAMP = r"(?:\[\d{1,2}(?::\d{2}){1,2}\][^\S\n]+)?"
+# a tool's speaker in brackets with the time: Zoom's saved captions' "[Saar Moshiashvili]
+# 13:32:23" on its line (the words below), a podcast host's "[Speaker 1] [00:09] And I'm ..."
+_TAGGED = re.compile(
+    r"\[(?P<tag>[^\[\]\n]{1,60})\][^\S\n]+"
+    r"(?:\[\d{1,2}(?::\d{2}){1,2}\]|\d{1,2}:\d{2}:\d{2}(?=[^\S\n]*(?:\n|$)))"
+)
 # a label: optional question number ("1. ", "T1. [66880] ") and time stamp ("[02:26:11] ",
 # "0:00:43.2 "), then `Name:`, `**Name**:` or `**Name:**` (after a time stamp `**Name**`),
 # followed by a space or the end of the line; a bare
@@ -441,10 +449,10 @@ _LABEL = re.compile(
     r"(?:T?\d{1,3}\.[^\S\n]+)?(?:\[\d+\][^\S\n]+)?"
     r"(?:\d{2}/\d{2}/\d{4}[A-Z]\d{5})?"  # the Oireachtas record's paragraph: 24/04/2015A00200
     r"(?:\[?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?\]?[^\S\n]+)?"  # a time stamp: [02:26:11] Name:
-    r"(?:\*\*(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
+    r"(?:\*\*" + _BOLD_STAMP + r"(?P<b1>[^*\n:]{1,150}?)[^\S\n]*\*\*[^\S\n]*:"
     # after a time stamp, a bold name needs no colon: "0:00:43.2 **Jen Luker** I'm Jen Luker."
     r"|(?<=[\d\]][^\S\n])\*\*(?P<b3>[^*\n:]{1,150}?)[^\S\n]*\*\*"
-    r"|\*\*(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
+    r"|\*\*" + _BOLD_STAMP + r"(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
     # a bold name with its time stamp needs none: "**Lex Fridman (00:00:00)** It's hard ..."
     r"|\*\*(?P<b4>[^*\n:]{1,150}?[^\S\n]*" + _STAMP + r")[^\S\n]*\*\*(?:[^\S\n]*[:：])?"
     r"|(?:\*\*)?(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
@@ -924,6 +932,9 @@ def _label_of(match: re.Match) -> Label | None:
     if match.re is _VOICE:
         voice = normalise(match.group("voice"))  # a name, by the tag's own definition
         return parse_label(voice) or Label("person", voice, voice, "")
+    if match.re is _TAGGED:  # the tool's speaker field: a name, or "Speaker 1", as it is
+        tag = normalise(match.group("tag"))
+        return replace(parse_label(tag) or Label("person", tag, tag, ""), clocked=True)
     if match.group("q"):
         return Label("question", "Q", "", "Q")
     if match.group("a"):
@@ -941,7 +952,10 @@ def _label_of(match: re.Match) -> Label | None:
         label = parse_label(match.group("capital"))
         return replace(label, capital=True) if label else None
     raw = next(match.group(g) for g in ("b1", "b2", "b3", "b4", "plain") if match.group(g))
-    return parse_label(raw)
+    label = parse_label(raw)
+    if label is None and raw is not match.group("plain") and _HANDLE.fullmatch(raw.strip()):
+        return Label("person", raw.strip(), raw.strip(), "")  # a handle in bold: "**kushti**:"
+    return label
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -1011,7 +1025,7 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                     units.append(current)
                 current, may_label = None, True
                 continue
-            match = (
+            match = _TAGGED.match(text, lstart, lend) or (
                 _VOICE.match(text, lstart, lend)
                 or _SPEECH_DASH.match(text, lstart, lend)
                 or _LABEL.match(text, lstart, lend)
@@ -1019,7 +1033,11 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 else None
             )
             label = _label_of(match) if match else None
-            if label is not None and (may_label or label.dotted) and accept(label):
+            if (
+                label is not None
+                and (may_label or label.dotted or match.re is _TAGGED)
+                and accept(label)
+            ):
                 if current:
                     units.append(current)
                 content = trim(text, match.end(), lend)[0]
@@ -1189,7 +1207,7 @@ def _accepting(candidates: list[Label], text: str):
             return calls >= 3
         if label.kind != "person" or label.member or label.title.casefold() not in ("", "the"):
             return True
-        if "(" in label.text:
+        if "(" in label.text and not label.text.endswith("()"):  # not a handle's "qx()"
             return bracketed >= 3 and len(label.name.split()) >= 2
         if label.text.isupper():
             return capitals >= 3
@@ -1485,6 +1503,7 @@ def _chunks(
 
 
 _MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
+_HANDLE = re.compile(r"[a-z][\w().-]{0,30}")  # a user name in lower case: "kushti", "qx()"
 _INITIALS = re.compile(r"[A-Z](?:[a-z]?[A-Z]){1,3}")  # a label of initials: "GE:", "YNH:", "AvW:"
 _NAME_WORD = re.compile(r"[A-Z][\w’'-]*[\w’']")  # a word of a name, no full stop
 

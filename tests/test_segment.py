@@ -1539,6 +1539,39 @@ def test_a_name_s_particles_are_part_of_it():
     assert speakers == {"Aaron van Wirdum", "Eric Lombrozo", "Luke Dashjr"}
 
 
+def test_transcription_tools_speaker_fields():
+    # Zoom's saved captions: the name in brackets and the clock, the words on the next line
+    zoom = "".join(
+        f"[{who}] 13:32:{20 + k}\n{said}\n\n"
+        for k, (who, said) in enumerate(
+            [("Saar Moshiashvili", "How'd you like it?"), ("ATL - WonderFrog", "It can work.")] * 2
+        )
+    )
+    assert [s for _, s, _ in roles_and_speakers(zoom)] == [
+        "Saar Moshiashvili",
+        "Atl - WonderFrog",
+    ] * 2
+    # a podcast host's export: one turn a line, a label even after a line cut mid-sentence
+    host = (
+        "[Speaker 1] [00:00] With it. Because if we give it to you, you'll write\n"
+        "[Speaker 2] [00:09] a second.\n[Speaker 1] [00:12] Sure.\n[Speaker 2] [00:15] Yes.\n"
+    )
+    spoken = [(s, t) for _, s, t in roles_and_speakers(host)]
+    assert spoken[:2] == [
+        ("Speaker 1", "With it. Because if we give it to you, you'll write"),
+        ("Speaker 2", "a second."),
+    ]
+    # AssemblyAI and WhisperX in Markdown: the time stamp inside the bold label
+    whisper = "".join(f"**[00:{k}0] SPEAKER_0{k % 2}:** Words number {k}.\n\n" for k in range(1, 5))
+    assert [s for _, s, _ in roles_and_speakers(whisper)] == ["Speaker_01", "Speaker_00"] * 2
+    # user names in lower case in bold: "[00:15] **kushti**: Hey."
+    handles = "".join(
+        f"[00:{k}5] **{who}**: Line {k}.\n\n"
+        for k, who in enumerate(["kushti", "mgPai", "qx()"] * 2)
+    )
+    assert [s for _, s, _ in roles_and_speakers(handles)] == ["kushti", "mgPai", "qx()"] * 2
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
