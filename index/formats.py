@@ -65,7 +65,7 @@ _DROP = "script, style, noscript, template, nav, header, footer, aside, form, sv
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 LEGACY_SHARE = 0.1  # of a file's bytes not ASCII, at most, to read it as Windows-1252
 # a court reporter's transcript: a line number, the gap after it, and the line's words
-_NUMBERED = re.compile(r"[^\S\n]{0,6}(\d{1,2})([^\S\n]*)(?:(?<=[^\S\n])(\S.*?))?[^\S\n]*")
+_NUMBERED = re.compile(r"[^\S\n]{0,8}(\d{1,2})([^\S\n]*)(?:(?<=[^\S\n])(\S.*?))?[^\S\n]*")
 _DOCKET = re.compile(r"\bPageID\b|^\s*Case\s+\d+:\d{2}-[a-z]{2}-\d+", re.I)  # a page's head
 NUMBERED_MIN_LINES = 50
 NUMBERED_SHARE = 0.6  # of the lines with words, at least, numbered

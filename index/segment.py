@@ -436,6 +436,11 @@ _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
 _BOLD_STAMP = r"(?:\[\d{1,2}(?::\d{2}){1,2}\][^\S\n]+)?"
 # a tool's speaker in brackets with the time: Zoom's saved captions' "[Saar Moshiashvili]
 # 13:32:23" on its line (the words below), a podcast host's "[Speaker 1] [00:09] And I'm ..."
+# a transcriber's note in brackets, not a speaker: "[Inaudible] [01:13:08]"
+_NOTES = frozenset(
+    {"inaudible", "unintelligible", "crosstalk", "cross talk", "laughter", "laughs", "applause"}
+    | {"music", "silence", "pause", "noise", "overlapping", "foreign", "indiscernible", "blank"}
+)
 _TAGGED = re.compile(
     r"\[(?P<tag>[^\[\]\n]{1,60})\][^\S\n]+"
     r"(?:\[\d{1,2}(?::\d{2}){1,2}\]|\d{1,2}:\d{2}:\d{2}(?=[^\S\n]*(?:\n|$)))"
@@ -934,6 +939,8 @@ def _label_of(match: re.Match) -> Label | None:
         return parse_label(voice) or Label("person", voice, voice, "")
     if match.re is _TAGGED:  # the tool's speaker field: a name, or "Speaker 1", as it is
         tag = normalise(match.group("tag"))
+        if not tag[0].isupper() or tag.casefold() in _NOTES:  # "[unintelligible] [01:13:08]"
+            return None
         return replace(parse_label(tag) or Label("person", tag, tag, ""), clocked=True)
     if match.group("q"):
         return Label("question", "Q", "", "Q")
@@ -1025,6 +1032,17 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                     units.append(current)
                 current, may_label = None, True
                 continue
+            wrapped = _wrapped_label(text, lines, i) if may_label else None
+            if wrapped is not None and accept(wrapped[0]):
+                if current:
+                    units.append(current)
+                label, content, skip = wrapped
+                end = lines[i + skip][1]
+                current = _Unit(content, end if content < end else content, label)
+                may_label = current.start == current.end or bool(
+                    re.search(r"[.?!…:\"”’)\]\-—–]$", text[lines[i + skip][0] : end])
+                )
+                continue
             match = _TAGGED.match(text, lstart, lend) or (
                 _VOICE.match(text, lstart, lend)
                 or _SPEECH_DASH.match(text, lstart, lend)
@@ -1060,6 +1078,33 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
         if current:
             units.append(current)
     return units
+
+
+_WRAPPED_HEAD = re.compile(r"[A-Z][A-Z.’' ,-]*,")  # "MS. NICOLE GELINAS, SENIOR FELLOW,"
+_WRAPPED_TAIL = re.compile(r"[A-Z][A-Z.’' ,-]*?(?=:)")  # "MANHATTAN INSTITUTE:  Good ..."
+
+
+def _wrapped_label(text: str, lines: list[tuple[int, int]], i: int):
+    """Return `(label, where its words start, lines it takes after the first)` for a label in
+    capitals a hearing record wraps over two or three lines ("MS. NICOLE GELINAS, SENIOR
+    FELLOW," / "MANHATTAN INSTITUTE:  Good afternoon,"), or None."""
+    head = text[lines[i][0] : lines[i][1]]
+    if not _WRAPPED_HEAD.fullmatch(head):
+        return None
+    parts = [head]
+    for k in (1, 2):
+        if i + k >= len(lines):
+            return None
+        start, end = lines[i + k]
+        tail = _WRAPPED_TAIL.match(text, start, end)
+        if tail is not None:
+            label = parse_label(" ".join([*parts, tail.group()]))
+            content = trim(text, tail.end() + 1, end)[0]
+            return (label, content, k) if label is not None else None
+        if not _WRAPPED_HEAD.fullmatch(text[start:end]):
+            return None
+        parts.append(text[start:end])
+    return None
 
 
 def _dash_turns(text: str, start: int, end: int, accept) -> list[tuple[int, int]]:

@@ -213,3 +213,31 @@ def test_a_speaker_shown_by_a_portrait_s_alt_text_opens_the_turn(tmp_path):
     page = page.replace('alt="Leigh Sales:"', 'alt="A photo of the studio"')
     (tmp_path / "interview.html").write_text(page, encoding="utf-8")
     assert "studio" not in load_corpus([tmp_path / "interview.html"])[0].text
+
+
+def test_a_state_hearing_record_with_right_aligned_numbers_and_wrapped_labels(tmp_path):
+    # numbers right-aligned ("       6", "      16"), a label in capitals wrapped over two lines
+    page = [
+        ("SENATOR GOLDEN:", "Okay. We will hear from the Manhattan Institute now, thank you."),
+        ("MS. NICOLE GELINAS, SENIOR FELLOW,", None),
+        ("MANHATTAN INSTITUTE:", "Good afternoon, Senator. The fares have to go up this year."),
+        ("SENATOR GOLDEN:", "Why this year and not the next one, Ms. Gelinas?"),
+        ("MS. GELINAS:", "Because the deficit is growing every single month now, Senator."),
+    ]
+    lines, number = [], 0
+    for _ in range(12):
+        for label, words in page:
+            number = number % 25 + 1
+            gap = " " * (6 if label.startswith("MANHATTAN") else 13)  # the wrap is not indented
+            lines += [f"{number:>8d}{gap}{label}  {words or ''}".rstrip(), ""]
+    path = tmp_path / "hearing.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (doc,) = load_corpus([path])
+    assert "\n 6 " not in doc.text and not doc.text.lstrip().startswith("1")
+    spoken = [(p.speaker, p.text) for p in segment(doc)][:4]
+    assert spoken == [
+        ("Senator Golden", "Okay. We will hear from the Manhattan Institute now, thank you."),
+        ("Ms. Nicole Gelinas", "Good afternoon, Senator. The fares have to go up this year."),
+        ("Senator Golden", "Why this year and not the next one, Ms. Gelinas?"),
+        ("Ms. Nicole Gelinas", "Because the deficit is growing every single month now, Senator."),
+    ]

@@ -1556,6 +1556,9 @@ def test_transcription_tools_speaker_fields():
         "[Speaker 1] [00:00] With it. Because if we give it to you, you'll write\n"
         "[Speaker 2] [00:09] a second.\n[Speaker 1] [00:12] Sure.\n[Speaker 2] [00:15] Yes.\n"
     )
+    # a transcriber's note with a time is no speaker: "[unintelligible] [01:13:08]"
+    noted = host.replace("[Speaker 1] [00:12] Sure.", "[unintelligible] [00:12] Sure.")
+    assert "unintelligible" not in {s for _, s, _ in roles_and_speakers(noted)}
     spoken = [(s, t) for _, s, t in roles_and_speakers(host)]
     assert spoken[:2] == [
         ("Speaker 1", "With it. Because if we give it to you, you'll write"),
