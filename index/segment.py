@@ -163,6 +163,7 @@ _CALL_LINE = re.compile(
     + r")"
 )
 # a bold line alone in its paragraph, a meeting record's "**IAHWG | Brian Wallace | Co-Chair**"
+_MD_HEADING = re.compile(r"#{1,6}[^\S\n]+")
 _BOLD_ALONE = re.compile(
     r"\*\*(?P<inner>[^*\n]{1,150}?)[^\S\n]*\*\*"
     r"|\*(?P<italic>[A-Z][^*\n.:()]{0,60}?)\*"  # or in italics: "*Alethe Denis*", no "*Laughter.*"
@@ -737,7 +738,11 @@ def parse_label(raw: str) -> Label | None:
     # "Minister of State, Foreign Office (Jo Bo)"; not what follows a name, "Alan Johnson (The
     # Secretary of State for the Home Department)", "Father Paul Kelly (St Michael's Roman
     # Catholic Church, Linlithgow)"
-    if groups and not member and not _is_affiliation(groups[0]):
+    # nor what follows a name alone: "Deb Knight (Nine Radio)"
+    named = (
+        name == outer and 2 <= len(words) <= 3 and not _HONORIFICS & {w.casefold() for w in words}
+    )
+    if groups and not member and not named and not _is_affiliation(groups[0]):
         inner = person_name(groups[0])
         if len(inner.split()) >= 2:
             return Label("person", text, inner, outer)
@@ -1164,6 +1169,16 @@ def _alone_label(text: str, lines: list[tuple[int, int]]) -> Label | None:
     if len(lines) != 1:
         return None
     line = text[lines[0][0] : lines[0][1]]
+    heading = _MD_HEADING.match(line)
+    if heading:  # a Markdown heading that names the speaker: "### **Governor Bullock**"
+        line = line[heading.end() :]
+        bold = _BOLD_ALONE.fullmatch(line)
+        label = _bold_label(
+            normalise(bold.group("inner") or bold.group("italic") if bold else line)
+        )
+        # a person, not a section's heading ("### Transcript"): a name of two words or more,
+        # or a title and a name ("Governor Bullock")
+        return label if label and (len(label.name.split()) >= 2 or label.title) else None
     bold = _BOLD_ALONE.fullmatch(line)
     if bold:
         return _bold_label(normalise(bold.group("inner") or bold.group("italic")))

@@ -1575,6 +1575,25 @@ def test_transcription_tools_speaker_fields():
     assert [s for _, s, _ in roles_and_speakers(handles)] == ["kushti", "mgPai", "qx()"] * 2
 
 
+def test_markdown_headings_that_name_the_speaker():
+    text = (
+        "Transcript\n----------\n\n### Governor Michele Bullock\n\nHi all. Thank you.\n\n"
+        "### **Shane Wright (SMH/AGE)**\n\nShane Wright from the SMH. Why not cut?\n\n"
+        "### **Governor Bullock**\n\nBecause inflation is still too high.\n\n"
+        "### Deb Knight (Nine Radio)\n\nDeb Knight, Nine Radio. And the Cup?\n\n"
+        "### **Governor Bullock**\n\nI didn't back anyone.\n\n## Media enquiries\n\nCall us.\n"
+    )
+    speakers = [s for r, s, _ in roles_and_speakers(text) if r != "title"]
+    assert speakers[:5] == [
+        "Michele Bullock",
+        "Shane Wright",
+        "Michele Bullock",
+        "Deb Knight",
+        "Michele Bullock",
+    ]
+    assert speakers[-1] != "Media enquiries"  # a section's heading names nobody
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
