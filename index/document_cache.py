@@ -32,7 +32,7 @@ from pathlib import Path
 import orjson
 
 from .records import Document, Passage
-from .segment import SEGMENTATION_VERSION, header_metadata, segment
+from .segment import SEGMENTATION_KEY, header_metadata, segment
 from .text import content_tokens, normalise, token_counts
 
 CACHE_VERSION = 1
@@ -96,7 +96,7 @@ def segmented(
 def entry_key(document: Document, limits: tuple[int, int]) -> str:
     """Return the cache key of `document` segmented with `limits`."""
     h = hashlib.sha256()
-    h.update(f"c{CACHE_VERSION}.s{SEGMENTATION_VERSION}.{limits[0]}/{limits[1]}".encode())
+    h.update(f"c{CACHE_VERSION}.s{SEGMENTATION_KEY}.{limits[0]}/{limits[1]}".encode())
     h.update(f"\0{document.doc}\0{document.title or ''}\0{document.sha256}".encode())
     return h.hexdigest()
 
@@ -204,9 +204,10 @@ class HeaderCache:
     sha256, kept in `<cache_dir>/headers.json` (held in memory only without a cache folder).
 
     The file is {"version", "checksum", "headers": {sha256: [title, date]}}. Its version names
-    the segmentation version, whose module reads headers (bump SEGMENTATION_VERSION when a
-    header reads differently): a file of another version, or whose checksum (the sha256 of its
-    headers as written) or records do not hold, counts as empty, and is rewritten. A changed
+    the segmentation key, whose module reads headers (its version and a digest of its code: a
+    header that reads differently is read again): a file of another version, or whose checksum
+    (the sha256 of its headers as written) or records do not hold, counts as empty, and is
+    rewritten. A changed
     file has another hash, so its header is read again. Past MAX_ENTRIES, a write keeps the
     headers asked for since the cache was opened only."""
 
@@ -261,7 +262,7 @@ def _is_header(record: object) -> bool:
 
 
 def _headers_version() -> str:
-    return f"h{HEADERS_VERSION}.s{SEGMENTATION_VERSION}"
+    return f"h{HEADERS_VERSION}.s{SEGMENTATION_KEY}"
 
 
 def _checksum(records: dict) -> str:

@@ -41,16 +41,19 @@ is cut at whitespace, so every passage is bounded and segmentation is linear in 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .dictionary import is_english_word
 from .records import Document, Passage
 from .text import normalise
 
+_SEGMENTING_CODE = ("segment.py", "text.py", "dictionary.py")  # the modules whose code segments
 SEGMENTATION_VERSION = 26  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing page chrome;
 # 5: time-stamped labels, a bare "A", a hearing's "Senator Shelby." labels; 6: several answerers
 # 7: nobody asks or answers before the witness first speaks; a chairman's questions
@@ -77,6 +80,15 @@ SEGMENTATION_VERSION = 26  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # the formats of docs/formats.md's audits (stop 32, which had left the version at 25) and
 # initials as labels ("GE:" is Gareth Evans, whom the heading names), an unlabelled opening
 # statement, Factbase's labels, an interviewer who asks an eighth of the time
+# what caches key segmented documents by: the version and a digest of the code that segments,
+# so that code changed without a new version is never served documents the old code segmented
+# (stop 32 changed it and left the version at 25)
+SEGMENTATION_KEY = (
+    f"{SEGMENTATION_VERSION}."
+    + hashlib.sha256(
+        b"".join((Path(__file__).parent / name).read_bytes() for name in _SEGMENTING_CODE)
+    ).hexdigest()[:16]
+)
 MAX_SENTENCE_CHARS = 1000
 
 CHROME = frozenset(

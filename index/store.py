@@ -62,7 +62,7 @@ from .document_cache import (
 from .embedder import ArrayEmbeddings, get_embedder
 from .lexicon import Lexicon, build_lexicon, updated_lexicon
 from .records import Document, Passage
-from .segment import SEGMENTATION_VERSION, segment
+from .segment import SEGMENTATION_KEY, segment
 from .text import NAME_WORD, token_counts
 from .vector_cache import VectorCache, text_key, unit_rows
 
@@ -232,7 +232,7 @@ def corpus_hash(documents: Sequence[Document], settings: Settings) -> str:
 def hash_of_texts(hashes: dict[str, str], settings: Settings) -> str:
     """Return `corpus_hash` of documents given as their names' text hashes (`hashes`)."""
     h = hashlib.sha256()
-    h.update(f"v{FORMAT_VERSION}.{SEGMENTATION_VERSION}".encode())
+    h.update(f"v{FORMAT_VERSION}.{SEGMENTATION_KEY}".encode())
     h.update(f"{settings.max_passage_sentences}/{settings.max_passage_chars}".encode())
     for doc in sorted(hashes):
         h.update(f"\0{doc}\0{hashes[doc]}".encode())

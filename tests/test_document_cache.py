@@ -209,7 +209,7 @@ def test_a_new_segmentation_version_reads_every_header_again(
     cache = tmp_path / "cache"
     first = read_corpus(statements, cache)
     reading_headers.clear()
-    monkeypatch.setattr(document_cache, "SEGMENTATION_VERSION", 10**6)
+    monkeypatch.setattr(document_cache, "SEGMENTATION_KEY", "another")
     assert read_corpus(statements, cache) == first
     assert sorted(reading_headers) == [f"s{n}" for n in range(5)]
 
@@ -227,3 +227,20 @@ def test_the_header_cache_keeps_the_latest_corpus_past_its_limit(
     assert reading_headers == []
     kept = json.loads((cache / HEADERS_FILE).read_text(encoding="utf-8"))["headers"]
     assert len(kept) == 5
+
+
+def test_the_segmentation_key_follows_the_code_that_segments():
+    # a change to the segmenter's code, even without a new version, keys new cache entries
+    # (stop 32 changed the code and left the version: its runs were served stale documents)
+    import hashlib
+    from pathlib import Path
+
+    from quotebot.index import segment
+
+    folder = Path(segment.__file__).parent
+    code = b"".join(
+        (folder / name).read_bytes() for name in ("segment.py", "text.py", "dictionary.py")
+    )
+    version, digest = segment.SEGMENTATION_KEY.split(".")
+    assert version == str(segment.SEGMENTATION_VERSION)
+    assert digest == hashlib.sha256(code).hexdigest()[:16]

@@ -641,7 +641,7 @@ def test_an_index_of_another_segmentation_version_is_not_a_previous_one(
     settings = replace(fake_settings, corpus=(statements,))
     ensure_index(settings)
     for module in (store, document_cache):  # as a new quotebot would segment
-        monkeypatch.setattr(module, "SEGMENTATION_VERSION", store.SEGMENTATION_VERSION + 1)
+        monkeypatch.setattr(module, "SEGMENTATION_KEY", store.SEGMENTATION_KEY + ".next")
     change_corpus(statements, seed_text)
     again = ensure_index(settings)
     assert updates == []  # its passages were not taken
