@@ -233,10 +233,10 @@ def test_the_segmentation_key_follows_the_code_that_segments():
     # a change to the segmenter's code, even without a new version, keys new cache entries
     # (stop 32 changed the code and left the version: its runs were served stale documents)
     import hashlib
+    import importlib
     from pathlib import Path
 
-    from quotebot.index import segment
-
+    segment = importlib.import_module("quotebot.index.segment")
     folder = Path(segment.__file__).parent
     code = b"".join(
         (folder / name).read_bytes() for name in ("segment.py", "text.py", "dictionary.py")
