@@ -42,6 +42,7 @@ is cut at whitespace, so every passage is bounded and segmentation is linear in 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 from collections import Counter
@@ -1223,19 +1224,35 @@ def _units(text: str, start: int) -> list[_Unit]:
     """Return the units of `text[start:]` with the labels this document accepts (see the module
     docstring): a scan taking every candidate, and a second one if any is refused."""
     units = _scan(text, start, lambda label: True)
-    accept = _accepting([u.label for u in units if u.label], text)
+    accept = _accepting([u.label for u in units if u.label], text, _asking_alone(text, units))
     if all(accept(u.label) for u in units if u.label):
         return units
     return _scan(text, start, accept)
 
 
-def _accepting(candidates: list[Label], text: str):
-    """Return the label test for a document of `text` whose candidate labels are `candidates`."""
+def _asking_alone(text: str, units: list[_Unit]) -> set[str]:
+    """Return the names alone in their paragraph whose turn asks (its words end in "?")."""
+    asking: set[str] = set()
+    for i, unit in enumerate(units):
+        if unit.label is None or not unit.label.alone:
+            continue
+        turn = itertools.takewhile(lambda u: u.label is None and not u.heading, units[i + 1 :])
+        if any(text[u.start : u.end].rstrip().endswith("?") for u in turn):
+            asking.add(unit.label.text)
+    return asking
+
+
+def _accepting(candidates: list[Label], text: str, asking: set[str] = frozenset()):
+    """Return the label test for a document of `text` whose candidate labels are `candidates`
+    (`asking`: the names alone whose turn asks)."""
     # a name alone in its paragraph: only a name that opens two turns or more, or that the
-    # call's list of participants names ("Joe Moore - Morgan Stanley"); two names or more
+    # call's list of participants names ("Joe Moore - Morgan Stanley"), or, where others do,
+    # one whose turn asks (a reporter at a press conference, once); two names or more
     alone = Counter(lb.text for lb in candidates if lb.alone and not lb.bold)
     listed = set(_PARTICIPANT.findall(text)) if alone else set()
     names_alone = {t for t, n in alone.items() if n >= 2 or t in listed}
+    if names_alone:
+        names_alone |= {t for t in alone if t in asking}
     # bold paragraphs: speakers where two differ and one of them speaks twice or more (a
     # document's bold headings seldom repeat)
     bold = Counter(lb.text for lb in candidates if lb.bold)

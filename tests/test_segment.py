@@ -1594,6 +1594,31 @@ def test_markdown_headings_that_name_the_speaker():
     assert speakers[-1] != "Media enquiries"  # a section's heading names nobody
 
 
+def test_a_reporter_named_once_alone_in_a_paragraph_asks():
+    # a central bank's page: each speaker's name in a paragraph of its own; the governor's
+    # many times, each reporter's once, before a question
+    turns = [
+        ("Michele Bullock", "Thank you for coming. The Board left the rate unchanged."),
+        ("Swati Pandey", "Governor, Swati Pandey from Reuters. When will you cut?"),
+        ("Michele Bullock", "We will see what the data say next year."),
+        ("Edward Boyd", "Edward Boyd, Daily Telegraph. Are mortgage holders hurting?"),
+        ("Michele Bullock", "Some are, and we know it."),
+        ("Swati Pandey", "And the dollar?"),
+        ("Michele Bullock", "It is not a target."),
+        ("Closing Remarks", "The Board will meet again in February."),
+    ]
+    text = "".join(f"{who}\n\n{said}\n\n" for who, said in turns)
+    spoken = [(r, s) for r, s, _ in roles_and_speakers(text) if r != "title"]
+    assert spoken[:5] == [
+        ("statement", "Michele Bullock"),
+        ("question", "Swati Pandey"),
+        ("answer", "Michele Bullock"),
+        ("question", "Edward Boyd"),
+        ("answer", "Michele Bullock"),
+    ]
+    assert "Closing Remarks" not in {s for _, s in spoken}  # once, and asking nothing
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
