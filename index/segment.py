@@ -446,6 +446,8 @@ _DOTTED_TITLES = (
 )
 # the House's way to tell two members of one name apart: "Mr. Moore of Kansas."
 _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
+# after a bare "A.", not a surname and a colon: "A. Krishnan: So, in Chennai, ..." is a name
+_NOT_SURNAME = r"(?![^\S\n]*[A-Z][\w’'-]+[^\S\n]*:)"
 # a transcription tool's time stamp inside a bold label: "**[00:14] SPEAKER_00:** So I ..."
 _BOLD_STAMP = r"(?:\[\d{1,2}(?::\d{2}){1,2}\][^\S\n]+)?"
 # a tool's speaker in brackets with the time: Zoom's saved captions' "[Saar Moshiashvili]
@@ -474,7 +476,9 @@ _LABEL = re.compile(
     r"|\*\*" + _BOLD_STAMP + r"(?P<b2>[^*\n:]{1,150}?)[^\S\n]*:[^\S\n]*\*\*"
     # a bold name with its time stamp needs none: "**Lex Fridman (00:00:00)** It's hard ..."
     r"|\*\*(?P<b4>[^*\n:]{1,150}?[^\S\n]*" + _STAMP + r")[^\S\n]*\*\*(?:[^\S\n]*[:：])?"
-    r"|(?:\*\*)?(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]|(?P<bare>(?=[^\S\n]+[A-Z])))"
+    r"|(?:\*\*)?(?P<q>Q)(?:\.\d{1,3})?[.:]?|(?P<a>A)(?:(?:\.\d{1,3})?[.:]"
+    + _NOT_SURNAME
+    + r"|(?P<bare>(?=[^\S\n]+[A-Z])))"
     r"|(?P<dotted>The[^\S\n]+(?:Chairman|Chairwoman|Chair)|"
     + _DOTTED_TITLES
     + r"(?:(?<=\.)[^\S\n]*|[^\S\n]+)[A-Z][\w’'-]+(?:[^\S\n]+[A-Z][\w’'-]+)?"

@@ -1619,6 +1619,18 @@ def test_a_reporter_named_once_alone_in_a_paragraph_asks():
     assert "Closing Remarks" not in {s for _, s in spoken}  # once, and asking nothing
 
 
+def test_an_initial_and_a_surname_are_no_bare_answer():
+    text = (
+        "Moderator: The next question is from Neha Manpuria.\n\n"
+        "Neha Manpuria: How is Chennai doing?\n\n"
+        "A. Krishnan: So, in Chennai, we are ahead of plan.\n\n"
+        "Neha Manpuria: And the margins?\n\n"
+        "A. Krishnan: They held.\n"
+    )
+    speakers = [s for _, s, _ in roles_and_speakers(text)]
+    assert speakers[2:] == ["A. Krishnan", "Neha Manpuria", "A. Krishnan"]
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
