@@ -62,6 +62,11 @@ _IMAGE_LABEL = re.compile(r"[^\W\d_][^:\n]{0,60}:")  # an image whose text is a 
 _BROKEN = "\ufffe"  # where PDFium reports a word hyphenated at a line's end
 _BROKEN_WORD = re.compile(r"(\w*)\ufffe\s*(\w*)")
 _DROP = "script, style, noscript, template, nav, header, footer, aside, form, svg, iframe, button"
+# what a browser does not show: the Kremlin's name cards inside a paragraph ("Angela Merkel<span
+# class="read__tooltip tooltip_person hidden">... Merkel Angela Federal Chancellor ...</span>")
+_HIDDEN = (
+    '[hidden], [aria-hidden="true"], .hidden, [style*="display:none"], [style*="display: none"]'
+)
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 LEGACY_SHARE = 0.1  # of a file's bytes not ASCII, at most, to read it as Windows-1252
 # a court reporter's transcript: a line number, the gap after it, and the line's words
@@ -199,7 +204,7 @@ def read_html(data: bytes) -> Extracted:
     date = meta("article:published_time", "datePublished", "DC.date", "ya:ovs:upload_date")
     canonical = tree.css_first('link[rel="canonical"]')
     source = meta("og:url") or (canonical.attributes.get("href") if canonical else None)
-    for node in tree.css(_DROP):
+    for node in tree.css(f"{_DROP}, {_HIDDEN}"):
         node.decompose()
     for node in tree.css("br"):
         node.replace_with(_BREAK)

@@ -448,6 +448,10 @@ _DOTTED_TITLES = (
 _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
 # after a bare "A.", not a surname and a colon: "A. Krishnan: So, in Chennai, ..." is a name
 _NOT_SURNAME = r"(?![^\S\n]*[A-Z][\w’'-]+[^\S\n]*:)"
+# a label's note that the words are a translation: "Question (retranslated):"
+_TRANSLATED = re.compile(
+    r"[^\S\n]*[(\[](?:re-?)?translat(?:ed|ion)[)\]]|[^\S\n]*[(\[]via interpreter[)\]]", re.I
+)
 # a transcription tool's time stamp inside a bold label: "**[00:14] SPEAKER_00:** So I ..."
 _BOLD_STAMP = r"(?:\[\d{1,2}(?::\d{2}){1,2}\][^\S\n]+)?"
 # a tool's speaker in brackets with the time: Zoom's saved captions' "[Saar Moshiashvili]
@@ -705,6 +709,7 @@ def is_stage_direction(sentence: str) -> bool:
 def parse_label(raw: str) -> Label | None:
     """Return what the label text `raw` (without colon) says, or None if it is no label."""
     text = _LABEL_TIME.sub("", normalise(raw)).strip()  # "Marc Benioff (00:24)"
+    text = _TRANSLATED.sub("", text).strip()  # "Question (retranslated)", the Kremlin's
     if re.search(r"\w{4,}\.$", text):  # "HON. J.V. BAINIMARAMA.:", a full stop before the colon
         text = text[:-1]
     key = text.casefold().rstrip(".")

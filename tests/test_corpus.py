@@ -241,3 +241,21 @@ def test_a_state_hearing_record_with_right_aligned_numbers_and_wrapped_labels(tm
         ("Senator Golden", "Why this year and not the next one, Ms. Gelinas?"),
         ("Ms. Nicole Gelinas", "Because the deficit is growing every single month now, Senator."),
     ]
+
+
+def test_what_a_page_hides_is_not_its_text(tmp_path):
+    # the Kremlin's name card inside a paragraph, hidden until hovered
+    card = (
+        '<span class="read__tooltip tooltip_person hidden"><span class="tooltip__text">'
+        "Merkel Angela Federal Chancellor of Germany</span></span>"
+    )
+    page = (
+        "<html><body><main>"
+        f'<p>We are pleased to welcome <a href="/persons/55">Angela Merkel{card}</a> to Moscow.</p>'
+        '<p>We discussed Libya.<span aria-hidden="true">Share</span></p>'
+        '<p style="display:none">Subscribe to our newsletter.</p>'
+        "</main></body></html>"
+    )
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    text = load_corpus([tmp_path / "page.html"])[0].text
+    assert text == "We are pleased to welcome Angela Merkel to Moscow.\n\nWe discussed Libya.\n"

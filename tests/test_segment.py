@@ -1631,6 +1631,19 @@ def test_an_initial_and_a_surname_are_no_bare_answer():
     assert speakers[2:] == ["A. Krishnan", "Neha Manpuria", "A. Krishnan"]
 
 
+def test_a_label_s_note_that_it_is_translated_is_no_name():
+    text = (
+        "Vladimir Putin: Ladies and gentlemen, we have finished our talks.\n\n"
+        "Federal Chancellor of Germany Angela Merkel (retranslated): Thank you.\n\n"
+        "Question (retranslated): I have a question for Madam Chancellor. Why now?\n\n"
+        "Angela Merkel (retranslated): Because the time has come.\n\n"
+        "Question: And Libya?\n\nVladimir Putin: We will talk in Berlin.\n"
+    )
+    spoken = [(r, s) for r, s, _ in roles_and_speakers(text)]
+    assert spoken[2:4] == [("question", "Journalist"), ("answer", "Angela Merkel")]
+    assert "Question" not in {s for _, s in spoken}
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
