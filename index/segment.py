@@ -130,6 +130,11 @@ QUESTION_LABELS = frozenset(
         "correspondent",  # the UN's noon briefings
         "audience member",
         "вопрос",
+        "реплика",  # a remark from the floor, the Kremlin's Russian transcripts
+        "frage",
+        "pregunta",
+        "domanda",
+        "pergunta",
     }
 )
 MODERATOR_LABELS = frozenset(
@@ -448,6 +453,9 @@ _DOTTED_TITLES = (
 _OF_STATE = r"(?:[^\S\n]+of[^\S\n]+[A-Z][a-z]+(?:[^\S\n]+[A-Z][a-z]+)?)?"
 # after a bare "A.", not a surname and a colon: "A. Krishnan: So, in Chennai, ..." is a name
 _NOT_SURNAME = r"(?![^\S\n]*[A-Z][\w’'-]+[^\S\n]*:)"
+# initials in any script ("J.V.", "В."), and one glued to the surname after it ("В.Путин")
+_INITIALS_DOTTED = re.compile(r"(?:[^\W\d_]\.)+")
+_GLUED_INITIAL = re.compile(r"(?<![\w.])([^\W\d_]\.)(?=[^\W\d_]{2})")
 # a label's note that the words are a translation: "Question (retranslated):"
 _TRANSLATED = re.compile(
     r"[^\S\n]*[(\[](?:re-?)?translat(?:ed|ion)[)\]]|[^\S\n]*[(\[]via interpreter[)\]]", re.I
@@ -710,6 +718,7 @@ def parse_label(raw: str) -> Label | None:
     """Return what the label text `raw` (without colon) says, or None if it is no label."""
     text = _LABEL_TIME.sub("", normalise(raw)).strip()  # "Marc Benioff (00:24)"
     text = _TRANSLATED.sub("", text).strip()  # "Question (retranslated)", the Kremlin's
+    text = _GLUED_INITIAL.sub(r"\1 ", text)  # "В.Путин", the Kremlin's Russian: "В. Путин"
     if re.search(r"\w{4,}\.$", text):  # "HON. J.V. BAINIMARAMA.:", a full stop before the colon
         text = text[:-1]
     key = text.casefold().rstrip(".")
@@ -747,7 +756,7 @@ def parse_label(raw: str) -> Label | None:
             return None
         if "." in word:
             bare = word.casefold().rstrip(".")
-            if bare not in _TITLE_ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", word):
+            if bare not in _TITLE_ABBREVIATIONS and not _INITIALS_DOTTED.fullmatch(word):
                 return None
         elif re.fullmatch(r"\d+(?:/\d+)*", word):
             if i == 0:

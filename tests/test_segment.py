@@ -1644,6 +1644,18 @@ def test_a_label_s_note_that_it_is_translated_is_no_name():
     assert "Question" not in {s for _, s in spoken}
 
 
+def test_the_kremlin_s_russian_labels_an_initial_glued_to_the_surname():
+    text = (
+        "Ю.Ушаков: Встреча продолжалась пять часов.\n\n"
+        "Вопрос: Обсуждали ли территориальный вопрос?\n\nЮ.Ушаков: Да, обсуждали.\n\n"
+        "Вопрос: А что дальше?\n\nЮ.Ушаков: Будем работать.\n"
+    )
+    spoken = [(r, s) for r, s, _ in roles_and_speakers(text)]
+    assert spoken[1:3] == [("question", "Journalist"), ("answer", "Ю. Ушаков")]
+    assert parse_label("Frage").kind == "question"  # and a German one
+    assert parse_label("J.V. BAINIMARAMA").name == "J.V. BAINIMARAMA"  # initials stay
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
