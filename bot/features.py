@@ -76,14 +76,27 @@ SECOND_FEATURES = (
     "second_cos_neighbour",  # its best cosine of the sentence before or after
 )
 BOTH_FEATURES = SENTENCE_FEATURES + SECOND_FEATURES
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|trillion|several|dozens?|half|percent)\b",
-    re.IGNORECASE,
+# number words of the languages questions are answered in (English, Russian, French, German,
+# Spanish), for a transcript in that language: "Встреча продолжалась пять часов."
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundred|thousand|million|billion|trillion|several|dozens?|half|percent"
+    r"|одн\w*|один|два|две|тр[её]х|три|четыр\w*|пят\w*|шест\w*|сем\w*|восем\w*|девят\w*"
+    r"|десят\w*|двадцат\w*|тридцат\w*|сорок\w*|сто|сот\w*|тысяч\w*|миллион\w*|миллиард\w*"
+    r"|несколько|нескольких|половин\w*|процент\w*"
+    r"|deux|trois|quatre|cinq|sept|huit|neuf|dix|vingt|trente|cent|mille|milliards?|plusieurs"
+    r"|moitié|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwanzig|hundert|tausend"
+    r"|Millionen|Milliarden?|mehrere|Hälfte|Prozent|dos|tres|cuatro|cinco|seis|siete|ocho"
+    r"|nueve|diez|veinte|cien|mil|millón|millones|varios|varias|mitad"
 )
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _DURATION = re.compile(
-    r"\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|many|some)\s+"
-    r"(more\s+)?(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    rf"\b(\d+|an?|{_NUMBER_WORDS}|few|many|some|une?|ein\w*|una?|полтора)\s+(more\s+)?"
+    r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+    r"|секунд\w*|минут\w*|час\w*|дн(?:я|ей)|день|недел\w*|месяц\w*|год\w*|лет"
+    r"|secondes?|heures?|jours?|semaines?|mois|ans|années?|Sekunden?|Minuten?|Stunden?|Tagen?"
+    r"|Wochen?|Monaten?|Monate|Jahren?|segundos?|minutos?|horas?|días?|semanas?|mes(?:es)?|años?)"
+    r"\b",
     re.IGNORECASE,
 )
 _CLOCK = re.compile(
@@ -211,7 +224,7 @@ ANSWER_TYPES = (
         re.compile(
             r"\bhow (many|much)\b|\bwhat (fraction|share|percentage|proportion|portion|amount|sum)"
             r"\b|\bhow (big|large|fast|far|high|strong|often|tall|heavy|deep|wide)\b"
-            r"|сколько|combien|wie viele?",
+            r"|сколько|combien|wie viele?|\bcu[aá]nt[oa]s?\b",
             re.I,
         ),
         _NUMBER,

@@ -139,6 +139,12 @@ def test_answer_types_and_date_questions():
     assert answer_type("Combien de temps a duré la rencontre ?")("It lasted five hours.")
     assert answer_type("Quelle a été la durée de la réunion ?")("It lasted five hours.")
     assert not answer_type("Wie war die Dauer des Treffens?")("We received four documents.")
+    # and in the transcript's own language, numbers written as words
+    assert answer_type("Сколько длилась встреча?")("Встреча продолжалась пять часов.")
+    assert not answer_type("Сколько длилась встреча?")("Встреча была полезной.")
+    assert answer_type("Wie lange dauerte das Treffen?")("Es dauerte zwei Stunden.")
+    assert answer_type("¿Cuántos documentos recibieron?")("Recibimos cuatro documentos.")
+    assert answer_type("Combien de documents ?")("Nous avons reçu trois documents.")
     # the kind asked for, wherever the question asks it
     assert answer_type("Roughly how many designations has the US made?")("in the seven hundreds")
     assert not answer_type("Roughly how many designations has the US made?")("We designated HTS.")
