@@ -85,9 +85,11 @@ _NUMBER_WORDS = (
     r"|десят\w*|двадцат\w*|тридцат\w*|сорок\w*|сто|сот\w*|тысяч\w*|миллион\w*|миллиард\w*"
     r"|несколько|нескольких|половин\w*|процент\w*"
     r"|deux|trois|quatre|cinq|sept|huit|neuf|dix|vingt|trente|cent|mille|milliards?|plusieurs"
-    r"|moitié|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwanzig|hundert|tausend"
-    r"|Millionen|Milliarden?|mehrere|Hälfte|Prozent|dos|tres|cuatro|cinco|seis|siete|ocho"
-    r"|nueve|diez|veinte|cien|mil|millón|millones|varios|varias|mitad"
+    r"|moitié|quarante|cinquante|soixante|quatre-vingts?|zwei|drei|vier|fünf|sechs|sieben"
+    r"|acht|neun|zehn|zwanzig|dreißig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert"
+    r"|tausend|Millionen|Milliarden?|mehrere|Hälfte|Prozent|dos|tres|cuatro|cinco|seis|siete"
+    r"|ocho|nueve|diez|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien"
+    r"|mil|millón|millones|varios|varias|mitad|девяност\w*"
 )
 _NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _DURATION = re.compile(
@@ -107,7 +109,15 @@ _CLOCK = re.compile(
 _DATE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(1[89]|20)\d{2}\b"
-    r"|\b(in|since|from|until|by)\s+1[0-7]\d{2}\b",  # an older year: "in 1295"
+    r"|\b(in|since|from|until|by)\s+1[0-7]\d{2}\b"  # an older year: "in 1295"
+    # months and weekdays in the transcript's own language: "Встреча прошла 3 декабря."
+    r"|\b(январ|феврал|март|апрел|ма[йя]\b|июн|июл|август|сентябр|октябр|ноябр|декабр"
+    r"|понедельник|вторник|сред[ау]\b|четверг|пятниц|суббот|воскресень)"
+    r"|\b(janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|décembre|lundi"
+    r"|mardi|mercredi|jeudi|vendredi|samedi|dimanche|Januar|Februar|März|Juni|Juli|Oktober"
+    r"|Dezember|Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|enero|febrero"
+    r"|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|lunes"
+    r"|miércoles|jueves|viernes|sábado|domingo)\b",
     re.IGNORECASE,
 )
 _RATES = (  # rates given in percent
@@ -179,6 +189,7 @@ _ASKS_TITLE = re.compile(  # the heading names the document, and who gave it
 )
 _ASKS_DATE = re.compile(
     r"\b(what|which) (date|day|year|month)\b|какого числа|какая дата|когда|\bquand\b|\bwann\b"
+    r"|\bcuándo\b|^\s*¿?\s*cuando\b"  # not a clause's "cuando se vendió"
     # not a clause before the question ("When crude gets cheaper by $10, how much should ...?")
     r"|^\s*when\b(?![^?]*?,\s*(how|what|which|who|whom|why|where|does|did|do|is|are|was|were"
     r"|should|would|will|can|could)\b)",

@@ -145,6 +145,13 @@ def test_answer_types_and_date_questions():
     assert answer_type("Wie lange dauerte das Treffen?")("Es dauerte zwei Stunden.")
     assert answer_type("¿Cuántos documentos recibieron?")("Recibimos cuatro documentos.")
     assert answer_type("Combien de documents ?")("Nous avons reçu trois documents.")
+    assert answer_type("¿Cuántos empleados tenía?")("Tenía cuarenta empleados.")
+    assert answer_type("Когда прошла встреча?")("Встреча прошла 3 декабря.")
+    assert not answer_type("Когда прошла встреча?")("Встреча прошла в Кремле.")
+    assert answer_type("¿Cuándo fue la reunión?")("La reunión fue el 3 de diciembre.")
+    assert answer_type("Wann fand das Treffen statt?")("Das Treffen fand am 3. Dezember statt.")
+    # a clause's "cuando" asks for no date
+    assert not answer_type("¿Cuántos tenía cuando se vendió?")("Se vendió en diciembre.")
     # the kind asked for, wherever the question asks it
     assert answer_type("Roughly how many designations has the US made?")("in the seven hundreds")
     assert not answer_type("Roughly how many designations has the US made?")("We designated HTS.")
