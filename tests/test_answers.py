@@ -271,3 +271,33 @@ def test_the_index_and_its_langchain_retriever_find_the_answer(real_bot):
     assert [d.metadata["id"] for d in docs] == [
         pid for pid, _ in real_bot.answer("How long did the meeting last?").retrieved
     ]
+
+
+RUSSIAN_TRANSCRIPT = (
+    "Комментарий Юрия Ушакова по итогам переговоров\n\n"
+    "Ю.Ушаков: Встреча продолжалась пять часов. Это был полезный, конструктивный разговор.\n\n"
+    "Вопрос: Обсуждали ли территориальный вопрос?\n\n"
+    "Ю.Ушаков: Да, обсуждали территориальную проблему, без решения которой кризис не "
+    "урегулировать.\n\n"
+    "Вопрос: Когда следующая встреча?\n\n"
+    "Ю.Ушаков: Договорились продолжить контакты 10 декабря.\n"
+)
+
+
+def test_a_russian_transcript_answers_in_its_own_words(real_settings, tmp_path):
+    # its labels ("Ю.Ушаков:"), its numbers in words and its dates answer Russian questions
+    from dataclasses import replace
+
+    from quotebot.bot.bot import Bot
+
+    (tmp_path / "ushakov.txt").write_text(RUSSIAN_TRANSCRIPT, encoding="utf-8")
+    bot = Bot(replace(real_settings, corpus=(tmp_path,))).warm_up()
+    for question, words in [
+        ("Сколько длилась встреча?", "пять часов"),
+        ("Когда следующая встреча?", "10 декабря"),
+    ]:
+        answer = bot.answer(question)
+        assert not answer.abstained, answer.to_json()
+        first = answer.citations[0]
+        assert words in first.quote, answer.to_json()
+        assert first.speaker == "Ю. Ушаков" and first.role in ("statement", "answer")
