@@ -122,6 +122,7 @@ QUESTION_LABELS = frozenset(
         "remark",
         "q",
         "interviewer",  # an oral history's
+        "researcher",  # a research interview's
         "journalist",
         "reporter",
         "questioner",  # the IMF's press conferences
@@ -167,7 +168,12 @@ MODERATOR_LABELS = frozenset(
     }
 )
 # a name of two to four capitalised words, or a call's operator, alone on its line
-_ALONE = re.compile(r"(?:[A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3}|Operator|Moderator)")
+_ALONE = re.compile(
+    r"(?:[A-Z][\w.’'-]*(?:[^\S\n]+[A-Z][\w.’'-]*){1,3}|Operator|Moderator"
+    # a role alone, as an Otter transcript pasted into Word writes it: "Researcher"
+    r"|Researcher|Interviewer|Interviewee|Participant|Respondent|Host|Guest|Facilitator)"
+)
+_ASKING_ROLES = frozenset({"Researcher", "Interviewer"})  # alone, they ask
 # a call transcript's speaker as the Motley Fool writes one, in three lines ("Jensen Huang" /
 # "--" / "President and Chief Executive Officer") or one ("Joe Moore -- Morgan Stanley --
 # Analyst"); its "Operator" is a line of its own
@@ -472,6 +478,9 @@ _NOTES = frozenset(
 _TAGGED = re.compile(
     r"\[(?P<tag>[^\[\]\n]{1,60})\][^\S\n]+"
     r"(?:\[\d{1,2}(?::\d{2}){1,2}\]|\d{1,2}:\d{2}:\d{2}(?=[^\S\n]*(?:\n|$)))"
+    # or the time first, the name alone after it on the line: Word's "00:00:18 Speaker 1"
+    r"|\d{1,2}:\d{2}:\d{2}[^\S\n]+(?P<after>[A-Z][\w.’'-]*(?:[^\S\n]+[A-Z0-9][\w.’'-]*){0,3})"
+    r"[^\S\n]*(?=\n|$)"
 )
 # a label: optional question number ("1. ", "T1. [66880] ") and time stamp ("[02:26:11] ",
 # "0:00:43.2 "), then `Name:`, `**Name**:` or `**Name:**` (after a time stamp `**Name**`),
@@ -722,6 +731,8 @@ def parse_label(raw: str) -> Label | None:
     if re.search(r"\w{4,}\.$", text):  # "HON. J.V. BAINIMARAMA.:", a full stop before the colon
         text = text[:-1]
     key = text.casefold().rstrip(".")
+    if text == "I":  # a research interview's interviewer, beside "B:" or "R:" (see _accepting)
+        return Label("question", "Interviewer", "", "I")
     if key in QUESTION_LABELS:
         return Label("question", text, "", text)
     if key.replace(".", "") in MODERATOR_LABELS:  # "Mr. Speaker"
@@ -974,7 +985,7 @@ def _label_of(match: re.Match) -> Label | None:
         voice = normalise(match.group("voice"))  # a name, by the tag's own definition
         return parse_label(voice) or Label("person", voice, voice, "")
     if match.re is _TAGGED:  # the tool's speaker field: a name, or "Speaker 1", as it is
-        tag = normalise(match.group("tag"))
+        tag = normalise(match.group("tag") or match.group("after"))
         if not tag[0].isupper() or tag.casefold() in _NOTES:  # "[unintelligible] [01:13:08]"
             return None
         return replace(parse_label(tag) or Label("person", tag, tag, ""), clocked=True)
@@ -1216,7 +1227,8 @@ def _alone_label(text: str, lines: list[tuple[int, int]]) -> Label | None:
     if not _ALONE.fullmatch(line):
         return None
     label = parse_label(line)
-    if label is None or label.kind == "question" or (label.kind == "person" and not label.name):
+    asks = label is not None and label.kind == "question" and line not in _ASKING_ROLES
+    if label is None or asks or (label.kind == "person" and not label.name):
         return None
     return replace(label, alone=True)
 
@@ -1285,6 +1297,8 @@ def _accepting(candidates: list[Label], text: str, asking: set[str] = frozenset(
     dotted = sum(1 for lb in candidates if lb.dotted)
     clocked = sum(1 for lb in candidates if lb.clocked)
     calls = sum(1 for lb in candidates if lb.call)
+    # the one-letter labels of a research interview: "B:" (Befragte), "R:", "P:"
+    letters = sum(1 for lb in candidates if len(lb.text) == 1 and lb.text not in "QAI")
     # "Morgan Dwyer (OpenAI):" labels, several in the document
     bracketed = sum(1 for lb in candidates if lb.kind == "person" and "(" in lb.text)
 
@@ -1300,6 +1314,8 @@ def _accepting(candidates: list[Label], text: str, asking: set[str] = frozenset(
     def accept(label: Label) -> bool:
         if label.capital:  # "MICHELLE SMITH." only beside several "CHAIR POWELL."
             return dotted >= 3
+        if label.kind == "question" and label.title == "I":  # "I:" among "B:" labels
+            return letters >= 3
         if label.alone:
             return len(names_alone) >= 2 and label.text in names_alone
         if label.bare:
@@ -1344,6 +1360,15 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
     for i, unit in enumerate(units):
         if unit.label is None and unit.start < unit.end:
             body = normalise(text[unit.start : unit.end])
+            # the words under a label alone on its line are speech, however short: a reply
+            # ("Christian", "Nope"), not a heading in capitals nor a name of several words
+            spoken = (
+                i > 0
+                and units[i - 1].label is not None
+                and units[i - 1].start == units[i - 1].end
+                and len(body.split()) <= 2
+                and not body.isupper()
+            )
             unit.heading = (
                 unit.heading
                 or is_dateline(body)
@@ -1351,6 +1376,7 @@ def segment(document: Document, max_sentences: int = 4, max_chars: int = 700) ->
                 or (
                     (i == 0 or (labelled and i < first_label) or _is_heading(body))
                     and _looks_like_title(body)
+                    and not spoken
                 )
             )
     # line by line, each line's spaces collapsed: a roster's columns stay apart
@@ -1514,6 +1540,7 @@ def _questioner(label: Label, interviewer: str | None) -> str:
         return interviewer
     asker = {
         "interviewer": "Interviewer",
+        "researcher": "Researcher",
         "audience member": AUDIENCE,
         "audience questioner": AUDIENCE,
     }

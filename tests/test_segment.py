@@ -1656,6 +1656,33 @@ def test_the_kremlin_s_russian_labels_an_initial_glued_to_the_surname():
     assert parse_label("J.V. BAINIMARAMA").name == "J.V. BAINIMARAMA"  # initials stay
 
 
+def test_research_interviews_as_word_and_transcription_software_write_them():
+    # Word's Transcribe: the time, then the speaker alone on the line, the words below
+    word = "".join(
+        f"00:00:{10 + k:02d} Speaker {k % 2 + 1}\n\n{said}\n\n"
+        for k, said in enumerate(["So what was your experience?", "It was fine.", "Why?", "Cost."])
+    )
+    assert [s for _, s, _ in roles_and_speakers(word)] == ["Speaker 1", "Speaker 2"] * 2
+    # "I:" the interviewer, "B:" the interviewee (German "Befragte"), as f4 writes them
+    f4 = "".join(
+        f"I: {q} #00:0{k}:01-9#\n\nB: {a} #00:0{k}:55-3#\n\n"
+        for k, (q, a) in enumerate(
+            [("How big is the team?", "Ten."), ("And you?", "Two years.")] * 2
+        )
+    )
+    spoken = [(r, s) for r, s, _ in roles_and_speakers(f4)]
+    assert spoken[:2] == [("question", "Interviewer"), ("answer", "B")]
+    # Otter pasted into Word: the roles alone on their lines, no colon
+    otter = "".join(
+        f"Researcher\n\n{q}\n\nUnknown Speaker\n\n{a}\n\n"
+        for q, a in [("Religion?", "Christian"), ("Class?", "Middle class."), ("Years?", "Five.")]
+    )
+    spoken = [(r, s) for r, s, _ in roles_and_speakers(otter)]
+    assert spoken[:2] == [("question", "Researcher"), ("answer", None)]
+    # an "I" opening a paragraph elsewhere is a pronoun
+    assert "Interviewer" not in {s for _, s, _ in roles_and_speakers("I: think so.\n\nYes.\n")}
+
+
 def test_a_short_first_name_in_capitals_is_shown_as_a_name_beside_the_surname():
     text = (
         "SABRA LANE, NATIONAL PRESS CLUB: Welcome back.\n\n"
