@@ -1768,7 +1768,11 @@ def _capital_runs(text: str) -> list[str]:
 def _speakers(labels: list[Label], context: str, body: str = "") -> dict[str, str]:
     """Return the canonical speaker of each person or moderator label text in a document
     (`context`: its title and header; `body`: its whole text)."""
-    persons = [lb for lb in labels if lb.kind in ("person", "moderator", "interpreter")]
+    # each label once: a label's speaker depends only on it and the document (a hearing's 2,000
+    # "Mr. Carmichael." had each searched the whole text for his introduction)
+    persons = list(
+        {lb.text: lb for lb in labels if lb.kind in ("person", "moderator", "interpreter")}.values()
+    )
     full = sorted({_display(lb.name) for lb in persons if len(lb.name.split()) >= 2}, key=len)
     out: dict[str, str] = {}
     titled: dict[str, str] = {}
