@@ -81,6 +81,7 @@ SEGMENTATION_VERSION = 26  # 3: sentences cut at MAX_SENTENCE_CHARS; 4: trailing
 # the formats of docs/formats.md's audits (stop 32, which had left the version at 25) and
 # initials as labels ("GE:" is Gareth Evans, whom the heading names), an unlabelled opening
 # statement, Factbase's labels, an interviewer who asks an eighth of the time
+
 # what caches key segmented documents by: the version and a digest of the code that segments,
 # so that code changed without a new version is never served documents the old code segmented
 # (stop 32 changed it and left the version at 25)
@@ -468,13 +469,13 @@ _TRANSLATED = re.compile(
 )
 # a transcription tool's time stamp inside a bold label: "**[00:14] SPEAKER_00:** So I ..."
 _BOLD_STAMP = r"(?:\[\d{1,2}(?::\d{2}){1,2}\][^\S\n]+)?"
-# a tool's speaker in brackets with the time: Zoom's saved captions' "[Saar Moshiashvili]
-# 13:32:23" on its line (the words below), a podcast host's "[Speaker 1] [00:09] And I'm ..."
 # a transcriber's note in brackets, not a speaker: "[Inaudible] [01:13:08]"
 _NOTES = frozenset(
     {"inaudible", "unintelligible", "crosstalk", "cross talk", "laughter", "laughs", "applause"}
     | {"music", "silence", "pause", "noise", "overlapping", "foreign", "indiscernible", "blank"}
 )
+# a tool's speaker in brackets with the time: Zoom's saved captions' "[Saar Moshiashvili]
+# 13:32:23" on its line (the words below), a podcast host's "[Speaker 1] [00:09] And I'm ..."
 _TAGGED = re.compile(
     r"\[(?P<tag>[^\[\]\n]{1,60})\][^\S\n]+"
     r"(?:\[\d{1,2}(?::\d{2}){1,2}\]|\d{1,2}:\d{2}:\d{2}(?=[^\S\n]*(?:\n|$)))"
@@ -540,6 +541,7 @@ _RATING = re.compile(
     r"(?:[^\S\n]+\(\d*(?:\.\d+)?\))?"
 )
 _END = re.compile(r"END(?:\s+\d{1,2}[:.]\d{2}.*)?")
+_CLAUSE_END = re.compile(r"[.?!…:\"”’)\]\-—–]$")  # a line ending so: a label may open the next
 # a hearing record's footnote, set between rules: "\1\ The prepared statement of Mr.
 # Carmichael appears in the Appendix on page 318."
 _FOOTNOTE = re.compile(r"[^\S\n]*\\\d+\\[^\S\n]")
@@ -1087,7 +1089,7 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 end = lines[i + skip][1]
                 current = _Unit(content, end if content < end else content, label)
                 may_label = current.start == current.end or bool(
-                    re.search(r"[.?!…:\"”’)\]\-—–]$", text[lines[i + skip][0] : end])
+                    _CLAUSE_END.search(text, lines[i + skip][0], end)
                 )
                 continue
             match = _TAGGED.match(text, lstart, lend) or (
@@ -1117,9 +1119,7 @@ def _scan(text: str, start: int, accept, limit: int | None = None) -> list[_Unit
                 current = _Unit(trim(text, stamp.end(), lend)[0] if stamp else lstart, lend)
             else:
                 current.end = lend
-            may_label = (
-                bool(re.search(r"[.?!…:\"”’)\]\-—–]$", line)) or current.start == current.end
-            )
+            may_label = bool(_CLAUSE_END.search(line)) or current.start == current.end
             # a Fed transcript's heading: "December 16, 2015", then "CHAIR YELLEN. Good ..."
             after_date = not may_label and is_dateline(line)
         if current:
