@@ -42,7 +42,6 @@ is cut at whitespace, so every passage is bounded and segmentation is linear in 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 import re
 from collections import Counter
@@ -1263,12 +1262,12 @@ def _units(text: str, start: int) -> list[_Unit]:
 def _asking_alone(text: str, units: list[_Unit]) -> set[str]:
     """Return the names alone in their paragraph whose turn asks (its words end in "?")."""
     asking: set[str] = set()
-    for i, unit in enumerate(units):
-        if unit.label is None or not unit.label.alone:
-            continue
-        turn = itertools.takewhile(lambda u: u.label is None and not u.heading, units[i + 1 :])
-        if any(text[u.start : u.end].rstrip().endswith("?") for u in turn):
-            asking.add(unit.label.text)
+    current = None  # the name alone whose turn the units read now are, up to a label or heading
+    for unit in units:
+        if unit.label is not None or unit.heading:
+            current = unit.label.text if unit.label is not None and unit.label.alone else None
+        elif current is not None and text[unit.start : unit.end].rstrip().endswith("?"):
+            asking.add(current)
     return asking
 
 
@@ -1733,8 +1732,8 @@ def _initials_name(initials: str, full: list[str], context: str, body: str) -> s
     """Return the one name whose words begin with `initials` ("GE" -> "Gareth Evans", "YNH" ->
     "Yuval Noah Harari"): among the document's full-name labels, else in its title and header,
     else in its opening; None when there is none, or more than one."""
+    k = len(initials)
     for names in (full, _capital_runs(context), _capital_runs(body[:PARTICIPANTS_CHARS])):
-        k = len(initials)
         found = {
             _display(" ".join(words[i : i + k]))
             for words in (run.split() for run in names)
@@ -1896,7 +1895,6 @@ def _questioners(
     main = max((s for s in words if s not in hosts | chairs), key=words.__getitem__, default=None)
     if main is None:
         return set(), None, set()
-
     if labelled:
         # beside question labels, only questions another named speaker answers count: a prime
         # minister who calls on reporters ("Sam?") asks nobody a question
