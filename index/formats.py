@@ -62,10 +62,19 @@ _IMAGE_LABEL = re.compile(r"[^\W\d_][^:\n]{0,60}:")  # an image whose text is a 
 _BROKEN = "\ufffe"  # where PDFium reports a word hyphenated at a line's end
 _BROKEN_WORD = re.compile(r"(\w*)\ufffe\s*(\w*)")
 _DROP = "script, style, noscript, template, nav, header, footer, aside, form, svg, iframe, button"
-# what a browser does not show: the Kremlin's name cards inside a paragraph ("Angela Merkel<span
-# class="read__tooltip tooltip_person hidden">... Merkel Angela Federal Chancellor ...</span>")
-_HIDDEN = (
-    '[hidden], [aria-hidden="true"], .hidden, [style*="display:none"], [style*="display: none"]'
+# what a browser does not show inside a paragraph: the Kremlin's name cards ("Angela Merkel<span
+# class="read__tooltip tooltip_person hidden">... Merkel Angela Federal Chancellor ...</span>");
+# inline elements only, as a page may hide a whole transcript until "Show transcript" is pressed
+_HIDDEN = ", ".join(
+    f"{tag}{hidden}"
+    for tag in ("span", "a", "sup", "sub", "small", "i", "b", "em", "strong")
+    for hidden in (
+        "[hidden]",
+        '[aria-hidden="true"]',
+        ".hidden",
+        '[style*="display:none"]',
+        '[style*="display: none"]',
+    )
 )
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 LEGACY_SHARE = 0.1  # of a file's bytes not ASCII, at most, to read it as Windows-1252

@@ -253,9 +253,18 @@ def test_what_a_page_hides_is_not_its_text(tmp_path):
         "<html><body><main>"
         f'<p>We are pleased to welcome <a href="/persons/55">Angela Merkel{card}</a> to Moscow.</p>'
         '<p>We discussed Libya.<span aria-hidden="true">Share</span></p>'
-        '<p style="display:none">Subscribe to our newsletter.</p>'
+        '<p>Thank you.<span style="display: none">Subscribe to our newsletter.</span></p>'
         "</main></body></html>"
     )
     (tmp_path / "page.html").write_text(page, encoding="utf-8")
     text = load_corpus([tmp_path / "page.html"])[0].text
-    assert text == "We are pleased to welcome Angela Merkel to Moscow.\n\nWe discussed Libya.\n"
+    assert text == (
+        "We are pleased to welcome Angela Merkel to Moscow.\n\nWe discussed Libya.\n\nThank you.\n"
+    )
+    # a transcript hidden until "Show transcript" is pressed is still the page's text
+    folded = (
+        '<html><body><main><button>Show transcript</button><div class="hidden" aria-hidden="true">'
+        "<p>Q: Is the deal done?</p><p>A: Not yet.</p></div></main></body></html>"
+    )
+    (tmp_path / "folded.html").write_text(folded, encoding="utf-8")
+    assert "Not yet." in load_corpus([tmp_path / "folded.html"])[0].text
