@@ -207,9 +207,8 @@ class HeaderCache:
     the segmentation key, whose module reads headers (its version and a digest of its code: a
     header that reads differently is read again): a file of another version, or whose checksum
     (the sha256 of its headers as written) or records do not hold, counts as empty, and is
-    rewritten. A changed
-    file has another hash, so its header is read again. Past MAX_ENTRIES, a write keeps the
-    headers asked for since the cache was opened only."""
+    rewritten. A changed file has another hash, so its header is read again. Past MAX_ENTRIES,
+    a write keeps the headers asked for since the cache was opened only."""
 
     def __init__(self, cache_dir: Path | None, trust: bool = True) -> None:
         self.path = Path(cache_dir) / HEADERS_FILE if cache_dir is not None else None

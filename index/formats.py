@@ -33,6 +33,7 @@ from io import BytesIO
 
 import yaml
 
+from .dictionary import is_english_word
 from .segment import parse_label
 
 
@@ -423,8 +424,6 @@ def _mend(match: re.Match) -> str:
     """Return a word PDFium reports broken at a line's end ("vari\ufffeous", "longer\ufffeterm")
     whole: without the hyphen when that makes an English word ("various"), else with it
     ("longer-term", "Chair-to-Treasury")."""
-    from .dictionary import is_english_word
-
     left, right = match.group(1), match.group(2)
     joined = left + right
     return joined if is_english_word(joined.casefold()) else f"{left}-{right}"

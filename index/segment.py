@@ -1638,7 +1638,9 @@ def _chunks(
 _MC = re.compile(r"^(Mc|Mac)([A-Z]{2,})(\W*)$")  # "McCARTHY", "MacDONALD,"
 _HANDLE = re.compile(r"[a-z][\w().-]{0,30}")  # a user name in lower case: "kushti", "qx()"
 _INITIALS = re.compile(r"[A-Z](?:[a-z]?[A-Z]){1,3}")  # a label of initials: "GE:", "YNH:", "AvW:"
-_NAME_WORD = re.compile(r"[A-Z][\w’'-]*[\w’']")  # a word of a name, no full stop
+# a word of a name in title case or in capitals, no full stop ("GARETH"; text.NAME_WORD is
+# title case only)
+_CAPITAL_WORD = re.compile(r"[A-Z][\w’'-]*[\w’']")
 
 
 def _display(text: str) -> str:
@@ -1753,7 +1755,7 @@ def _capital_runs(text: str) -> list[str]:
         word = match.group()
         if (
             word[0].isupper()
-            and _NAME_WORD.fullmatch(word)
+            and _CAPITAL_WORD.fullmatch(word)
             and (word.casefold().rstrip(".") not in _HONORIFICS | _CONNECTORS)
         ):
             runs[-1].append(word)
